@@ -1,0 +1,266 @@
+import type { KV } from "@nats-io/kv";
+import type { Subscription } from "@nats-io/nats-core";
+import { connectDfut, type ConnectionOptions, type DfutConnection } from "../common/connection.ts";
+import { appendEvent, decodeEvent, HistoryConflictError, lastEvent, nowIso, readHistory } from "../common/history.ts";
+import { isTerminal, type HistoryEvent, type NewEvent } from "../common/events.ts";
+import {
+  InvalidArgumentError,
+  WorkflowCanceledError,
+  WorkflowClosedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+} from "../common/errors.ts";
+import { getExecution, listExecutions, type ExecutionRecord, type ListFilter } from "../common/executions.ts";
+import { newWorkflowId, validateQueue, validateWorkflowId } from "../common/ids.ts";
+import { DEFAULT_QUEUE, EXECUTIONS_BUCKET, HISTORY_STREAM, REGISTRY_BUCKET, subjects } from "../common/names.ts";
+import { assertJsonSerializable, decodeJson } from "../common/payload.ts";
+import { notProvisioned, openKv } from "../common/resources.ts";
+import { nameOf, type WorkflowFunction } from "../workflow/definitions.ts";
+import type { WorkerRegistration } from "../worker/worker.ts";
+
+export interface StartOptions {
+  args?: unknown[];
+  /** Workflow id; default: the type name and a random suffix. */
+  workflowId?: string;
+  /** Task queue. Default "default". */
+  queue?: string;
+}
+
+type WorkflowResult<W> = W extends WorkflowFunction<infer _A, infer R> ? R : unknown;
+
+/** A handle on one workflow execution. */
+export class WorkflowHandle<R = unknown> {
+  private readonly client: DfutClient;
+  readonly workflowId: string;
+  constructor(
+    client: DfutClient,
+    workflowId: string) {
+    this.client = client;
+    this.workflowId = workflowId;
+  }
+  /** Waits for the workflow to close; resolves with its result or rejects with its failure. */
+  result(options: { timeoutMs?: number } = {}): Promise<R> {
+    return this.client.result<R>(this.workflowId, options);
+  }
+  /** The seed's spelling of result(). */
+  get(): Promise<R> {
+    return this.result();
+  }
+  describe(): Promise<ExecutionRecord> {
+    return this.client.describe(this.workflowId);
+  }
+  history(): Promise<HistoryEvent[]> {
+    return this.client.history(this.workflowId);
+  }
+  signal(name: string, payload?: unknown): Promise<void> {
+    return this.client.signal(this.workflowId, name, payload);
+  }
+  cancel(reason?: string): Promise<void> {
+    return this.client.cancel(this.workflowId, reason);
+  }
+}
+
+/** Starts workflows, sends them signals, and reads their state. */
+export class DfutClient {
+  #executions?: KV;
+  #registry?: KV;
+
+  readonly connection: DfutConnection;
+  private readonly ownsConnection: boolean;
+  private constructor(
+    connection: DfutConnection,
+    ownsConnection: boolean) {
+    this.connection = connection;
+    this.ownsConnection = ownsConnection;
+  }
+
+  static async connect(options: ConnectionOptions | DfutConnection = {}): Promise<DfutClient> {
+    if ("nc" in options) return new DfutClient(options, false);
+    return new DfutClient(await connectDfut(options), true);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsConnection) await this.connection.close();
+  }
+
+  /** Records WorkflowStarted. A second start of the same id is refused by JetStream itself. */
+  async start<W extends WorkflowFunction | string>(
+    workflow: W,
+    options: StartOptions = {},
+  ): Promise<WorkflowHandle<W extends WorkflowFunction ? Awaited<WorkflowResult<W>> : unknown>> {
+    const workflowType = typeof workflow === "string" ? workflow : nameOf(workflow);
+    if (!workflowType) throw new InvalidArgumentError("the workflow type is empty");
+    const args = options.args ?? [];
+    if (!Array.isArray(args)) throw new InvalidArgumentError("workflow arguments must be an array");
+    assertJsonSerializable(args, `the arguments of workflow ${workflowType}`);
+    const workflowId = validateWorkflowId(options.workflowId ?? newWorkflowId(workflowType));
+    const queue = validateQueue(options.queue ?? DEFAULT_QUEUE);
+    const event: NewEvent = { type: "WorkflowStarted", time: nowIso(), workflowType, args, queue, options: { queue } };
+    try {
+      await appendEvent(this.connection.js, workflowId, event, { expectLastSeq: 0, maxPayload: this.connection.maxPayload });
+    } catch (err) {
+      throw notProvisioned(err);
+    }
+    return new WorkflowHandle(this, workflowId);
+  }
+
+  /** Starts a workflow and waits for its result. */
+  async execute<W extends WorkflowFunction | string>(workflow: W, options: StartOptions = {}) {
+    const handle = await this.start(workflow, options);
+    return handle.result();
+  }
+
+  handle<R = unknown>(workflowId: string): WorkflowHandle<R> {
+    return new WorkflowHandle<R>(this, validateWorkflowId(workflowId));
+  }
+
+  /**
+   * Waits for the workflow's terminal event. Listens on the history subject first, then looks
+   * at the last event, so a close between the two is never missed; looks again after a
+   * reconnect in case the close happened while disconnected.
+   */
+  async result<R = unknown>(workflowId: string, options: { timeoutMs?: number } = {}): Promise<R> {
+    validateWorkflowId(workflowId);
+    const { nc, jsm } = this.connection;
+    let sub: Subscription | undefined;
+    const terminal = await new Promise<HistoryEvent>((resolve, reject) => {
+      let done = false;
+      const finish = (event: HistoryEvent | undefined, err?: unknown) => {
+        if (done) return;
+        if (err) {
+          done = true;
+          reject(err);
+        } else if (event && isTerminal(event)) {
+          done = true;
+          resolve(event);
+        }
+      };
+      sub = nc.subscribe(subjects.history(workflowId), {
+        callback: (err, msg) => {
+          if (err) return;
+          const seq = Number(msg.headers?.get("Nats-Sequence") ?? 0);
+          finish(decodeEvent({ seq, data: msg.data }));
+        },
+      });
+      const check = async () => {
+        try {
+          const last = await lastEvent(jsm, workflowId);
+          if (!last) finish(undefined, new WorkflowNotFoundError(workflowId));
+          else finish(last);
+        } catch (err) {
+          finish(undefined, notProvisioned(err));
+        }
+      };
+      void check();
+      void (async () => {
+        for await (const status of nc.status()) {
+          if (done) return;
+          if (status.type === "reconnect") void check();
+        }
+      })();
+      if (options.timeoutMs) {
+        setTimeout(() => finish(undefined, new Error(`workflow ${workflowId} did not close within ${options.timeoutMs} ms`)), options.timeoutMs).unref();
+      }
+    }).finally(() => sub?.unsubscribe());
+    switch (terminal.type) {
+      case "WorkflowCompleted":
+        return terminal.result as R;
+      case "WorkflowFailed":
+        throw new WorkflowFailedError(workflowId, terminal.error);
+      case "WorkflowCanceled":
+        throw new WorkflowCanceledError(workflowId, terminal.reason);
+      default:
+        throw new Error(`unexpected terminal event ${terminal.type}`);
+    }
+  }
+
+  async signal(workflowId: string, name: string, payload?: unknown): Promise<void> {
+    if (!name) throw new InvalidArgumentError("a signal needs a name");
+    assertJsonSerializable(payload, `the payload of signal ${name}`);
+    await this.#appendToOpen(workflowId, { type: "SignalReceived", time: nowIso(), name, payload: payload ?? null });
+  }
+
+  async cancel(workflowId: string, reason = ""): Promise<void> {
+    await this.#appendToOpen(workflowId, { type: "CancelRequested", time: nowIso(), reason });
+  }
+
+  /** Appends to a workflow that exists and is open; fenced, so it never lands after its close. */
+  async #appendToOpen(workflowId: string, event: NewEvent): Promise<void> {
+    validateWorkflowId(workflowId);
+    for (;;) {
+      const last = await lastEvent(this.connection.jsm, workflowId).catch((err) => {
+        throw notProvisioned(err);
+      });
+      if (!last) throw new WorkflowNotFoundError(workflowId);
+      if (isTerminal(last)) throw new WorkflowClosedError(workflowId, closedStatus(last));
+      try {
+        await appendEvent(this.connection.js, workflowId, event, { expectLastSeq: last.seq, maxPayload: this.connection.maxPayload });
+        return;
+      } catch (err) {
+        if (!(err instanceof HistoryConflictError)) throw err;
+      }
+    }
+  }
+
+  async history(workflowId: string): Promise<HistoryEvent[]> {
+    validateWorkflowId(workflowId);
+    const events = await readHistory(this.connection.jsm, workflowId).catch((err) => {
+      throw notProvisioned(err);
+    });
+    if (events.length === 0) throw new WorkflowNotFoundError(workflowId);
+    return events;
+  }
+
+  /** The execution's index record; falls back to history when the index has not caught up. */
+  async describe(workflowId: string): Promise<ExecutionRecord> {
+    validateWorkflowId(workflowId);
+    const record = await getExecution(await this.#executionsKv(), workflowId);
+    if (record) return record;
+    const events = await this.history(workflowId);
+    const started = events[0];
+    const last = events.at(-1)!;
+    return {
+      workflowId,
+      workflowType: started.type === "WorkflowStarted" ? started.workflowType : undefined,
+      queue: started.type === "WorkflowStarted" ? started.queue : undefined,
+      args: started.type === "WorkflowStarted" ? started.args : undefined,
+      startedAt: started.time,
+      status: isTerminal(last) ? closedStatus(last) : "running",
+      statusSeq: last.seq,
+    };
+  }
+
+  async list(filter: ListFilter = {}): Promise<ExecutionRecord[]> {
+    return listExecutions(await this.#executionsKv(), filter);
+  }
+
+  /** What running workers registered: workflow and activity types per queue. */
+  async registrations(): Promise<WorkerRegistration[]> {
+    const kv = await this.#registryKv();
+    const out: WorkerRegistration[] = [];
+    for await (const key of await kv.keys()) {
+      const entry = await kv.get(key);
+      if (entry && entry.operation === "PUT" && entry.value.length > 0) out.push(decodeJson<WorkerRegistration>(entry.value));
+    }
+    return out;
+  }
+
+  /** Checks that dfut's streams exist on this NATS. */
+  async ping(): Promise<void> {
+    await this.connection.jsm.streams.info(HISTORY_STREAM).catch((err) => {
+      throw notProvisioned(err);
+    });
+  }
+
+  async #executionsKv(): Promise<KV> {
+    return (this.#executions ??= await openKv(this.connection.nc, EXECUTIONS_BUCKET));
+  }
+
+  async #registryKv(): Promise<KV> {
+    return (this.#registry ??= await openKv(this.connection.nc, REGISTRY_BUCKET));
+  }
+}
+
+function closedStatus(event: HistoryEvent): "completed" | "failed" | "canceled" {
+  return event.type === "WorkflowFailed" ? "failed" : event.type === "WorkflowCanceled" ? "canceled" : "completed";
+}

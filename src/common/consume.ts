@@ -1,0 +1,67 @@
+import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+
+export interface TaskLoop {
+  /** Stops taking new messages and waits for the handlers under way. */
+  stop(): Promise<void>;
+}
+
+export interface TaskLoopOptions {
+  /** Messages buffered and handled at once. */
+  maxMessages: number;
+  onError?: (err: unknown, msg: JsMsg) => void;
+}
+
+/**
+ * Runs `handle` for every message of a durable consumer, several at a time. The handler acks;
+ * a handler that throws leaves the message to be redelivered after a short pause.
+ */
+export async function runTaskLoop(
+  js: JetStreamClient,
+  stream: string,
+  consumer: string,
+  handle: (msg: JsMsg) => Promise<void>,
+  options: TaskLoopOptions,
+): Promise<TaskLoop> {
+  const c = await js.consumers.get(stream, consumer);
+  const inFlight = new Set<Promise<void>>();
+  let messages: ConsumerMessages | undefined;
+  messages = await c.consume({
+    max_messages: options.maxMessages,
+    callback: (msg) => {
+      const p = handle(msg)
+        .catch((err) => {
+          options.onError?.(err, msg);
+          try {
+            msg.nak(500);
+          } catch {
+            // the connection is gone; the message is redelivered after its ack wait
+          }
+        })
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    },
+  });
+  return {
+    stop: async () => {
+      await messages?.close().catch(() => undefined);
+      messages = undefined;
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+
+/** Runs async work one at a time per key, in arrival order, concurrently across keys. */
+export class KeyedSerializer {
+  readonly #tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(key) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const tail = next.catch(() => undefined);
+    this.#tails.set(key, tail);
+    tail.then(() => {
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    });
+    return next;
+  }
+}

@@ -1,0 +1,154 @@
+import type { ErrorInfo } from "./events.ts";
+
+/** Base of every error dfut raises on purpose. `code` follows the Connect/gRPC spelling. */
+export class DfutError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+export type ErrorCode =
+  | "invalid_argument"
+  | "not_found"
+  | "already_exists"
+  | "failed_precondition"
+  | "unavailable"
+  | "aborted"
+  | "deadline_exceeded"
+  | "canceled"
+  | "internal";
+
+export class InvalidArgumentError extends DfutError {
+  constructor(message: string) {
+    super("invalid_argument", message);
+  }
+}
+
+export class WorkflowAlreadyStartedError extends DfutError {
+  readonly workflowId: string;
+  constructor(workflowId: string) {
+    super("already_exists", `a workflow with id ${JSON.stringify(workflowId)} already exists; choose another id`);
+    this.workflowId = workflowId;
+  }
+}
+
+export class WorkflowNotFoundError extends DfutError {
+  readonly workflowId: string;
+  constructor(workflowId: string) {
+    super("not_found", `no workflow with id ${JSON.stringify(workflowId)}`);
+    this.workflowId = workflowId;
+  }
+}
+
+export class WorkflowClosedError extends DfutError {
+  readonly workflowId: string;
+  constructor(workflowId: string, status: string) {
+    super("failed_precondition", `workflow ${JSON.stringify(workflowId)} is already ${status}`);
+    this.workflowId = workflowId;
+  }
+}
+
+export class PayloadError extends DfutError {
+  constructor(message: string) {
+    super("invalid_argument", message);
+  }
+}
+
+export class NatsUnavailableError extends DfutError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("unavailable", message, options);
+  }
+}
+
+/** The client's view of a workflow that ended in failure. */
+export class WorkflowFailedError extends DfutError {
+  readonly workflowId: string;
+  readonly failure: ErrorInfo;
+  constructor(workflowId: string, failure: ErrorInfo) {
+    super("aborted", `workflow ${workflowId} failed: ${failure.name}: ${failure.message}`);
+    this.workflowId = workflowId;
+    this.failure = failure;
+  }
+}
+
+export class WorkflowCanceledError extends DfutError {
+  readonly workflowId: string;
+  readonly reason: string;
+  constructor(workflowId: string, reason: string) {
+    super("canceled", `workflow ${workflowId} was canceled${reason ? `: ${reason}` : ""}`);
+    this.workflowId = workflowId;
+    this.reason = reason;
+  }
+}
+
+/** Thrown by activity code (or dfut) to say how a failure should be treated. */
+export class ApplicationFailure extends Error {
+  readonly nonRetryable: boolean;
+  constructor(message: string, options: { type?: string; nonRetryable?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = options.type ?? "ApplicationFailure";
+    this.nonRetryable = options.nonRetryable ?? false;
+  }
+  static nonRetryable(message: string, type?: string): ApplicationFailure {
+    return new ApplicationFailure(message, { type, nonRetryable: true });
+  }
+}
+
+/** What a workflow sees when an activity it awaited failed for good. */
+export class ActivityFailure extends Error {
+  readonly activityType: string;
+  readonly activityId: number;
+  readonly attempt: number;
+  readonly failure: ErrorInfo;
+  constructor(
+    activityType: string,
+    activityId: number,
+    attempt: number,
+    failure: ErrorInfo) {
+    super(`activity ${activityType} (#${activityId}) failed after ${attempt} attempt(s): ${failure.name}: ${failure.message}`);
+    this.activityType = activityType;
+    this.activityId = activityId;
+    this.attempt = attempt;
+    this.failure = failure;
+    this.name = "ActivityFailure";
+  }
+}
+
+/** What a workflow sees at its next await after cancellation was requested. */
+export class CancelledError extends Error {
+  readonly reason: string;
+  constructor(reason: string) {
+    super(reason ? `workflow canceled: ${reason}` : "workflow canceled");
+    this.reason = reason;
+    this.name = "CancelledError";
+  }
+}
+
+/** The workflow code no longer produces the commands its history recorded. */
+export class NonDeterminismError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NonDeterminismError";
+  }
+}
+
+export function toErrorInfo(err: unknown): ErrorInfo {
+  if (err instanceof Error) {
+    const info: ErrorInfo = { name: err.name || "Error", message: err.message };
+    if (err.stack) info.stack = err.stack;
+    if ((err as { nonRetryable?: unknown }).nonRetryable === true) info.nonRetryable = true;
+    return info;
+  }
+  return { name: "Error", message: typeof err === "string" ? err : safeStringify(err) };
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

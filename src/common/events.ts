@@ -1,0 +1,183 @@
+/**
+ * The event model: every fact dfut records about a workflow, and the names of the JetStream
+ * resources that carry them. Everyone imports these; nobody re-defines them.
+ */
+
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  stack?: string;
+  /** True when the error must not be retried (set by ApplicationFailure.nonRetryable). */
+  nonRetryable?: boolean;
+}
+
+export interface RetryPolicy {
+  /** Delay before the first retry, ms. Default 1000. */
+  initialInterval: number;
+  /** Each retry waits this many times longer than the previous one. Default 2. */
+  backoffCoefficient: number;
+  /** Upper bound for one retry delay, ms. Default 100 × initialInterval. */
+  maximumInterval: number;
+  /** Attempts in all, the first included; 0 means unlimited. Default 0. */
+  maximumAttempts: number;
+  /** Error names (error.name) that fail the activity at once. */
+  nonRetryableErrorTypes: string[];
+}
+
+export interface ActivityOptions {
+  /** Time one attempt may take, ms. Default 60 000. */
+  startToCloseTimeout: number;
+  /** Time all attempts together may take, counted from scheduling, ms. 0 = unlimited. */
+  scheduleToCloseTimeout: number;
+  /** The activity must call heartbeat() at least this often, ms. 0 = not required. */
+  heartbeatTimeout: number;
+  /** Task queue of the activity; defaults to the workflow's queue. */
+  queue: string;
+  retry: RetryPolicy;
+}
+
+export interface WorkflowStartOptions {
+  /** Task queue the workflow's tasks go to. */
+  queue: string;
+}
+
+interface EventBase {
+  /** Stream sequence of the event in the history stream (set when read back). */
+  seq: number;
+  /** ISO-8601 time the event was recorded by the writer. */
+  time: string;
+}
+
+export interface WorkflowStarted extends EventBase {
+  type: "WorkflowStarted";
+  workflowType: string;
+  args: unknown[];
+  queue: string;
+  options: Partial<WorkflowStartOptions>;
+}
+export interface ActivityScheduled extends EventBase {
+  type: "ActivityScheduled";
+  activityId: number;
+  activityType: string;
+  args: unknown[];
+  options: ActivityOptions;
+}
+export interface ActivityStarted extends EventBase {
+  type: "ActivityStarted";
+  activityId: number;
+  attempt: number;
+  worker: string;
+}
+export interface ActivityCompleted extends EventBase {
+  type: "ActivityCompleted";
+  activityId: number;
+  attempt: number;
+  result: unknown;
+}
+export interface ActivityFailed extends EventBase {
+  type: "ActivityFailed";
+  activityId: number;
+  attempt: number;
+  error: ErrorInfo;
+  willRetry: boolean;
+  nextAttemptAt?: string;
+}
+export interface TimerStarted extends EventBase {
+  type: "TimerStarted";
+  timerId: number;
+  fireAt: string;
+}
+export interface TimerFired extends EventBase {
+  type: "TimerFired";
+  timerId: number;
+}
+export interface SignalReceived extends EventBase {
+  type: "SignalReceived";
+  name: string;
+  payload: unknown;
+}
+export interface CancelRequested extends EventBase {
+  type: "CancelRequested";
+  reason: string;
+}
+export interface WorkflowCompleted extends EventBase {
+  type: "WorkflowCompleted";
+  result: unknown;
+}
+export interface WorkflowFailed extends EventBase {
+  type: "WorkflowFailed";
+  error: ErrorInfo;
+}
+export interface WorkflowCanceled extends EventBase {
+  type: "WorkflowCanceled";
+  reason: string;
+}
+export interface WorkflowTaskFailed extends EventBase {
+  type: "WorkflowTaskFailed";
+  error: ErrorInfo;
+  worker: string;
+}
+
+export type HistoryEvent =
+  | WorkflowStarted
+  | ActivityScheduled
+  | ActivityStarted
+  | ActivityCompleted
+  | ActivityFailed
+  | TimerStarted
+  | TimerFired
+  | SignalReceived
+  | CancelRequested
+  | WorkflowCompleted
+  | WorkflowFailed
+  | WorkflowCanceled
+  | WorkflowTaskFailed;
+
+export type EventType = HistoryEvent["type"];
+
+/** An event as written, before the stream gives it a sequence number. */
+export type NewEvent = HistoryEvent extends infer E ? (E extends HistoryEvent ? Omit<E, "seq"> : never) : never;
+
+export type WorkflowStatus = "running" | "completed" | "failed" | "canceled";
+
+export const TERMINAL_EVENTS: ReadonlySet<EventType> = new Set([
+  "WorkflowCompleted",
+  "WorkflowFailed",
+  "WorkflowCanceled",
+]);
+
+export function isTerminal(event: { type: EventType }): boolean {
+  return TERMINAL_EVENTS.has(event.type);
+}
+
+export function statusOf(event: HistoryEvent): WorkflowStatus | undefined {
+  switch (event.type) {
+    case "WorkflowCompleted":
+      return "completed";
+    case "WorkflowFailed":
+      return "failed";
+    case "WorkflowCanceled":
+      return "canceled";
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Events that give the workflow code something new to react to. Each becomes a workflow task;
+ * an ActivityFailed only when no retry follows (a retry changes nothing for the workflow).
+ */
+export function wakesWorkflow(event: HistoryEvent): boolean {
+  switch (event.type) {
+    case "WorkflowStarted":
+    case "ActivityCompleted":
+    case "TimerFired":
+    case "SignalReceived":
+    case "CancelRequested":
+      return true;
+    case "ActivityFailed":
+      return !event.willRetry;
+    default:
+      return false;
+  }
+}

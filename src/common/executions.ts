@@ -1,0 +1,87 @@
+import type { KV } from "@nats-io/kv";
+import type { ErrorInfo, WorkflowStatus } from "./events.ts";
+import { decodeJson, encodeJson } from "./payload.ts";
+
+/** One row of the execution index: a projection of the workflow's history. */
+export interface ExecutionRecord {
+  workflowId: string;
+  workflowType?: string;
+  queue?: string;
+  status: WorkflowStatus;
+  startedAt?: string;
+  closedAt?: string;
+  args?: unknown[];
+  result?: unknown;
+  error?: ErrorInfo;
+  /** Why the workflow is not progressing, when dfut knows (a missing worker, a failing task). */
+  problem?: string;
+  /** Sequence of the event that set `status`; older events never override it. */
+  statusSeq: number;
+}
+
+const MAX_CAS_TRIES = 20;
+
+/**
+ * Read-modify-write of one execution record with optimistic concurrency: several dispatchers
+ * and workers may touch the same record, so each write names the revision it read.
+ */
+export async function updateExecution(
+  kv: KV,
+  workflowId: string,
+  mutate: (current: ExecutionRecord | undefined) => ExecutionRecord | undefined,
+): Promise<void> {
+  for (let i = 0; i < MAX_CAS_TRIES; i++) {
+    const entry = await kv.get(workflowId);
+    const exists = entry !== null && entry.operation === "PUT" && entry.value.length > 0;
+    const current = exists ? decodeJson<ExecutionRecord>(entry.value) : undefined;
+    const next = mutate(current);
+    if (!next) return;
+    try {
+      // A deleted key still has a revision to update from.
+      if (entry) await kv.update(workflowId, encodeJson(next), entry.revision);
+      else await kv.create(workflowId, encodeJson(next));
+      return;
+    } catch (err) {
+      if (!isRevisionConflict(err)) throw err;
+    }
+  }
+  throw new Error(`could not update the execution record of ${workflowId}: too many concurrent writers`);
+}
+
+function isRevisionConflict(err: unknown): boolean {
+  return /wrong last sequence|key exists|10071|10164/i.test(String((err as Error)?.message ?? err));
+}
+
+export async function getExecution(kv: KV, workflowId: string): Promise<ExecutionRecord | undefined> {
+  const entry = await kv.get(workflowId);
+  if (!entry || entry.operation !== "PUT" || entry.value.length === 0) return undefined;
+  return decodeJson<ExecutionRecord>(entry.value);
+}
+
+export interface ListFilter {
+  status?: WorkflowStatus;
+  workflowType?: string;
+  idPrefix?: string;
+  limit?: number;
+}
+
+/** Executions, newest first. Reads the whole index: fine for thousands, not for millions. */
+export async function listExecutions(kv: KV, filter: ListFilter = {}): Promise<ExecutionRecord[]> {
+  const records: ExecutionRecord[] = [];
+  const keys = await kv.keys();
+  const wanted: string[] = [];
+  for await (const key of keys) {
+    if (!filter.idPrefix || key.startsWith(filter.idPrefix)) wanted.push(key);
+  }
+  await Promise.all(
+    wanted.map(async (key) => {
+      const record = await getExecution(kv, key);
+      if (!record) return;
+      if (filter.status && record.status !== filter.status) return;
+      if (filter.workflowType && record.workflowType !== filter.workflowType) return;
+      records.push(record);
+    }),
+  );
+  records.sort((a, b) => (b.startedAt ?? "").localeCompare(a.startedAt ?? ""));
+  return filter.limit ? records.slice(0, filter.limit) : records;
+}

@@ -1,0 +1,95 @@
+import { JetStreamApiError, type JetStreamClient, type JetStreamManager, type StoredMsg } from "@nats-io/jetstream";
+import { HISTORY_STREAM, subjects } from "./names.ts";
+import type { HistoryEvent, NewEvent } from "./events.ts";
+import { decodeJson, encodeJson, assertFits } from "./payload.ts";
+import { WorkflowAlreadyStartedError } from "./errors.ts";
+
+/** Another writer advanced the history since this one last read it. */
+export class HistoryConflictError extends Error {
+  readonly workflowId: string;
+  readonly expectedLastSeq: number;
+  constructor(workflowId: string, expectedLastSeq: number) {
+    super(`history of ${workflowId} moved past seq ${expectedLastSeq}`);
+    this.workflowId = workflowId;
+    this.expectedLastSeq = expectedLastSeq;
+    this.name = "HistoryConflictError";
+  }
+}
+
+export function decodeEvent(msg: { seq: number; data: Uint8Array }): HistoryEvent {
+  const event = decodeJson<HistoryEvent>(msg.data);
+  event.seq = msg.seq;
+  return event;
+}
+
+/**
+ * Events of one workflow with a sequence above `afterSeq`, in order. Uses direct gets, which
+ * every server since 2.9 answers without creating a consumer: cheap for the short tails the
+ * hot path reads.
+ */
+export async function readHistory(jsm: JetStreamManager, workflowId: string, afterSeq = 0): Promise<HistoryEvent[]> {
+  const subject = subjects.history(workflowId);
+  const events: HistoryEvent[] = [];
+  let next = afterSeq + 1;
+  for (;;) {
+    const msg: StoredMsg | null = await jsm.direct.getMessage(HISTORY_STREAM, { seq: next, next_by_subj: subject });
+    if (!msg) return events;
+    events.push(decodeEvent(msg));
+    next = msg.seq + 1;
+  }
+}
+
+/** The newest event of a workflow, or undefined when it has none. */
+export async function lastEvent(jsm: JetStreamManager, workflowId: string): Promise<HistoryEvent | undefined> {
+  const msg = await jsm.direct.getMessage(HISTORY_STREAM, { last_by_subj: subjects.history(workflowId) });
+  return msg ? decodeEvent(msg) : undefined;
+}
+
+/** The first event of a workflow (its WorkflowStarted), or undefined. */
+export async function firstEvent(jsm: JetStreamManager, workflowId: string): Promise<HistoryEvent | undefined> {
+  const msg = await jsm.direct.getMessage(HISTORY_STREAM, { seq: 1, next_by_subj: subjects.history(workflowId) });
+  return msg ? decodeEvent(msg) : undefined;
+}
+
+export interface AppendOptions {
+  /** Fence: the append succeeds only if this is the subject's last sequence (0 = empty). */
+  expectLastSeq?: number;
+  /** Deduplication id; the same id within the duplicate window is stored once. */
+  msgId?: string;
+  maxPayload?: number;
+}
+
+export interface Appended {
+  seq: number;
+  duplicate: boolean;
+}
+
+export async function appendEvent(
+  js: JetStreamClient,
+  workflowId: string,
+  event: NewEvent,
+  options: AppendOptions = {},
+): Promise<Appended> {
+  const data = encodeJson(event);
+  if (options.maxPayload) assertFits(data, options.maxPayload, `the ${event.type} event of ${workflowId}`);
+  try {
+    const ack = await js.publish(subjects.history(workflowId), data, {
+      msgID: options.msgId,
+      expect: options.expectLastSeq === undefined ? undefined : { lastSubjectSequence: options.expectLastSeq },
+    });
+    return { seq: ack.seq, duplicate: ack.duplicate };
+  } catch (err) {
+    if (isWrongLastSequence(err)) {
+      if (event.type === "WorkflowStarted" && options.expectLastSeq === 0) throw new WorkflowAlreadyStartedError(workflowId);
+      throw new HistoryConflictError(workflowId, options.expectLastSeq ?? -1);
+    }
+    throw err;
+  }
+}
+
+function isWrongLastSequence(err: unknown): boolean {
+  if (err instanceof JetStreamApiError) return err.code === 10071 || err.code === 10164;
+  return /wrong last sequence/i.test(String((err as Error)?.message));
+}
+
+export const nowIso = () => new Date().toISOString();

@@ -1,0 +1,31 @@
+/** Names of dfut's JetStream resources and subjects. The one place they are spelled. */
+
+export const HISTORY_STREAM = "DFUT_HISTORY";
+export const TASK_STREAM = "DFUT_TASKS";
+export const TIMER_STREAM = "DFUT_TIMERS";
+export const EXECUTIONS_BUCKET = "dfut_executions";
+export const REGISTRY_BUCKET = "dfut_registry";
+export const DISPATCHER_CONSUMER = "dfut-dispatcher";
+export const TIMER_CONSUMER = "dfut-timers";
+export const DEFAULT_QUEUE = "default";
+
+export const HISTORY_PREFIX = "dfut.history";
+
+export const subjects = {
+  history: (workflowId: string) => `${HISTORY_PREFIX}.${workflowId}`,
+  allHistory: `${HISTORY_PREFIX}.>`,
+  workflowTask: (queue: string) => `dfut.task.workflow.${queue}`,
+  activityTask: (queue: string) => `dfut.task.activity.${queue}`,
+  allTasks: "dfut.task.>",
+  timer: (workflowId: string, timerId: number) => `dfut.timer.${workflowId}.${timerId}`,
+  allTimers: "dfut.timer.>",
+};
+
+export const consumerNames = {
+  workflowTasks: (queue: string) => `dfut-wf-${queue}`,
+  activityTasks: (queue: string) => `dfut-act-${queue}`,
+};
+
+export function workflowIdFromSubject(subject: string): string {
+  return subject.slice(HISTORY_PREFIX.length + 1);
+}

@@ -1,0 +1,27 @@
+/** dfut: durable workflows for TypeScript on NATS JetStream. The public face of the SDK. */
+export { DfutClient, WorkflowHandle, type StartOptions } from "./client/client.ts";
+export { Worker, type WorkerOptions, type WorkerRegistration, type RegisteredFunction } from "./worker/worker.ts";
+export { DfutServer, type ServerOptions } from "./server/server.ts";
+export { connectDfut, type ConnectionOptions, type DfutConnection } from "./common/connection.ts";
+export { defineWorkflow, defineActivity, type WorkflowFunction, type ActivityFunction } from "./workflow/definitions.ts";
+export type { WorkflowContext, ActivityRunner } from "./workflow/context.ts";
+export { DurableFuture } from "./workflow/future.ts";
+export { activityContext, type ActivityContext } from "./activity/context.ts";
+export type { ActivityOptionsInput } from "./common/options.ts";
+export type { ExecutionRecord, ListFilter } from "./common/executions.ts";
+export type * from "./common/events.ts";
+export {
+  DfutError,
+  InvalidArgumentError,
+  WorkflowAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowClosedError,
+  WorkflowFailedError,
+  WorkflowCanceledError,
+  PayloadError,
+  NatsUnavailableError,
+  ApplicationFailure,
+  ActivityFailure,
+  CancelledError,
+  NonDeterminismError,
+} from "./common/errors.ts";

@@ -1,0 +1,136 @@
+import type { JsMsg } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import type { DfutConnection } from "../common/connection.ts";
+import { decodeEvent, firstEvent } from "../common/history.ts";
+import { statusOf, wakesWorkflow, type HistoryEvent } from "../common/events.ts";
+import { updateExecution, type ExecutionRecord } from "../common/executions.ts";
+import { subjects, workflowIdFromSubject } from "../common/names.ts";
+import { encodeJson } from "../common/payload.ts";
+import { taskMsgIds, type ActivityTask, type TimerTask, type WorkflowTask } from "../common/tasks.ts";
+
+const QUEUE_CACHE_SIZE = 50_000;
+
+/**
+ * Turns history events into work: workflow tasks, activity tasks, timers, and the execution
+ * index. The event is acked only after its work is stored (a transactional outbox), and every
+ * task carries a message id derived from the event, so a redelivered event makes no duplicate.
+ */
+export class Dispatcher {
+  readonly #queues = new Map<string, string>();
+
+  private readonly connection: DfutConnection;
+  private readonly executions: KV;
+  constructor(
+    connection: DfutConnection,
+    executions: KV) {
+    this.connection = connection;
+    this.executions = executions;
+  }
+
+  handle = async (msg: JsMsg): Promise<void> => {
+    const workflowId = workflowIdFromSubject(msg.subject);
+    const event = decodeEvent({ seq: msg.seq, data: msg.data });
+    await this.#dispatch(workflowId, event);
+    msg.ack();
+  };
+
+  async #dispatch(workflowId: string, event: HistoryEvent): Promise<void> {
+    const { js } = this.connection;
+    const work: Promise<unknown>[] = [];
+    if (event.type === "WorkflowStarted") this.#rememberQueue(workflowId, event.queue);
+    if (wakesWorkflow(event)) {
+      const task: WorkflowTask = { workflowId, seq: event.seq };
+      const queue = await this.#queueOf(workflowId);
+      if (queue) work.push(js.publish(subjects.workflowTask(queue), encodeJson(task), { msgID: taskMsgIds.workflow(event.seq) }));
+    }
+    if (event.type === "ActivityScheduled") {
+      const task: ActivityTask = {
+        workflowId,
+        activityId: event.activityId,
+        activityType: event.activityType,
+        args: event.args,
+        options: event.options,
+        attempt: 1,
+        scheduledAt: event.time,
+      };
+      work.push(
+        js.publish(subjects.activityTask(event.options.queue), encodeJson(task), {
+          msgID: taskMsgIds.activity(workflowId, event.activityId, 1),
+        }),
+      );
+    }
+    if (event.type === "TimerStarted") {
+      const timer: TimerTask = { workflowId, timerId: event.timerId, fireAt: event.fireAt };
+      work.push(
+        js.publish(subjects.timer(workflowId, event.timerId), encodeJson(timer), {
+          msgID: taskMsgIds.timer(workflowId, event.timerId),
+        }),
+      );
+    }
+    const projection = project(workflowId, event);
+    if (projection) work.push(updateExecution(this.executions, workflowId, projection));
+    if (statusOf(event)) this.#queues.delete(workflowId);
+    await Promise.all(work);
+  }
+
+  #rememberQueue(workflowId: string, queue: string): void {
+    if (this.#queues.size >= QUEUE_CACHE_SIZE) {
+      const oldest = this.#queues.keys().next().value;
+      if (oldest !== undefined) this.#queues.delete(oldest);
+    }
+    this.#queues.set(workflowId, queue);
+  }
+
+  async #queueOf(workflowId: string): Promise<string | undefined> {
+    const known = this.#queues.get(workflowId);
+    if (known) return known;
+    const started = await firstEvent(this.connection.jsm, workflowId);
+    if (started?.type !== "WorkflowStarted") return undefined;
+    this.#rememberQueue(workflowId, started.queue);
+    return started.queue;
+  }
+}
+
+type Mutation = (current: ExecutionRecord | undefined) => ExecutionRecord | undefined;
+
+/** How an event changes the execution index, if it does. */
+export function project(workflowId: string, event: HistoryEvent): Mutation | undefined {
+  switch (event.type) {
+    case "WorkflowStarted":
+      return (current) => ({
+        ...current,
+        workflowId,
+        workflowType: event.workflowType,
+        queue: event.queue,
+        args: event.args,
+        startedAt: event.time,
+        status: current && current.statusSeq > event.seq ? current.status : "running",
+        statusSeq: Math.max(current?.statusSeq ?? 0, event.seq),
+      });
+    case "WorkflowCompleted":
+    case "WorkflowFailed":
+    case "WorkflowCanceled":
+      return (current) => {
+        if (current && current.statusSeq >= event.seq) return undefined;
+        const next: ExecutionRecord = {
+          ...current,
+          workflowId,
+          status: statusOf(event)!,
+          statusSeq: event.seq,
+          closedAt: event.time,
+          problem: undefined,
+        };
+        if (event.type === "WorkflowCompleted") next.result = event.result;
+        if (event.type === "WorkflowFailed") next.error = event.error;
+        if (event.type === "WorkflowCanceled") next.error = { name: "CanceledError", message: event.reason || "canceled" };
+        return next;
+      };
+    case "WorkflowTaskFailed":
+      return (current) =>
+        current && current.status === "running"
+          ? { ...current, problem: `workflow task failed: ${event.error.name}: ${event.error.message}` }
+          : undefined;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,65 @@
+import type { KV } from "@nats-io/kv";
+import { connectDfut, type ConnectionOptions, type DfutConnection } from "../common/connection.ts";
+import { runTaskLoop, type TaskLoop } from "../common/consume.ts";
+import { DISPATCHER_CONSUMER, EXECUTIONS_BUCKET, HISTORY_STREAM, TIMER_CONSUMER, TIMER_STREAM } from "../common/names.ts";
+import { openKv, provision } from "../common/resources.ts";
+import { consoleLogger, type Logger } from "../worker/logger.ts";
+import { Dispatcher } from "./dispatcher.ts";
+import { TimerService } from "./timers.ts";
+
+export interface ServerOptions {
+  connection?: DfutConnection | ConnectionOptions;
+  /** Stream and KV replicas. Default 1. */
+  replicas?: number;
+  /** History events dispatched at once. Default 256. */
+  concurrency?: number;
+  logger?: Logger;
+}
+
+/** The dispatcher, the timer service and the execution index, over one connection. */
+export class DfutServer {
+  readonly #loops: TaskLoop[] = [];
+
+  readonly connection: DfutConnection;
+  private readonly ownsConnection: boolean;
+  readonly executions: KV;
+  private constructor(
+    connection: DfutConnection,
+    ownsConnection: boolean,
+    executions: KV) {
+    this.connection = connection;
+    this.ownsConnection = ownsConnection;
+    this.executions = executions;
+  }
+
+  static async start(options: ServerOptions = {}): Promise<DfutServer> {
+    const given = options.connection;
+    const ownsConnection = !(given && "nc" in given);
+    const connection = given && "nc" in given ? given : await connectDfut(given ?? {});
+    try {
+      await provision(connection.nc, connection.jsm, { replicas: options.replicas });
+      const executions = await openKv(connection.nc, EXECUTIONS_BUCKET);
+      const server = new DfutServer(connection, ownsConnection, executions);
+      const logger = options.logger ?? consoleLogger;
+      const onError = (err: unknown) => logger.error(`dispatch failed, will be retried: ${(err as Error)?.message ?? err}`);
+      const dispatcher = new Dispatcher(connection, executions);
+      const timers = new TimerService(connection);
+      server.#loops.push(
+        await runTaskLoop(connection.js, HISTORY_STREAM, DISPATCHER_CONSUMER, dispatcher.handle, {
+          maxMessages: options.concurrency ?? 256,
+          onError,
+        }),
+        await runTaskLoop(connection.js, TIMER_STREAM, TIMER_CONSUMER, timers.handle, { maxMessages: 256, onError }),
+      );
+      return server;
+    } catch (err) {
+      if (ownsConnection) await connection.close();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.#loops.map((l) => l.stop()));
+    if (this.ownsConnection) await this.connection.close();
+  }
+}

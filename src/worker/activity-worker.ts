@@ -1,0 +1,223 @@
+import type { JsMsg } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import type { DfutConnection } from "../common/connection.ts";
+import { appendEvent, nowIso, readHistory } from "../common/history.ts";
+import { isTerminal, type ActivityFailed, type ErrorInfo, type HistoryEvent } from "../common/events.ts";
+import { PayloadError, toErrorInfo } from "../common/errors.ts";
+import { updateExecution } from "../common/executions.ts";
+import { canRetry, retryDelay } from "../common/options.ts";
+import { assertJsonSerializable, decodeJson, encodeJson } from "../common/payload.ts";
+import { subjects } from "../common/names.ts";
+import { taskMsgIds, type ActivityTask } from "../common/tasks.ts";
+import { runInActivityContext, type ActivityContext } from "../activity/context.ts";
+import type { ActivityFunction } from "../workflow/definitions.ts";
+import type { Logger } from "./logger.ts";
+import { backoff, clearProblem } from "./workflow-worker.ts";
+
+export interface ActivityWorkerOptions {
+  connection: DfutConnection;
+  executions: KV;
+  queue: string;
+  identity: string;
+  activities: Map<string, ActivityFunction>;
+  /** The task consumer's ack wait: a task not acked or heartbeated in this time goes to another worker. */
+  ackWaitMs: number;
+  logger: Logger;
+}
+
+type Outcome = { ok: true; result: unknown } | { ok: false; error: ErrorInfo };
+
+/** Runs one attempt of an activity per task and records its outcome exactly once. */
+export class ActivityTaskHandler {
+  readonly #running = new Set<AbortController>();
+  #stopping = false;
+
+  private readonly options: ActivityWorkerOptions;
+  constructor(options: ActivityWorkerOptions) {
+    this.options = options;
+  }
+
+  /** Aborts every running attempt (worker shutdown); their tasks go to other workers. */
+  abortAll(reason: string): void {
+    this.#stopping = true;
+    for (const controller of this.#running) controller.abort(new Error(reason));
+  }
+
+  handle = async (msg: JsMsg): Promise<void> => {
+    const task = decodeJson<ActivityTask>(msg.data);
+    const wait = task.notBefore ? Date.parse(task.notBefore) - Date.now() : 0;
+    if (wait > 0) {
+      msg.nak(wait);
+      return;
+    }
+    const fn = this.options.activities.get(task.activityType);
+    if (!fn) {
+      await this.#waitForWorker(task, msg);
+      return;
+    }
+    // A first delivery cannot have run before; only a redelivery needs the history.
+    if (msg.info.deliveryCount > 1) {
+      const settled = await this.#settleFromHistory(task, msg);
+      if (settled) return;
+    }
+    const started = appendEvent(
+      this.options.connection.js,
+      task.workflowId,
+      { type: "ActivityStarted", time: nowIso(), activityId: task.activityId, attempt: task.attempt, worker: this.options.identity },
+      { msgId: taskMsgIds.activityStarted(task.workflowId, task.activityId, task.attempt) },
+    );
+    started.catch(() => undefined);
+    const outcome = await this.#run(fn, task, msg);
+    await started;
+    if (this.#stopping) {
+      // Not the activity's failure: another worker runs this attempt again.
+      msg.nak();
+      return;
+    }
+    await this.#record(task, outcome);
+    msg.ack();
+  };
+
+  /**
+   * Looks at what history says about this attempt after a redelivery. Returns true when the
+   * task needs no run: the attempt already has an outcome, or the workflow is closed, or the
+   * attempt was started by a worker that died (recorded here as a failed attempt).
+   */
+  async #settleFromHistory(task: ActivityTask, msg: JsMsg): Promise<boolean> {
+    const events = await readHistory(this.options.connection.jsm, task.workflowId);
+    if (events.some(isTerminal)) {
+      msg.ack();
+      return true;
+    }
+    const mine = events.filter(
+      (e): e is Extract<HistoryEvent, { activityId: number; attempt: number }> =>
+        "activityId" in e && "attempt" in e && e.activityId === task.activityId && e.attempt === task.attempt,
+    );
+    const outcome = mine.find((e) => e.type === "ActivityCompleted" || e.type === "ActivityFailed");
+    if (outcome) {
+      if (outcome.type === "ActivityFailed" && outcome.willRetry) await this.#scheduleRetry(task, outcome);
+      msg.ack();
+      await clearProblem(this.options.executions, task.workflowId);
+      return true;
+    }
+    if (mine.some((e) => e.type === "ActivityStarted")) {
+      const seconds = Math.round(this.options.ackWaitMs / 100) / 10;
+      await this.#record(task, {
+        ok: false,
+        error: {
+          name: "WorkerLost",
+          message: `the worker running attempt ${task.attempt} stopped responding for ${seconds}s (crashed or was killed)`,
+        },
+      });
+      msg.ack();
+      return true;
+    }
+    await clearProblem(this.options.executions, task.workflowId);
+    return false;
+  }
+
+  async #run(fn: ActivityFunction, task: ActivityTask, msg: JsMsg): Promise<Outcome> {
+    const controller = new AbortController();
+    this.#running.add(controller);
+    const { options } = task;
+    const timers: NodeJS.Timeout[] = [];
+    let lastHeartbeat = Date.now();
+    let rejectTimeout!: (error: Error) => void;
+    const timedOut = new Promise<never>((_, reject) => (rejectTimeout = reject));
+    timedOut.catch(() => undefined);
+    const fail = (name: string, message: string) => {
+      const error = Object.assign(new Error(message), { name });
+      controller.abort(error);
+      rejectTimeout(error);
+    };
+
+    let budget = options.startToCloseTimeout;
+    if (options.scheduleToCloseTimeout > 0) {
+      budget = Math.min(budget, Date.parse(task.scheduledAt) + options.scheduleToCloseTimeout - Date.now());
+    }
+    timers.push(setTimeout(() => fail("TimeoutError", `activity ${task.activityType} timed out after ${budget} ms (start-to-close / schedule-to-close)`), Math.max(0, budget)));
+    if (options.heartbeatTimeout > 0) {
+      timers.push(
+        setInterval(() => {
+          if (Date.now() - lastHeartbeat > options.heartbeatTimeout) {
+            fail("HeartbeatTimeout", `activity ${task.activityType} sent no heartbeat for ${options.heartbeatTimeout} ms`);
+          }
+        }, Math.max(10, Math.floor(options.heartbeatTimeout / 4))),
+      );
+    }
+    // Keeps the task ours while the attempt runs; stops when this process stops.
+    timers.push(setInterval(() => msg.working(), Math.max(100, Math.floor(this.options.ackWaitMs / 3))));
+
+    const ctx: ActivityContext = {
+      workflowId: task.workflowId,
+      activityId: task.activityId,
+      activityType: task.activityType,
+      attempt: task.attempt,
+      signal: controller.signal,
+      heartbeat: () => {
+        lastHeartbeat = Date.now();
+      },
+    };
+    try {
+      const result = await Promise.race([runInActivityContext(ctx, () => Promise.resolve().then(() => fn(...task.args))), timedOut]);
+      assertJsonSerializable(result, `the result of activity ${task.activityType}`);
+      return { ok: true, result: result ?? null };
+    } catch (err) {
+      return { ok: false, error: toErrorInfo(err) };
+    } finally {
+      for (const t of timers) clearTimeout(t);
+      this.#running.delete(controller);
+    }
+  }
+
+  async #record(task: ActivityTask, outcome: Outcome): Promise<void> {
+    const { js, maxPayload } = this.options.connection;
+    const msgId = taskMsgIds.activityOutcome(task.workflowId, task.activityId, task.attempt);
+    const base = { time: nowIso(), activityId: task.activityId, attempt: task.attempt };
+    if (outcome.ok) {
+      try {
+        await appendEvent(js, task.workflowId, { type: "ActivityCompleted", ...base, result: outcome.result }, { msgId, maxPayload });
+        return;
+      } catch (err) {
+        if (!(err instanceof PayloadError)) throw err;
+        outcome = { ok: false, error: { ...toErrorInfo(err), nonRetryable: true } };
+      }
+    }
+    const failed = this.#failureEvent(task, outcome.error);
+    await appendEvent(js, task.workflowId, { ...failed, ...base }, { msgId });
+    if (failed.willRetry) await this.#scheduleRetry(task, failed);
+  }
+
+  #failureEvent(task: ActivityTask, error: ErrorInfo): Pick<ActivityFailed, "type" | "error" | "willRetry" | "nextAttemptAt"> {
+    const { retry, scheduleToCloseTimeout } = task.options;
+    let willRetry = canRetry(retry, task.attempt, error.name, error.nonRetryable === true);
+    const nextAttemptAt = Date.now() + retryDelay(retry, task.attempt);
+    if (willRetry && scheduleToCloseTimeout > 0 && nextAttemptAt >= Date.parse(task.scheduledAt) + scheduleToCloseTimeout) {
+      willRetry = false;
+    }
+    const { stack: _stack, ...rest } = error;
+    const recorded: ErrorInfo = error.stack ? { ...rest, stack: error.stack.split("\n").slice(0, 12).join("\n") } : rest;
+    return willRetry
+      ? { type: "ActivityFailed", error: recorded, willRetry, nextAttemptAt: new Date(nextAttemptAt).toISOString() }
+      : { type: "ActivityFailed", error: recorded, willRetry };
+  }
+
+  /** The next attempt is a new task that waits in the stream until its time: durable backoff. */
+  async #scheduleRetry(task: ActivityTask, failed: Pick<ActivityFailed, "nextAttemptAt">): Promise<void> {
+    const next: ActivityTask = { ...task, attempt: task.attempt + 1, notBefore: failed.nextAttemptAt };
+    await this.options.connection.js.publish(subjects.activityTask(task.options.queue), encodeJson(next), {
+      msgID: taskMsgIds.activity(task.workflowId, task.activityId, next.attempt),
+    });
+  }
+
+  async #waitForWorker(task: ActivityTask, msg: JsMsg): Promise<void> {
+    const problem = `no worker on queue "${task.options.queue}" has registered activity type ${task.activityType}; start one that does`;
+    if (msg.info.deliveryCount === 1) {
+      this.options.logger.warn(`workflow ${task.workflowId}: ${problem}`);
+      await updateExecution(this.options.executions, task.workflowId, (record) =>
+        record && record.problem !== problem ? { ...record, problem } : undefined,
+      ).catch(() => undefined);
+    }
+    msg.nak(backoff(msg.info.deliveryCount));
+  }
+}

@@ -1,0 +1,195 @@
+import { hostname } from "node:os";
+import type { KV } from "@nats-io/kv";
+import { connectDfut, type ConnectionOptions, type DfutConnection } from "../common/connection.ts";
+import { runTaskLoop, type TaskLoop } from "../common/consume.ts";
+import { InvalidArgumentError } from "../common/errors.ts";
+import { validateQueue } from "../common/ids.ts";
+import { consumerNames, DEFAULT_QUEUE, EXECUTIONS_BUCKET, REGISTRY_BUCKET, TASK_STREAM } from "../common/names.ts";
+import { encodeJson } from "../common/payload.ts";
+import { ensureTaskConsumers, openKv } from "../common/resources.ts";
+import { markedKind, nameOf, parameterNames, type ActivityFunction, type WorkflowFunction } from "../workflow/definitions.ts";
+import { ActivityTaskHandler } from "./activity-worker.ts";
+import { consoleLogger, type Logger } from "./logger.ts";
+import { WorkflowTaskHandler } from "./workflow-worker.ts";
+
+type Registrations<F> = Record<string, F> | F[];
+
+export interface WorkerOptions {
+  /** An open connection, or how to open one. */
+  connection?: DfutConnection | ConnectionOptions;
+  /** Task queue to serve. Default "default". */
+  queue?: string;
+  workflows?: Registrations<WorkflowFunction>;
+  activities?: Registrations<ActivityFunction>;
+  /** Activity attempts run at once. Default 100. */
+  activityConcurrency?: number;
+  /** Workflow tasks buffered at once. Default 100. */
+  workflowConcurrency?: number;
+  /** Crash detection: a task without ack or heartbeat for this long goes to another worker. Default 30 000 ms. */
+  ackWaitMs?: number;
+  /** Workflow executions cached in memory. Default 10 000. */
+  cacheSize?: number;
+  identity?: string;
+  logger?: Logger;
+}
+
+export interface RegisteredFunction {
+  name: string;
+  parameters: string[];
+}
+
+/** What a worker announces in the registry, for the UI's start form and `dfut` listings. */
+export interface WorkerRegistration {
+  identity: string;
+  queue: string;
+  workflows: RegisteredFunction[];
+  activities: RegisteredFunction[];
+  startedAt: string;
+}
+
+const REGISTRATION_REFRESH_MS = 20_000;
+
+export class Worker {
+  readonly identity: string;
+  readonly queue: string;
+  readonly #loops: TaskLoop[] = [];
+  #refresh?: NodeJS.Timeout;
+  #stopped = false;
+
+  private readonly connection: DfutConnection;
+  private readonly ownsConnection: boolean;
+  private readonly registry: KV;
+  private readonly registration: WorkerRegistration;
+  private readonly activityHandler: ActivityTaskHandler;
+  private readonly workflowHandler: WorkflowTaskHandler;
+  private constructor(
+    connection: DfutConnection,
+    ownsConnection: boolean,
+    registry: KV,
+    registration: WorkerRegistration,
+    activityHandler: ActivityTaskHandler,
+    workflowHandler: WorkflowTaskHandler) {
+    this.connection = connection;
+    this.ownsConnection = ownsConnection;
+    this.registry = registry;
+    this.registration = registration;
+    this.activityHandler = activityHandler;
+    this.workflowHandler = workflowHandler;
+    this.identity = registration.identity;
+    this.queue = registration.queue;
+  }
+
+  get registered(): WorkerRegistration {
+    return this.registration;
+  }
+
+  /** Connects (if needed), registers, and starts taking tasks. */
+  static async create(options: WorkerOptions): Promise<Worker> {
+    const queue = validateQueue(options.queue ?? DEFAULT_QUEUE);
+    const workflows = toMap(options.workflows ?? {}, "workflow");
+    const activities = toMap(options.activities ?? {}, "activity");
+    if (workflows.size === 0 && activities.size === 0) {
+      throw new InvalidArgumentError("a worker needs at least one workflow or activity");
+    }
+    const ownsConnection = !isConnection(options.connection);
+    const connection = isConnection(options.connection) ? options.connection : await connectDfut(options.connection ?? {});
+    try {
+      const identity = options.identity ?? `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 6)}`;
+      const logger = options.logger ?? consoleLogger;
+      const ackWaitMs = options.ackWaitMs ?? 30_000;
+      const executions = await openKv(connection.nc, EXECUTIONS_BUCKET);
+      const registry = await openKv(connection.nc, REGISTRY_BUCKET);
+      await ensureTaskConsumers(connection.jsm, queue, { ackWaitMs });
+      const registration: WorkerRegistration = {
+        identity,
+        queue,
+        workflows: [...workflows].map(([name, fn]) => ({ name, parameters: parameterNames(fn, true) })),
+        activities: [...activities].map(([name, fn]) => ({ name, parameters: parameterNames(fn, false) })),
+        startedAt: new Date().toISOString(),
+      };
+      const activityHandler = new ActivityTaskHandler({ connection, executions, queue, identity, activities, ackWaitMs, logger });
+      const workflowHandler = new WorkflowTaskHandler({
+        connection,
+        executions,
+        queue,
+        identity,
+        workflows,
+        cacheSize: options.cacheSize ?? 10_000,
+        logger,
+      });
+      const worker = new Worker(connection, ownsConnection, registry, registration, activityHandler, workflowHandler);
+      await worker.#start(logger, options);
+      return worker;
+    } catch (err) {
+      if (ownsConnection) await connection.close();
+      throw err;
+    }
+  }
+
+  async #start(logger: Logger, options: WorkerOptions): Promise<void> {
+    const { js } = this.connection;
+    const onError = (err: unknown) => logger.error(`task failed, will be retried: ${(err as Error)?.message ?? err}`);
+    await this.#announce();
+    this.#refresh = setInterval(() => void this.#announce().catch(() => undefined), REGISTRATION_REFRESH_MS);
+    if (this.registration.workflows.length > 0) {
+      this.#loops.push(
+        await runTaskLoop(js, TASK_STREAM, consumerNames.workflowTasks(this.queue), this.workflowHandler.handle, {
+          maxMessages: options.workflowConcurrency ?? 100,
+          onError,
+        }),
+      );
+    }
+    if (this.registration.activities.length > 0) {
+      this.#loops.push(
+        await runTaskLoop(js, TASK_STREAM, consumerNames.activityTasks(this.queue), this.activityHandler.handle, {
+          maxMessages: options.activityConcurrency ?? 100,
+          onError,
+        }),
+      );
+    }
+  }
+
+  async #announce(): Promise<void> {
+    await this.registry.put(registryKey(this.identity), encodeJson(this.registration));
+  }
+
+  /** Stops taking tasks, hands running activities back to the queue, and closes. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    clearInterval(this.#refresh);
+    this.activityHandler.abortAll("worker is shutting down");
+    await Promise.all(this.#loops.map((l) => l.stop()));
+    await this.registry.delete(registryKey(this.identity)).catch(() => undefined);
+    if (this.ownsConnection) await this.connection.close();
+  }
+}
+
+function registryKey(identity: string): string {
+  return `worker.${identity.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+}
+
+function isConnection(c: DfutConnection | ConnectionOptions | undefined): c is DfutConnection {
+  return c !== undefined && "nc" in c && "js" in c;
+}
+
+function toMap<F extends Function>(registrations: Registrations<F>, kind: "workflow" | "activity"): Map<string, F> {
+  const entries: [string, F][] = Array.isArray(registrations)
+    ? registrations.map((fn) => [nameOf(fn), fn])
+    : Object.entries(registrations).map(([key, fn]) => [markedName(fn) ?? key, fn]);
+  const map = new Map<string, F>();
+  for (const [name, fn] of entries) {
+    if (typeof fn !== "function") throw new InvalidArgumentError(`${kind} ${name} is not a function`);
+    if (!name) throw new InvalidArgumentError(`a ${kind} function has no name; register it under a key`);
+    if (markedKind(fn) && markedKind(fn) !== kind) {
+      throw new InvalidArgumentError(`${name} is marked as ${markedKind(fn)} but registered as ${kind}`);
+    }
+    map.set(name, fn);
+  }
+  return map;
+}
+
+function markedName(fn: Function): string | undefined {
+  const name = nameOf(fn);
+  return name !== fn.name ? name : undefined;
+}

@@ -1,0 +1,188 @@
+import type { JsMsg } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import type { DfutConnection } from "../common/connection.ts";
+import { appendEvent, HistoryConflictError, nowIso, readHistory } from "../common/history.ts";
+import type { HistoryEvent, WorkflowStarted } from "../common/events.ts";
+import { PayloadError, toErrorInfo } from "../common/errors.ts";
+import { updateExecution } from "../common/executions.ts";
+import { decodeJson } from "../common/payload.ts";
+import type { WorkflowTask } from "../common/tasks.ts";
+import { KeyedSerializer } from "../common/consume.ts";
+import { commandMsgId, commandToEvent, type Command, WorkflowExecution } from "../workflow/execution.ts";
+import type { WorkflowFunction } from "../workflow/definitions.ts";
+import type { Logger } from "./logger.ts";
+
+const MAX_CONFLICT_RETRIES = 8;
+
+export interface WorkflowWorkerOptions {
+  connection: DfutConnection;
+  executions: KV;
+  queue: string;
+  identity: string;
+  workflows: Map<string, WorkflowFunction>;
+  /** Executions kept in memory between tasks. */
+  cacheSize: number;
+  logger: Logger;
+}
+
+/** Turns workflow tasks into commands: replay (or resume the cached run), then append. */
+export class WorkflowTaskHandler {
+  readonly #cache = new Map<string, WorkflowExecution>();
+  readonly #serializer = new KeyedSerializer();
+
+  private readonly options: WorkflowWorkerOptions;
+  constructor(options: WorkflowWorkerOptions) {
+    this.options = options;
+  }
+
+  get cachedExecutions(): number {
+    return this.#cache.size;
+  }
+
+  handle = (msg: JsMsg): Promise<void> => {
+    const task = decodeJson<WorkflowTask>(msg.data);
+    return this.#serializer.run(task.workflowId, () => this.#process(msg, task));
+  };
+
+  async #process(msg: JsMsg, task: WorkflowTask): Promise<void> {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const cached = this.#cache.get(task.workflowId);
+      if (cached && (cached.closed || task.seq <= cached.lastSeq)) {
+        msg.ack();
+        return;
+      }
+      const outcome = await this.#step(task.workflowId, cached, msg);
+      if (outcome !== "conflict") return;
+      this.#evict(task.workflowId);
+    }
+    throw new Error(`workflow ${task.workflowId}: history kept moving under this worker; retrying later`);
+  }
+
+  async #step(workflowId: string, cached: WorkflowExecution | undefined, msg: JsMsg): Promise<"done" | "conflict"> {
+    const { jsm } = this.options.connection;
+    const events = await readHistory(jsm, workflowId, cached?.lastSeq ?? 0);
+    let execution = cached;
+    if (!execution) {
+      const started = events[0];
+      if (!started || started.type !== "WorkflowStarted") {
+        // A task for a history we cannot read (deleted stream data): nothing to run.
+        this.options.logger.warn(`workflow ${workflowId}: no WorkflowStarted in history; dropping task`);
+        msg.term();
+        return "done";
+      }
+      const fn = this.options.workflows.get(started.workflowType);
+      if (!fn) {
+        await this.#waitForWorker(workflowId, started, msg);
+        return "done";
+      }
+      execution = new WorkflowExecution(workflowId, fn, started);
+    }
+
+    let commands: Command[];
+    try {
+      commands = await execution.apply(events);
+    } catch (err) {
+      this.#evict(workflowId);
+      await this.#failTask(workflowId, events, err, msg);
+      return "done";
+    }
+    if (commands.length > 0) {
+      try {
+        await this.#append(execution, commands);
+      } catch (err) {
+        if (err instanceof HistoryConflictError) return "conflict";
+        throw err;
+      }
+    }
+    if (execution.closed) this.#evict(workflowId);
+    else this.#remember(execution);
+    msg.ack();
+    // A task that had to be retried may have left a problem note on the execution.
+    if (msg.info.deliveryCount > 1) await clearProblem(this.options.executions, workflowId);
+    return "done";
+  }
+
+  /** Appends commands one after another, each fenced on the one before it. */
+  async #append(execution: WorkflowExecution, commands: Command[]): Promise<void> {
+    const { js, maxPayload } = this.options.connection;
+    for (const command of commands) {
+      let event = commandToEvent(command, nowIso());
+      let appended;
+      try {
+        appended = await appendEvent(js, execution.workflowId, event, {
+          expectLastSeq: execution.lastSeq,
+          msgId: commandMsgId(execution.workflowId, command),
+          maxPayload,
+        });
+      } catch (err) {
+        if (!(err instanceof PayloadError) || !isTerminal(command)) throw err;
+        // The workflow's own result is too large to record: that is the workflow's failure.
+        event = commandToEvent({ kind: "FailWorkflow", error: toErrorInfo(err) }, nowIso());
+        appended = await appendEvent(js, execution.workflowId, event, {
+          expectLastSeq: execution.lastSeq,
+          msgId: commandMsgId(execution.workflowId, command),
+        });
+      }
+      await execution.apply([{ ...event, seq: appended.seq } as HistoryEvent]);
+    }
+  }
+
+  async #failTask(workflowId: string, events: HistoryEvent[], err: unknown, msg: JsMsg): Promise<void> {
+    const error = toErrorInfo(err);
+    const last = events.at(-1);
+    const alreadyRecorded = last?.type === "WorkflowTaskFailed" && last.error.message === error.message;
+    this.options.logger.error(`workflow ${workflowId}: task failed: ${error.name}: ${error.message}`);
+    if (!alreadyRecorded && last) {
+      await appendEvent(
+        this.options.connection.js,
+        workflowId,
+        { type: "WorkflowTaskFailed", time: nowIso(), error, worker: this.options.identity },
+        { expectLastSeq: last.seq },
+      ).catch((e) => {
+        if (!(e instanceof HistoryConflictError)) throw e;
+      });
+    }
+    // Retried with backoff: a fixed deployment picks it up, and history shows each failure once.
+    msg.nak(backoff(msg.info.deliveryCount));
+  }
+
+  async #waitForWorker(workflowId: string, started: WorkflowStarted, msg: JsMsg): Promise<void> {
+    const { queue } = this.options;
+    const problem = `no worker on queue "${queue}" has registered workflow type ${started.workflowType}; start one that does`;
+    if (msg.info.deliveryCount === 1) {
+      this.options.logger.warn(`workflow ${workflowId}: ${problem}`);
+      await updateExecution(this.options.executions, workflowId, (record) =>
+        record && record.problem !== problem ? { ...record, problem } : undefined,
+      ).catch(() => undefined);
+    }
+    msg.nak(backoff(msg.info.deliveryCount));
+  }
+
+  #remember(execution: WorkflowExecution): void {
+    this.#cache.delete(execution.workflowId);
+    this.#cache.set(execution.workflowId, execution);
+    if (this.#cache.size > this.options.cacheSize) {
+      const oldest = this.#cache.keys().next().value;
+      if (oldest !== undefined) this.#cache.delete(oldest);
+    }
+  }
+
+  #evict(workflowId: string): void {
+    this.#cache.delete(workflowId);
+  }
+}
+
+export async function clearProblem(executions: KV, workflowId: string): Promise<void> {
+  await updateExecution(executions, workflowId, (record) =>
+    record?.problem ? { ...record, problem: undefined } : undefined,
+  ).catch(() => undefined);
+}
+
+function isTerminal(command: Command): boolean {
+  return command.kind === "CompleteWorkflow" || command.kind === "FailWorkflow" || command.kind === "CancelWorkflow";
+}
+
+/** 1 s, 2 s, 4 s … up to 30 s between retries of a task that cannot run yet. */
+export function backoff(deliveryCount: number): number {
+  return Math.min(1000 * 2 ** Math.max(0, deliveryCount - 1), 30_000);
+}

@@ -1,0 +1,34 @@
+import type { ActivityOptionsInput } from "../common/options.ts";
+import type { ActivityFunction } from "./definitions.ts";
+import type { DurableFuture } from "./future.ts";
+
+type Awaited2<R> = R extends PromiseLike<infer U> ? U : R;
+
+/** Runs activities with the options given, on top of each activity's own defaults. */
+export interface ActivityRunner {
+  executeActivity<F extends ActivityFunction>(activity: F, ...args: Parameters<F>): DurableFuture<Awaited2<ReturnType<F>>>;
+  executeActivity<T = unknown>(activityType: string, ...args: unknown[]): DurableFuture<T>;
+}
+
+/**
+ * What workflow code may use. Everything here is deterministic: on replay it gives the same
+ * answers in the same order, which is what lets another process carry a workflow on.
+ */
+export interface WorkflowContext extends ActivityRunner {
+  readonly workflowId: string;
+  readonly workflowType: string;
+  /** Activity calls with other options: `ctx.withOptions({ retry: { maximumAttempts: 3 } })`. */
+  withOptions(options: ActivityOptionsInput): ActivityRunner;
+  /** A durable timer: survives restarts of every process. */
+  sleep(ms: number): DurableFuture<void>;
+  /** Resolves with the payload of the next signal of that name (buffered if it came earlier). */
+  waitForSignal<T = unknown>(name: string): DurableFuture<T>;
+  /** The time of the event being processed: the same on replay. */
+  now(): Date;
+  /** A deterministic pseudo-random number in [0, 1). */
+  random(): number;
+  /** A deterministic UUID v4. */
+  uuid(): string;
+  /** True once cancellation was requested. */
+  readonly cancelRequested: boolean;
+}

@@ -1,0 +1,327 @@
+import type { ActivityOptions, ErrorInfo, HistoryEvent, NewEvent, WorkflowStarted } from "../common/events.ts";
+import { ActivityFailure, CancelledError, NonDeterminismError, toErrorInfo } from "../common/errors.ts";
+import { assertJsonSerializable } from "../common/payload.ts";
+import { resolveActivityOptions, type ActivityOptionsInput } from "../common/options.ts";
+import type { ActivityRunner, WorkflowContext } from "./context.ts";
+import { activityDefaults, nameOf, type WorkflowFunction } from "./definitions.ts";
+import { DurableFuture } from "./future.ts";
+import { seededRandom, uuidFrom } from "./random.ts";
+
+/** What the workflow code asked for, to be recorded as events. */
+export type Command =
+  | { kind: "ScheduleActivity"; activityId: number; activityType: string; args: unknown[]; options: ActivityOptions }
+  | { kind: "StartTimer"; timerId: number; fireAt: string }
+  | { kind: "CompleteWorkflow"; result: unknown }
+  | { kind: "FailWorkflow"; error: ErrorInfo }
+  | { kind: "CancelWorkflow"; reason: string; detail?: unknown };
+
+type StepKind = "activity" | "timer";
+interface Step {
+  kind: StepKind;
+  /** Activity type, or "timer". */
+  label: string;
+  future: DurableFuture<unknown>;
+}
+interface RecordedStep {
+  kind: StepKind;
+  label: string;
+  seq: number;
+}
+
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function describe(step: { kind: StepKind; label: string }): string {
+  return step.kind === "timer" ? "a timer" : `activity ${step.label}`;
+}
+
+/**
+ * One workflow run, driven by its history: events in, commands out. Pure apart from the
+ * workflow code it runs; the same events always give the same commands, which is what replay
+ * relies on. A worker keeps one per cached workflow and feeds it only new events.
+ */
+export class WorkflowExecution {
+  readonly workflowId: string;
+  readonly workflowType: string;
+  /** Highest history sequence applied. */
+  lastSeq = 0;
+  /** Set once a terminal event was applied. */
+  closed = false;
+
+  readonly #fn: WorkflowFunction;
+  readonly #queue: string;
+  readonly #random: () => number;
+  #now: Date;
+  #started = false;
+  #nextStep = 1;
+  readonly #steps = new Map<number, Step>();
+  readonly #recorded = new Map<number, RecordedStep>();
+  readonly #commands: Command[] = [];
+  #terminal: Command | undefined;
+  #terminalRecorded = false;
+  #nondeterminism: NonDeterminismError | undefined;
+  #cancelReason: string | undefined;
+  readonly #signalBuffer = new Map<string, unknown[]>();
+  readonly #signalWaiters = new Map<string, DurableFuture<unknown>[]>();
+
+  private readonly started: WorkflowStarted;
+  constructor(workflowId: string, fn: WorkflowFunction, started: WorkflowStarted) {
+    this.started = started;
+    this.workflowId = workflowId;
+    this.workflowType = started.workflowType;
+    this.#fn = fn;
+    this.#queue = started.queue;
+    this.#random = seededRandom(workflowId);
+    this.#now = new Date(started.time);
+  }
+
+  /**
+   * Applies new events in history order and returns the commands the code produced that the
+   * history does not hold yet. Throws NonDeterminismError when code and history disagree.
+   */
+  async apply(events: HistoryEvent[]): Promise<Command[]> {
+    for (const event of events) {
+      if (event.seq <= this.lastSeq) continue;
+      this.lastSeq = event.seq;
+      if (this.closed) continue;
+      await this.#applyOne(event);
+      if (this.#nondeterminism) throw this.#nondeterminism;
+    }
+    return this.#takeCommands();
+  }
+
+  async #applyOne(event: HistoryEvent): Promise<void> {
+    switch (event.type) {
+      case "WorkflowStarted":
+        this.#now = new Date(event.time);
+        this.#start();
+        await flush();
+        return;
+      case "ActivityScheduled":
+        this.#record(event.activityId, { kind: "activity", label: event.activityType, seq: event.seq });
+        return;
+      case "TimerStarted":
+        this.#record(event.timerId, { kind: "timer", label: "timer", seq: event.seq });
+        return;
+      case "WorkflowCompleted":
+      case "WorkflowFailed":
+      case "WorkflowCanceled":
+        this.#terminalRecorded = true;
+        this.closed = true;
+        return;
+      case "ActivityStarted":
+      case "WorkflowTaskFailed":
+        return;
+      case "ActivityFailed":
+        if (event.willRetry) return;
+        break;
+    }
+    this.#now = new Date(event.time);
+    this.#deliver(event);
+    await flush();
+  }
+
+  #deliver(event: HistoryEvent): void {
+    switch (event.type) {
+      case "ActivityCompleted":
+        this.#stepFor(event.activityId, event.seq)?.future.resolve(event.result);
+        return;
+      case "ActivityFailed": {
+        const step = this.#stepFor(event.activityId, event.seq);
+        step?.future.reject(new ActivityFailure(step.label, event.activityId, event.attempt, event.error));
+        return;
+      }
+      case "TimerFired":
+        this.#stepFor(event.timerId, event.seq)?.future.resolve(undefined);
+        return;
+      case "SignalReceived": {
+        const waiter = this.#signalWaiters.get(event.name)?.shift();
+        if (waiter) waiter.resolve(event.payload);
+        else this.#signalBuffer.set(event.name, [...(this.#signalBuffer.get(event.name) ?? []), event.payload]);
+        return;
+      }
+      case "CancelRequested":
+        if (this.#cancelReason !== undefined) return;
+        this.#cancelReason = event.reason;
+        this.#cancelPending();
+        return;
+    }
+  }
+
+  #stepFor(id: number, seq: number): Step | undefined {
+    const step = this.#steps.get(id);
+    if (!step) {
+      this.#nondeterminism ??= new NonDeterminismError(
+        `history event seq ${seq} answers step #${id}, but the workflow code never reached step #${id}`,
+      );
+    }
+    return step;
+  }
+
+  #cancelPending(): void {
+    const error = new CancelledError(this.#cancelReason ?? "");
+    for (const step of this.#steps.values()) step.future.reject(error);
+    for (const waiters of this.#signalWaiters.values()) for (const w of waiters) w.reject(error);
+    this.#signalWaiters.clear();
+  }
+
+  #record(id: number, recorded: RecordedStep): void {
+    this.#recorded.set(id, recorded);
+    const produced = this.#steps.get(id);
+    if (!produced) {
+      this.#nondeterminism ??= new NonDeterminismError(
+        `history records ${describe(recorded)} as step #${id} (event seq ${recorded.seq}), but the workflow code did not schedule it`,
+      );
+    } else this.#check(id, produced, recorded);
+  }
+
+  #check(id: number, produced: { kind: StepKind; label: string }, recorded: RecordedStep): void {
+    if (produced.kind !== recorded.kind || produced.label !== recorded.label) {
+      this.#nondeterminism ??= new NonDeterminismError(
+        `step #${id}: history records ${describe(recorded)} (event seq ${recorded.seq}) but the workflow code now schedules ${describe(produced)}`,
+      );
+    }
+  }
+
+  #takeCommands(): Command[] {
+    const out = this.#commands.filter((c) => {
+      if (c.kind === "ScheduleActivity") return !this.#recorded.has(c.activityId);
+      if (c.kind === "StartTimer") return !this.#recorded.has(c.timerId);
+      return false;
+    });
+    this.#commands.length = 0;
+    if (this.#terminal && !this.#terminalRecorded) out.push(this.#terminal);
+    return out;
+  }
+
+  /** Steps the code produced that the history has not recorded yet (for diagnostics). */
+  get pendingCommands(): number {
+    return this.#commands.length;
+  }
+
+  #start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    const ctx = this.#context();
+    let promise: Promise<unknown>;
+    try {
+      promise = Promise.resolve(this.#fn(ctx, ...this.started.args));
+    } catch (err) {
+      promise = Promise.reject(err);
+    }
+    promise.then(
+      (result) => this.#finish(result, undefined),
+      (error) => this.#finish(undefined, error ?? new Error("workflow threw undefined")),
+    );
+  }
+
+  #finish(result: unknown, error: unknown): void {
+    if (this.#terminal) return;
+    if (this.#cancelReason !== undefined) {
+      this.#terminal = { kind: "CancelWorkflow", reason: this.#cancelReason, detail: error ? toErrorInfo(error) : result };
+      return;
+    }
+    if (error !== undefined) {
+      this.#terminal = { kind: "FailWorkflow", error: toErrorInfo(error) };
+      return;
+    }
+    try {
+      assertJsonSerializable(result, `the result of workflow ${this.workflowType}`);
+      this.#terminal = { kind: "CompleteWorkflow", result: result ?? null };
+    } catch (err) {
+      this.#terminal = { kind: "FailWorkflow", error: toErrorInfo(err) };
+    }
+  }
+
+  #newStep(kind: StepKind, label: string): { id: number; future: DurableFuture<unknown> } {
+    const id = this.#nextStep++;
+    const future = new DurableFuture<unknown>();
+    const step: Step = { kind, label, future };
+    this.#steps.set(id, step);
+    const recorded = this.#recorded.get(id);
+    if (recorded) this.#check(id, step, recorded);
+    return { id, future };
+  }
+
+  #scheduleActivity(activity: Function | string, args: unknown[], callOptions?: ActivityOptionsInput): DurableFuture<unknown> {
+    const activityType = typeof activity === "string" ? activity : nameOf(activity);
+    if (!activityType) throw new TypeError("executeActivity needs an activity function with a name, or an activity type name");
+    assertJsonSerializable(args, `the arguments of activity ${activityType}`);
+    const defaults = typeof activity === "function" ? activityDefaults(activity) : undefined;
+    const options = resolveActivityOptions(this.#queue, defaults, callOptions);
+    const { id, future } = this.#newStep("activity", activityType);
+    this.#commands.push({ kind: "ScheduleActivity", activityId: id, activityType, args, options });
+    return future;
+  }
+
+  #context(): WorkflowContext {
+    const exec = this;
+    const runner = (options?: ActivityOptionsInput): ActivityRunner => ({
+      executeActivity: ((activity: Function | string, ...args: unknown[]) =>
+        exec.#scheduleActivity(activity, args, options)) as ActivityRunner["executeActivity"],
+    });
+    const base = runner();
+    return {
+      workflowId: this.workflowId,
+      workflowType: this.workflowType,
+      executeActivity: base.executeActivity,
+      withOptions: (options) => runner(options),
+      sleep: (ms: number) => {
+        if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
+          throw new TypeError(`ctx.sleep needs a duration in ms >= 0, got ${String(ms)}`);
+        }
+        const { id, future } = exec.#newStep("timer", "timer");
+        const fireAt = new Date(exec.#now.getTime() + ms).toISOString();
+        exec.#commands.push({ kind: "StartTimer", timerId: id, fireAt });
+        return future as DurableFuture<void>;
+      },
+      waitForSignal: <T>(name: string) => {
+        const future = new DurableFuture<T>();
+        const buffered = exec.#signalBuffer.get(name);
+        if (buffered && buffered.length > 0) future.resolve(buffered.shift() as T);
+        else exec.#signalWaiters.set(name, [...(exec.#signalWaiters.get(name) ?? []), future as DurableFuture<unknown>]);
+        return future;
+      },
+      now: () => new Date(exec.#now.getTime()),
+      random: () => exec.#random(),
+      uuid: () => uuidFrom(exec.#random),
+      get cancelRequested() {
+        return exec.#cancelReason !== undefined;
+      },
+    };
+  }
+}
+
+/** The event that records a command. */
+export function commandToEvent(command: Command, time: string): NewEvent {
+  switch (command.kind) {
+    case "ScheduleActivity":
+      return {
+        type: "ActivityScheduled",
+        time,
+        activityId: command.activityId,
+        activityType: command.activityType,
+        args: command.args,
+        options: command.options,
+      };
+    case "StartTimer":
+      return { type: "TimerStarted", time, timerId: command.timerId, fireAt: command.fireAt };
+    case "CompleteWorkflow":
+      return { type: "WorkflowCompleted", time, result: command.result };
+    case "FailWorkflow":
+      return { type: "WorkflowFailed", time, error: command.error };
+    case "CancelWorkflow":
+      return { type: "WorkflowCanceled", time, reason: command.reason };
+  }
+}
+
+/** A stable id per command, so a retried append is stored once. */
+export function commandMsgId(workflowId: string, command: Command): string {
+  switch (command.kind) {
+    case "ScheduleActivity":
+      return `${workflowId}:step:${command.activityId}`;
+    case "StartTimer":
+      return `${workflowId}:step:${command.timerId}`;
+    default:
+      return `${workflowId}:close`;
+  }
+}
