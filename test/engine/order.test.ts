@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AddActivity, ChargeCreditCardActivity, OrderWorkflow, ShipPackageActivity, DelayedActivity } from "../examples/order.ts";
-import { startEnv, type TestEnv } from "./support/env.ts";
+import { AddActivity, ChargeCreditCardActivity, OrderWorkflow, ShipPackageActivity, DelayedActivity } from "../../examples/order.ts";
+import { startEnv, type TestEnv } from "../support/env.ts";
 
 let env: TestEnv;
 beforeAll(async () => {
