@@ -52,6 +52,13 @@ function isRevisionConflict(err: unknown): boolean {
   return /wrong last sequence|key exists|10071|10164/i.test(String((err as Error)?.message ?? err));
 }
 
+/** Removes a problem note once the workflow moves again. */
+export async function clearProblem(kv: KV, workflowId: string): Promise<void> {
+  await updateExecution(kv, workflowId, (record) => (record?.problem ? { ...record, problem: undefined } : undefined)).catch(
+    () => undefined,
+  );
+}
+
 export async function getExecution(kv: KV, workflowId: string): Promise<ExecutionRecord | undefined> {
   const entry = await kv.get(workflowId);
   if (!entry || entry.operation !== "PUT" || entry.value.length === 0) return undefined;

@@ -4,7 +4,7 @@ import type { DfutConnection } from "../common/connection.ts";
 import { appendEvent, nowIso, readHistory } from "../common/history.ts";
 import { isTerminal, type ActivityFailed, type ErrorInfo, type HistoryEvent } from "../common/events.ts";
 import { PayloadError, toErrorInfo } from "../common/errors.ts";
-import { updateExecution } from "../common/executions.ts";
+import { clearProblem } from "../common/executions.ts";
 import { canRetry, retryDelay } from "../common/options.ts";
 import { assertJsonSerializable, decodeJson, encodeJson } from "../common/payload.ts";
 import { subjects } from "../common/names.ts";
@@ -12,7 +12,7 @@ import { taskMsgIds, type ActivityTask } from "../common/tasks.ts";
 import { runInActivityContext, type ActivityContext } from "../activity/context.ts";
 import type { ActivityFunction } from "../workflow/definitions.ts";
 import type { Logger } from "./logger.ts";
-import { backoff, clearProblem } from "./workflow-worker.ts";
+import type { MissingTypeHandler } from "./missing-type.ts";
 
 export interface ActivityWorkerOptions {
   connection: DfutConnection;
@@ -22,6 +22,7 @@ export interface ActivityWorkerOptions {
   activities: Map<string, ActivityFunction>;
   /** The task consumer's ack wait: a task not acked or heartbeated in this time goes to another worker. */
   ackWaitMs: number;
+  missingTypes: MissingTypeHandler;
   logger: Logger;
 }
 
@@ -52,7 +53,12 @@ export class ActivityTaskHandler {
     }
     const fn = this.options.activities.get(task.activityType);
     if (!fn) {
-      await this.#waitForWorker(task, msg);
+      await this.options.missingTypes.handle(msg, {
+        workflowId: task.workflowId,
+        queue: task.options.queue,
+        kind: "activity",
+        typeName: task.activityType,
+      });
       return;
     }
     // A first delivery cannot have run before; only a redelivery needs the history.
@@ -158,16 +164,22 @@ export class ActivityTaskHandler {
         lastHeartbeat = Date.now();
       },
     };
+    let result: unknown;
     try {
-      const result = await Promise.race([runInActivityContext(ctx, () => Promise.resolve().then(() => fn(...task.args))), timedOut]);
-      assertJsonSerializable(result, `the result of activity ${task.activityType}`);
-      return { ok: true, result: result ?? null };
+      result = await Promise.race([runInActivityContext(ctx, () => Promise.resolve().then(() => fn(...task.args))), timedOut]);
     } catch (err) {
       return { ok: false, error: toErrorInfo(err) };
     } finally {
       for (const t of timers) clearTimeout(t);
       this.#running.delete(controller);
     }
+    try {
+      assertJsonSerializable(result, `the result of activity ${task.activityType}`);
+    } catch (err) {
+      // The same code would return the same value again: retrying cannot help.
+      return { ok: false, error: { ...toErrorInfo(err), nonRetryable: true } };
+    }
+    return { ok: true, result: result ?? null };
   }
 
   async #record(task: ActivityTask, outcome: Outcome): Promise<void> {
@@ -208,16 +220,5 @@ export class ActivityTaskHandler {
     await this.options.connection.js.publish(subjects.activityTask(task.options.queue), encodeJson(next), {
       msgID: taskMsgIds.activity(task.workflowId, task.activityId, next.attempt),
     });
-  }
-
-  async #waitForWorker(task: ActivityTask, msg: JsMsg): Promise<void> {
-    const problem = `no worker on queue "${task.options.queue}" has registered activity type ${task.activityType}; start one that does`;
-    if (msg.info.deliveryCount === 1) {
-      this.options.logger.warn(`workflow ${task.workflowId}: ${problem}`);
-      await updateExecution(this.options.executions, task.workflowId, (record) =>
-        record && record.problem !== problem ? { ...record, problem } : undefined,
-      ).catch(() => undefined);
-    }
-    msg.nak(backoff(msg.info.deliveryCount));
   }
 }

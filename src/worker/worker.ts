@@ -10,6 +10,7 @@ import { ensureTaskConsumers, openKv } from "../common/resources.ts";
 import { markedKind, nameOf, parameterNames, type ActivityFunction, type WorkflowFunction } from "../workflow/definitions.ts";
 import { ActivityTaskHandler } from "./activity-worker.ts";
 import { consoleLogger, type Logger } from "./logger.ts";
+import { MissingTypeHandler } from "./missing-type.ts";
 import { WorkflowTaskHandler } from "./workflow-worker.ts";
 
 type Registrations<F> = Record<string, F> | F[];
@@ -107,7 +108,17 @@ export class Worker {
         activities: [...activities].map(([name, fn]) => ({ name, parameters: parameterNames(fn, false) })),
         startedAt: new Date().toISOString(),
       };
-      const activityHandler = new ActivityTaskHandler({ connection, executions, queue, identity, activities, ackWaitMs, logger });
+      const missingTypes = new MissingTypeHandler(registry, executions, logger);
+      const activityHandler = new ActivityTaskHandler({
+        connection,
+        executions,
+        queue,
+        identity,
+        activities,
+        ackWaitMs,
+        missingTypes,
+        logger,
+      });
       const workflowHandler = new WorkflowTaskHandler({
         connection,
         executions,
@@ -115,6 +126,7 @@ export class Worker {
         identity,
         workflows,
         cacheSize: options.cacheSize ?? 10_000,
+        missingTypes,
         logger,
       });
       const worker = new Worker(connection, ownsConnection, registry, registration, activityHandler, workflowHandler);

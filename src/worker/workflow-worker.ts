@@ -2,15 +2,16 @@ import type { JsMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { DfutConnection } from "../common/connection.ts";
 import { appendEvent, HistoryConflictError, nowIso, readHistory } from "../common/history.ts";
-import type { HistoryEvent, WorkflowStarted } from "../common/events.ts";
+import type { HistoryEvent } from "../common/events.ts";
 import { PayloadError, toErrorInfo } from "../common/errors.ts";
-import { updateExecution } from "../common/executions.ts";
+import { clearProblem } from "../common/executions.ts";
 import { decodeJson } from "../common/payload.ts";
 import type { WorkflowTask } from "../common/tasks.ts";
 import { KeyedSerializer } from "../common/consume.ts";
 import { commandMsgId, commandToEvent, type Command, WorkflowExecution } from "../workflow/execution.ts";
 import type { WorkflowFunction } from "../workflow/definitions.ts";
 import type { Logger } from "./logger.ts";
+import { retryDelay, type MissingTypeHandler } from "./missing-type.ts";
 
 const MAX_CONFLICT_RETRIES = 8;
 
@@ -22,6 +23,7 @@ export interface WorkflowWorkerOptions {
   workflows: Map<string, WorkflowFunction>;
   /** Executions kept in memory between tasks. */
   cacheSize: number;
+  missingTypes: MissingTypeHandler;
   logger: Logger;
 }
 
@@ -72,7 +74,12 @@ export class WorkflowTaskHandler {
       }
       const fn = this.options.workflows.get(started.workflowType);
       if (!fn) {
-        await this.#waitForWorker(workflowId, started, msg);
+        await this.options.missingTypes.handle(msg, {
+          workflowId,
+          queue: this.options.queue,
+          kind: "workflow",
+          typeName: started.workflowType,
+        });
         return "done";
       }
       execution = new WorkflowExecution(workflowId, fn, started);
@@ -143,19 +150,7 @@ export class WorkflowTaskHandler {
       });
     }
     // Retried with backoff: a fixed deployment picks it up, and history shows each failure once.
-    msg.nak(backoff(msg.info.deliveryCount));
-  }
-
-  async #waitForWorker(workflowId: string, started: WorkflowStarted, msg: JsMsg): Promise<void> {
-    const { queue } = this.options;
-    const problem = `no worker on queue "${queue}" has registered workflow type ${started.workflowType}; start one that does`;
-    if (msg.info.deliveryCount === 1) {
-      this.options.logger.warn(`workflow ${workflowId}: ${problem}`);
-      await updateExecution(this.options.executions, workflowId, (record) =>
-        record && record.problem !== problem ? { ...record, problem } : undefined,
-      ).catch(() => undefined);
-    }
-    msg.nak(backoff(msg.info.deliveryCount));
+    msg.nak(retryDelay(msg.info.deliveryCount));
   }
 
   #remember(execution: WorkflowExecution): void {
@@ -172,17 +167,7 @@ export class WorkflowTaskHandler {
   }
 }
 
-export async function clearProblem(executions: KV, workflowId: string): Promise<void> {
-  await updateExecution(executions, workflowId, (record) =>
-    record?.problem ? { ...record, problem: undefined } : undefined,
-  ).catch(() => undefined);
-}
 
 function isTerminal(command: Command): boolean {
   return command.kind === "CompleteWorkflow" || command.kind === "FailWorkflow" || command.kind === "CancelWorkflow";
-}
-
-/** 1 s, 2 s, 4 s … up to 30 s between retries of a task that cannot run yet. */
-export function backoff(deliveryCount: number): number {
-  return Math.min(1000 * 2 ** Math.max(0, deliveryCount - 1), 30_000);
 }

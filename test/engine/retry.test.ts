@@ -61,6 +61,8 @@ const DefinedFlaky = defineActivity(
   { retry: { initialInterval: 20, maximumAttempts: 2 } },
 );
 
+const failureOf = (e: unknown) => e as ActivityFailure;
+
 const fast = { initialInterval: 20, backoffCoefficient: 2, maximumInterval: 100 };
 
 async function RetryingWorkflow(ctx: WorkflowContext, failTimes: number) {
@@ -88,11 +90,11 @@ async function NonRetryableWorkflow(ctx: WorkflowContext) {
     .executeActivity(AlwaysFailsActivity)
     .then(
       () => "no",
-      (e: ActivityFailure) => `${e.failure.name} after ${e.attempt}`,
+      (e: unknown) => `${failureOf(e).failure.name} after ${failureOf(e).attempt}`,
     );
   const viaFailure = await ctx.executeActivity(BadInputActivity).then(
     () => "no",
-    (e: ActivityFailure) => `${e.failure.name} after ${e.attempt}`,
+    (e: unknown) => `${failureOf(e).failure.name} after ${failureOf(e).attempt}`,
   );
   return { viaType, viaFailure };
 }
@@ -100,7 +102,7 @@ async function NonRetryableWorkflow(ctx: WorkflowContext) {
 async function DefaultsWorkflow(ctx: WorkflowContext) {
   return ctx.executeActivity(DefinedFlaky, 5).then(
     () => "no",
-    (e: ActivityFailure) => e.attempt,
+    (e: unknown) => failureOf(e).attempt,
   );
 }
 
@@ -114,7 +116,7 @@ async function TimeoutWorkflow(ctx: WorkflowContext, kind: "startToClose" | "sch
   const activity = kind === "heartbeat" ? SilentActivity : HangingActivity;
   return ctx.withOptions(options).executeActivity(activity).then(
     () => "no",
-    (e: ActivityFailure) => ({ name: e.failure.name, attempt: e.attempt }),
+    (e: unknown) => ({ name: failureOf(e).failure.name, attempt: failureOf(e).attempt }),
   );
 }
 

@@ -1,0 +1,70 @@
+import type { JsMsg } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import { updateExecution } from "../common/executions.ts";
+import { decodeJson } from "../common/payload.ts";
+import type { Logger } from "./logger.ts";
+import type { WorkerRegistration } from "./worker.ts";
+
+const REGISTRY_CACHE_MS = 1000;
+/** How soon a task goes back to the queue when another live worker can run it. */
+const HAND_OVER_DELAY_MS = 50;
+
+export interface MissingType {
+  workflowId: string;
+  queue: string;
+  kind: "workflow" | "activity";
+  typeName: string;
+}
+
+/**
+ * A task whose type this worker does not have. When another live worker on the queue has it,
+ * the task goes straight back for that worker; when none has it, the execution records what is
+ * missing (visible in `dfut describe` and the UI) and the task waits with backoff until a worker
+ * that has the type starts.
+ */
+export class MissingTypeHandler {
+  #registrations: WorkerRegistration[] = [];
+  #readAt = 0;
+  readonly #registry: KV;
+  readonly #executions: KV;
+  readonly #logger: Logger;
+
+  constructor(registry: KV, executions: KV, logger: Logger) {
+    this.#registry = registry;
+    this.#executions = executions;
+    this.#logger = logger;
+  }
+
+  async handle(msg: JsMsg, missing: MissingType): Promise<void> {
+    if (await this.#servedElsewhere(missing)) {
+      msg.nak(HAND_OVER_DELAY_MS);
+      return;
+    }
+    const problem = `no worker on queue "${missing.queue}" has registered ${missing.kind} type ${missing.typeName}; start one that does`;
+    if (msg.info.deliveryCount === 1) this.#logger.warn(`workflow ${missing.workflowId}: ${problem}`);
+    await updateExecution(this.#executions, missing.workflowId, (record) =>
+      record && record.status === "running" && record.problem !== problem ? { ...record, problem } : undefined,
+    ).catch(() => undefined);
+    msg.nak(retryDelay(msg.info.deliveryCount));
+  }
+
+  async #servedElsewhere({ queue, kind, typeName }: MissingType): Promise<boolean> {
+    if (Date.now() - this.#readAt > REGISTRY_CACHE_MS) {
+      const registrations: WorkerRegistration[] = [];
+      for await (const key of await this.#registry.keys()) {
+        const entry = await this.#registry.get(key);
+        if (entry?.operation === "PUT" && entry.value.length > 0) registrations.push(decodeJson<WorkerRegistration>(entry.value));
+      }
+      this.#registrations = registrations;
+      this.#readAt = Date.now();
+    }
+    return this.#registrations.some(
+      (r) => r.queue === queue && (kind === "workflow" ? r.workflows : r.activities).some((f) => f.name === typeName),
+    );
+  }
+}
+
+/** 1 s, 2 s, 4 s … up to 30 s between retries of a task that cannot run yet. */
+export function retryDelay(deliveryCount: number): number {
+  return Math.min(1000 * 2 ** Math.max(0, deliveryCount - 1), 30_000);
+}
