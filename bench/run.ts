@@ -1,0 +1,561 @@
+/**
+ * dfut benchmark. nats-server, the dfut server and one worker run as separate processes on this
+ * machine; the client (and the JetStream floor measurement) run here.
+ *
+ *   npm run -s bench                       # builds dist/dfut first, then runs this
+ *   node bench/run.ts [options]
+ *
+ * Options:
+ *   --mode auto|dist|src   processes from dist/dfut (auto: when it exists) or from bench/*-main.ts
+ *   --phases a,b,…         floor,latency,throughput,long (default: all)
+ *   --cpu-prof <dir>       write V8 CPU profiles of the server and worker processes to <dir>
+ *                          (src mode, or dist mode through NODE_OPTIONS)
+ *   --no-table             only the JSON object
+ *
+ * Prints one JSON object on stdout, then (on stderr) a markdown table against the targets.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { RetentionPolicy, StorageType, type JetStreamManager } from "@nats-io/jetstream";
+import { DfutClient } from "dfut";
+import { findNatsServer, freePort } from "../test/support/nats-server.ts";
+import { expectedOrder } from "./workload.ts";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const DIST = join(ROOT, "dist", "dfut");
+const WORKLOAD = join(ROOT, "bench", "workload.ts");
+const DEADLINE_MS = 170_000;
+
+const TARGETS = {
+  latencyP50Ms: 2.0,
+  latencyP99Ms: 6.0,
+  workflowsPerSec: 2000,
+  longPerStepRatio: 1.5,
+  rssTotalMb: 150,
+};
+const OTHERS = {
+  restate: { name: "Restate 1.7", p50: "4.4–4.8", p99: "10–12", wfs: "760–990", rss: "290" },
+  dbos: { name: "DBOS 5.3 + Postgres", p50: "4.4–4.9", p99: "12–13", wfs: "420–490", rss: "–" },
+  rawJs: { name: "raw JetStream publish (2.9.10)", p50: "0.12", p99: "1.4–1.7", wfs: "42–43k msg/s", rss: "29" },
+};
+
+// ---------------------------------------------------------------------------------------------
+// options
+
+const { values: opts } = parseArgs({
+  options: {
+    mode: { type: "string", default: "auto" },
+    phases: { type: "string", default: "floor,latency,throughput,long" },
+    "cpu-prof": { type: "string" },
+    "no-table": { type: "boolean", default: false },
+    warmup: { type: "string", default: "20" },
+    runs: { type: "string", default: "200" },
+    workflows: { type: "string", default: "1000" },
+    inflight: { type: "string", default: "100" },
+    steps: { type: "string", default: "200" },
+  },
+});
+const phases = new Set(opts.phases!.split(",").map((s) => s.trim()));
+const mode: "dist" | "src" = opts.mode === "auto" ? (existsSync(DIST) ? "dist" : "src") : (opts.mode as "dist" | "src");
+if (mode === "dist" && !existsSync(DIST)) fail(`--mode dist but ${DIST} does not exist; run 'node build.mjs'`);
+const cpuProfDir = opts["cpu-prof"] ? resolve(opts["cpu-prof"]) : undefined;
+const N = {
+  warmup: Number(opts.warmup),
+  runs: Number(opts.runs),
+  workflows: Number(opts.workflows),
+  inflight: Number(opts.inflight),
+  steps: Number(opts.steps),
+};
+
+// ---------------------------------------------------------------------------------------------
+// processes
+
+const children: ChildProcess[] = [];
+let storeDir: string | undefined;
+
+function killAll(): void {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) {
+      try {
+        c.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
+  if (storeDir) rmSync(storeDir, { recursive: true, force: true });
+  storeDir = undefined;
+}
+process.on("exit", killAll);
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(sig, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+function fail(message: string): never {
+  process.stderr.write(`bench: ${message}\n`);
+  killAll();
+  process.exit(1);
+}
+
+interface Proc {
+  name: string;
+  child: ChildProcess;
+  output(): string;
+}
+
+function launch(name: string, command: string, args: string[], env: Record<string, string> = {}): Proc {
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  let out = "";
+  const keep = (d: Buffer) => {
+    out += d;
+    if (out.length > 20_000) out = out.slice(-10_000);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  child.once("exit", (code, signal) => {
+    if (!shuttingDown) fail(`${name} exited early (code ${code}, signal ${signal}):\n${out}`);
+  });
+  return { name, child, output: () => out };
+}
+let shuttingDown = false;
+
+/** SIGTERM (so CPU profiles get written), then SIGKILL after a grace period. */
+async function stop(p: Proc, graceMs = 5000): Promise<void> {
+  const { child } = p;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+function nodeArgs(): string[] {
+  return cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : [];
+}
+
+function startDfut(role: "server" | "worker", natsUrl: string): Proc {
+  if (mode === "dist") {
+    const env: Record<string, string> = cpuProfDir ? { NODE_OPTIONS: nodeArgs().join(" ") } : {};
+    const args = role === "server" ? ["server", "--nats", natsUrl] : ["worker", "--load", WORKLOAD, "--nats", natsUrl];
+    const extra = process.env[role === "server" ? "BENCH_SERVER_ARGS" : "BENCH_WORKER_ARGS"];
+    return launch(`dfut ${role}`, DIST, [...args, ...(extra ? extra.split(" ") : [])], env);
+  }
+  const main = join(ROOT, "bench", `${role}-main.ts`);
+  return launch(`dfut ${role}`, process.execPath, [...nodeArgs(), main, natsUrl]);
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------
+// /proc and nats-server monitoring
+
+function rssMb(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? round(Number(m[1]) / 1024, 1) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** User + system CPU time of a process, ms. */
+function cpuMs(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
+    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return 0;
+  }
+}
+
+interface ConnCounts {
+  name: string;
+  in_msgs: number;
+  out_msgs: number;
+  in_bytes: number;
+  out_bytes: number;
+}
+
+async function connz(monitorPort: number): Promise<Map<string, ConnCounts>> {
+  const res = await fetch(`http://127.0.0.1:${monitorPort}/connz?limit=1024`);
+  const body = (await res.json()) as { connections?: (ConnCounts & { cid: number })[] };
+  const out = new Map<string, ConnCounts>();
+  for (const c of body.connections ?? []) {
+    const name = c.name || `cid-${c.cid}`;
+    const prev = out.get(name) ?? { name, in_msgs: 0, out_msgs: 0, in_bytes: 0, out_bytes: 0 };
+    prev.in_msgs += c.in_msgs;
+    prev.out_msgs += c.out_msgs;
+    prev.in_bytes += c.in_bytes;
+    prev.out_bytes += c.out_bytes;
+    out.set(name, prev);
+  }
+  return out;
+}
+
+/** Messages each connection sent to / received from nats-server between two snapshots, per workflow. */
+function connDelta(before: Map<string, ConnCounts>, after: Map<string, ConnCounts>, per: number) {
+  const out: Record<string, { sentPerWf: number; receivedPerWf: number }> = {};
+  for (const [name, a] of after) {
+    const b = before.get(name) ?? { in_msgs: 0, out_msgs: 0 };
+    out[name] = { sentPerWf: round((a.in_msgs - b.in_msgs) / per, 2), receivedPerWf: round((a.out_msgs - b.out_msgs) / per, 2) };
+  }
+  return out;
+}
+
+const WRITE_STREAMS = ["DFUT_HISTORY", "DFUT_TASKS", "DFUT_TIMERS", "KV_dfut_executions", "KV_dfut_registry"];
+
+async function streamSeqs(jsm: JetStreamManager): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const name of WRITE_STREAMS) {
+    try {
+      out[name] = (await jsm.streams.info(name)).state.last_seq;
+    } catch {
+      out[name] = 0;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// statistics
+
+function round(x: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[idx];
+}
+
+function summary(samples: number[]) {
+  const s = [...samples].sort((a, b) => a - b);
+  const mean = s.reduce((a, b) => a + b, 0) / s.length;
+  return {
+    n: s.length,
+    p50: round(percentile(s, 50), 3),
+    p95: round(percentile(s, 95), 3),
+    p99: round(percentile(s, 99), 3),
+    mean: round(mean, 3),
+    min: round(s[0], 3),
+    max: round(s[s.length - 1], 3),
+  };
+}
+
+const now = () => performance.now();
+
+// ---------------------------------------------------------------------------------------------
+// the run
+
+async function main() {
+  const watchdog = setTimeout(() => fail(`did not finish within ${DEADLINE_MS / 1000} s`), DEADLINE_MS);
+  watchdog.unref();
+  if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
+
+  // nats-server with its own store and a monitoring port (for per-connection message counts)
+  const port = await freePort();
+  const monitorPort = await freePort();
+  storeDir = mkdtempSync(join(tmpdir(), "dfut-bench-"));
+  const nats = launch("nats-server", findNatsServer(), ["-a", "127.0.0.1", "-p", String(port), "-m", String(monitorPort), "-js", "-sd", storeDir]);
+  const natsUrl = `nats://127.0.0.1:${port}`;
+  await waitFor("nats-server", async () => ((await fetch(`http://127.0.0.1:${monitorPort}/healthz`)).ok ? true : undefined));
+
+  const server = startDfut("server", natsUrl);
+  const client = await waitFor("a NATS connection", async () => DfutClient.connect({ servers: natsUrl, name: "dfut-bench-client" }));
+  const { jsm, js, nc } = client.connection;
+  await waitFor("the dfut server to provision", async () => ((await jsm.consumers.info("DFUT_HISTORY", "dfut-dispatcher")) ? true : undefined));
+  const worker = startDfut("worker", natsUrl);
+  await waitFor("the worker to register", async () => {
+    const regs = await client.registrations();
+    return regs.some((r) => r.workflows.some((w) => w.name === "BenchOrderWorkflow")) ? true : undefined;
+  });
+
+  const pids = { natsServer: nats.child.pid, server: server.child.pid, worker: worker.child.pid };
+  const cpuSnapshot = () => ({
+    natsServer: cpuMs(pids.natsServer),
+    server: cpuMs(pids.server),
+    worker: cpuMs(pids.worker),
+    client: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+  });
+  const cpuPerWf = (a: ReturnType<typeof cpuSnapshot>, b: ReturnType<typeof cpuSnapshot>, per: number) =>
+    Object.fromEntries(Object.entries(b).map(([k, v]) => [k, round((v - a[k as keyof typeof a]) / per, 3)]));
+
+  const result: Record<string, unknown> = {
+    machine: {
+      nproc: cpus().length,
+      cpu: cpuModel(),
+      ramGb: round(totalmem() / 2 ** 30, 1),
+      node: process.version,
+      natsServer: natsVersion(),
+      mode,
+    },
+  };
+
+  // --- JetStream floor --------------------------------------------------------------------
+  if (phases.has("floor")) {
+    await jsm.streams.add({ name: "BENCH_FLOOR", subjects: ["bench.floor"], storage: StorageType.File, retention: RetentionPolicy.Limits });
+    const payload = new Uint8Array(256).fill(120);
+    for (let i = 0; i < 200; i++) await js.publish("bench.floor", payload);
+    const rt: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const t = now();
+      await js.publish("bench.floor", payload);
+      rt.push(now() - t);
+    }
+    const total = 20_000;
+    const window = 500;
+    const t0 = now();
+    let sent = 0;
+    const lanes = Array.from({ length: window }, async () => {
+      while (sent < total) {
+        sent++;
+        await js.publish("bench.floor", payload);
+      }
+    });
+    await Promise.all(lanes);
+    const asyncMs = now() - t0;
+    await jsm.streams.delete("BENCH_FLOOR");
+    const s = summary(rt);
+    result.jetstreamFloor = {
+      publishRoundTripMs: { p50: s.p50, p95: s.p95, p99: s.p99, n: s.n },
+      asyncPublish: { messages: total, window, ms: round(asyncMs, 1), msgsPerSec: Math.round((total / asyncMs) * 1000) },
+    };
+  }
+
+  // --- sequential latency -----------------------------------------------------------------
+  let seqRun = 0;
+  const runOne = async () => {
+    const i = seqRun++;
+    const customer = `c${i}`;
+    const t = now();
+    const handle = await client.start("BenchOrderWorkflow", { args: [customer, i] });
+    const started = now() - t;
+    const value = await handle.result({ timeoutMs: 30_000 });
+    const total = now() - t;
+    check(value, expectedOrder(customer, i), handle.workflowId);
+    return { started, total };
+  };
+
+  if (phases.has("latency")) {
+    for (let i = 0; i < N.warmup; i++) await runOne();
+    const before = await connz(monitorPort);
+    const seqBefore = await streamSeqs(jsm);
+    const cpuBefore = cpuSnapshot();
+    const totals: number[] = [];
+    const starts: number[] = [];
+    for (let i = 0; i < N.runs; i++) {
+      const r = await runOne();
+      totals.push(r.total);
+      starts.push(r.started);
+    }
+    const cpuAfter = cpuSnapshot();
+    const seqAfter = await streamSeqs(jsm);
+    const after = await connz(monitorPort);
+    const s = summary(totals);
+    result.latency = {
+      warmup: N.warmup,
+      runs: N.runs,
+      startAndWaitMs: s,
+      startOnlyMs: summary(starts),
+      cpuMsPerWorkflow: cpuPerWf(cpuBefore, cpuAfter, N.runs),
+      natsMessagesPerWorkflow: connDelta(before, after, N.runs),
+      writesPerWorkflow: writesPer(seqBefore, seqAfter, N.runs),
+    };
+  }
+
+  // --- throughput -------------------------------------------------------------------------
+  if (phases.has("throughput")) {
+    const seqBefore = await streamSeqs(jsm);
+    const cpuBefore = cpuSnapshot();
+    const before = await connz(monitorPort);
+    let next = 0;
+    let checked = 0;
+    const t0 = now();
+    const lanes = Array.from({ length: N.inflight }, async () => {
+      while (next < N.workflows) {
+        const i = next++;
+        const customer = `t${i}`;
+        const handle = await client.start("BenchOrderWorkflow", { args: [customer, i] });
+        check(await handle.result({ timeoutMs: 60_000 }), expectedOrder(customer, i), handle.workflowId);
+        checked++;
+      }
+    });
+    await Promise.all(lanes);
+    const wall = now() - t0;
+    const cpuAfter = cpuSnapshot();
+    const after = await connz(monitorPort);
+    // the execution index is written after the result is visible: let the dispatcher finish
+    await waitFor("the dispatcher to drain", async () => {
+      const info = await jsm.consumers.info("DFUT_HISTORY", "dfut-dispatcher");
+      return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined;
+    });
+    const seqAfter = await streamSeqs(jsm);
+    result.throughput = {
+      workflows: N.workflows,
+      maxInFlight: N.inflight,
+      resultsChecked: checked,
+      wallMs: round(wall, 1),
+      workflowsPerSec: round((N.workflows / wall) * 1000, 1),
+      cpuMsPerWorkflow: cpuPerWf(cpuBefore, cpuAfter, N.workflows),
+      cpuUtilisation: round(
+        Object.values(cpuPerWf(cpuBefore, cpuAfter, 1)).reduce((a, b) => a + b, 0) / wall / cpus().length,
+        2,
+      ),
+      natsMessagesPerWorkflow: connDelta(before, after, N.workflows),
+      writesPerWorkflow: writesPer(seqBefore, seqAfter, N.workflows),
+    };
+  }
+
+  // --- history length ---------------------------------------------------------------------
+  if (phases.has("long")) {
+    const runs: number[] = [];
+    for (let r = 0; r < 2; r++) {
+      const t = now();
+      const handle = await client.start("BenchLongWorkflow", { args: [N.steps] });
+      const value = await handle.result({ timeoutMs: 60_000 });
+      runs.push(now() - t);
+      check(value, N.steps, handle.workflowId);
+    }
+    const best = Math.min(...runs);
+    const lat = result.latency as { startAndWaitMs: { p50: number } } | undefined;
+    const perStep2 = lat ? lat.startAndWaitMs.p50 / 2 : undefined;
+    const perStepLong = best / N.steps;
+    result.historyLength = {
+      steps: N.steps,
+      runsMs: runs.map((x) => round(x, 1)),
+      perStepMs: round(perStepLong, 3),
+      twoStepPerStepMs: perStep2 === undefined ? null : round(perStep2, 3),
+      ratio: perStep2 === undefined ? null : round(perStepLong / perStep2, 2),
+      marginalPerStepMs: lat ? round((best - lat.startAndWaitMs.p50) / (N.steps - 2), 3) : null,
+    };
+  }
+
+  // --- memory -----------------------------------------------------------------------------
+  const rss = { natsServer: rssMb(pids.natsServer), server: rssMb(pids.server), worker: rssMb(pids.worker) };
+  result.rssMb = { ...rss, total: round((rss.natsServer ?? 0) + (rss.server ?? 0) + (rss.worker ?? 0), 1), client: round(process.memoryUsage().rss / 2 ** 20, 1) };
+
+  // --- teardown ---------------------------------------------------------------------------
+  shuttingDown = true;
+  await client.close().catch(() => undefined);
+  void nc;
+  await stop(worker);
+  await stop(server);
+  await stop(nats);
+  killAll();
+  if (cpuProfDir) result.cpuProfiles = cpuProfDir;
+  result.targets = TARGETS;
+
+  process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+  if (!opts["no-table"]) process.stderr.write("\n" + table(result) + "\n");
+}
+
+function writesPer(before: Record<string, number>, after: Record<string, number>, per: number) {
+  const out: Record<string, number> = {};
+  let total = 0;
+  for (const k of Object.keys(after)) {
+    const d = (after[k] - (before[k] ?? 0)) / per;
+    out[k] = round(d, 2);
+    if (k !== "KV_dfut_registry") total += d;
+  }
+  out.total = round(total, 2);
+  return out;
+}
+
+function check(actual: unknown, expected: unknown, id: string): void {
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+    throw new Error(`workflow ${id} returned ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+  }
+}
+
+function cpuModel(): string {
+  try {
+    const m = /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"));
+    return m ? m[1].trim() : cpus()[0]?.model ?? "unknown";
+  } catch {
+    return cpus()[0]?.model ?? "unknown";
+  }
+}
+
+function natsVersion(): string {
+  try {
+    return execFileSync(findNatsServer(), ["--version"], { encoding: "utf8" }).trim().replace(/^nats-server:\s*/, "");
+  } catch {
+    return "unknown";
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// the markdown table
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function table(r: any): string {
+  const ok = (pass: boolean | undefined) => (pass === undefined ? "" : pass ? "yes" : "**no**");
+  const rows: string[][] = [];
+  const lat = r.latency?.startAndWaitMs;
+  if (lat) {
+    rows.push(["sequential start+wait p50 (ms)", String(lat.p50), `≤ ${TARGETS.latencyP50Ms}`, ok(lat.p50 <= TARGETS.latencyP50Ms), OTHERS.restate.p50, OTHERS.dbos.p50, OTHERS.rawJs.p50]);
+    rows.push(["sequential start+wait p95 (ms)", String(lat.p95), "", "", "", "", ""]);
+    rows.push(["sequential start+wait p99 (ms)", String(lat.p99), `≤ ${TARGETS.latencyP99Ms}`, ok(lat.p99 <= TARGETS.latencyP99Ms), OTHERS.restate.p99, OTHERS.dbos.p99, OTHERS.rawJs.p99]);
+  }
+  if (r.throughput) {
+    rows.push(["throughput (workflows/s)", String(r.throughput.workflowsPerSec), `≥ ${TARGETS.workflowsPerSec}`, ok(r.throughput.workflowsPerSec >= TARGETS.workflowsPerSec), OTHERS.restate.wfs, OTHERS.dbos.wfs, OTHERS.rawJs.wfs]);
+    rows.push([`  ${r.throughput.workflows} workflows, ≤ ${r.throughput.maxInFlight} in flight, wall (ms)`, String(r.throughput.wallMs), "", "", "", "", ""]);
+  }
+  if (r.historyLength) {
+    const h = r.historyLength;
+    rows.push([`${h.steps}-step workflow, per step (ms)`, String(h.perStepMs), "", "", "", "", ""]);
+    rows.push(["  2-step workflow, per step (p50/2, ms)", String(h.twoStepPerStepMs), "", "", "", "", ""]);
+    rows.push(["  ratio long/short per step", String(h.ratio), `≤ ${TARGETS.longPerStepRatio}`, h.ratio === null ? "" : ok(h.ratio <= TARGETS.longPerStepRatio), "", "", ""]);
+  }
+  const m = r.rssMb;
+  rows.push(["RSS nats-server + server + worker (MB)", `${m.total} (${m.natsServer} + ${m.server} + ${m.worker})`, `< ${TARGETS.rssTotalMb}`, ok(m.total < TARGETS.rssTotalMb), OTHERS.restate.rss, OTHERS.dbos.rss, OTHERS.rawJs.rss]);
+  if (r.jetstreamFloor) {
+    const f = r.jetstreamFloor;
+    rows.push(["JetStream floor: publish RT p50 / p99 (ms)", `${f.publishRoundTripMs.p50} / ${f.publishRoundTripMs.p99}`, "", "", "", "", "0.12 / 1.4–1.7"]);
+    rows.push(["JetStream floor: async publish (msg/s)", String(f.asyncPublish.msgsPerSec), "", "", "", "", "42–43k"]);
+  }
+  const w = r.throughput?.writesPerWorkflow ?? r.latency?.writesPerWorkflow;
+  if (w) {
+    rows.push([
+      "JetStream writes per workflow",
+      `${w.total} (history ${w.DFUT_HISTORY}, tasks ${w.DFUT_TASKS}, timers ${w.DFUT_TIMERS}, KV ${w.KV_dfut_executions})`,
+      "", "", "", "", "",
+    ]);
+  }
+  const head = ["measure", "dfut", "target", "met", OTHERS.restate.name, OTHERS.dbos.name, OTHERS.rawJs.name];
+  const lines = [head, head.map(() => "---"), ...rows].map((row) => `| ${row.join(" | ")} |`);
+  const mc = r.machine;
+  return `<!-- bench table -->\nMachine: ${mc.nproc} × ${mc.cpu}, ${mc.ramGb} GB RAM, Node ${mc.node}, nats-server ${mc.natsServer}, processes from ${mc.mode === "dist" ? "dist/dfut" : "the sources"}\n\n${lines.join("\n")}`;
+}
+
+main().catch((err) => fail((err as Error)?.stack ?? String(err)));
