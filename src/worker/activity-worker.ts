@@ -131,8 +131,8 @@ export class ActivityTaskHandler {
     let rejectTimeout!: (error: Error) => void;
     const timedOut = new Promise<never>((_, reject) => (rejectTimeout = reject));
     timedOut.catch(() => undefined);
-    const fail = (name: string, message: string) => {
-      const error = Object.assign(new Error(message), { name });
+    const fail = (name: string, message: string, nonRetryable = false) => {
+      const error = Object.assign(new Error(message), { name, nonRetryable });
       controller.abort(error);
       rejectTimeout(error);
     };
@@ -153,6 +153,14 @@ export class ActivityTaskHandler {
     }
     // Keeps the task ours while the attempt runs; stops when this process stops.
     timers.push(setInterval(() => msg.working(), Math.max(100, Math.floor(this.options.ackWaitMs / 3))));
+    // A cancellation of the workflow reaches the running attempt through its AbortSignal.
+    const watch = this.options.connection.nc.subscribe(subjects.history(task.workflowId), {
+      callback: (err, m) => {
+        if (!err && decodeJson<{ type: string }>(m.data).type === "CancelRequested") {
+          fail("CancelledError", `workflow ${task.workflowId} was canceled`, true);
+        }
+      },
+    });
 
     const ctx: ActivityContext = {
       workflowId: task.workflowId,
@@ -171,6 +179,7 @@ export class ActivityTaskHandler {
       return { ok: false, error: toErrorInfo(err) };
     } finally {
       for (const t of timers) clearTimeout(t);
+      watch.unsubscribe();
       this.#running.delete(controller);
     }
     try {

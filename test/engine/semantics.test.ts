@@ -21,13 +21,19 @@ async function Other(value: unknown): Promise<unknown> {
   return value;
 }
 const cleanups: string[] = [];
+const aborted: string[] = [];
 async function Cleanup(reason: string): Promise<string> {
   cleanups.push(`${activityContext().workflowId}:${reason}`);
   return "cleaned";
 }
 async function Forever(): Promise<string> {
-  const { signal } = activityContext();
-  await new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+  const { signal, workflowId } = activityContext();
+  await new Promise((_, reject) =>
+    signal.addEventListener("abort", () => {
+      aborted.push(`${workflowId}:${(signal.reason as Error).name}`);
+      reject(signal.reason);
+    }),
+  );
   return "never";
 }
 async function Unserializable(): Promise<unknown> {
@@ -172,7 +178,12 @@ describe("signals and cancellation", () => {
     expect(err).toBeInstanceOf(WorkflowCanceledError);
     expect((err as Error).message).toContain("customer changed their mind");
     expect(cleanups).toEqual(["cancel-1:workflow canceled: customer changed their mind"]);
-    const types = (await h.history()).map((e) => e.type);
+    // The running activity's AbortSignal fired, and its failure is not retried.
+    expect(aborted).toEqual(["cancel-1:CancelledError"]);
+    const history = await h.history();
+    const failed = await eventually(async () => (await h.history()).find((e) => e.type === "ActivityFailed"));
+    expect(failed.type === "ActivityFailed" && [failed.error.name, failed.willRetry]).toEqual(["CancelledError", false]);
+    const types = history.map((e) => e.type).filter((t) => t !== "ActivityFailed");
     expect(types.slice(-5)).toEqual(["CancelRequested", "ActivityScheduled", "ActivityStarted", "ActivityCompleted", "WorkflowCanceled"]);
     expect((await h.describe()).status).toBe("canceled");
   });
