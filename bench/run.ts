@@ -6,7 +6,10 @@
  *   node bench/run.ts [options]
  *
  * Options:
- *   --mode auto|dist|src   processes from dist/dfut (auto: when it exists) or from bench/*-main.ts
+ *   --mode auto|dist|bundle|src
+ *                          server and worker from dist/dfut; or bench/*-main.ts bundled with esbuild
+ *                          into one JS file each (close to what the executable runs); or
+ *                          bench/*-main.ts from the TypeScript sources. auto: dist if built, else bundle
  *   --phases a,b,…         floor,latency,throughput,long (default: all)
  *   --cpu-prof <dir>       write V8 CPU profiles of the server and worker processes to <dir>
  *                          (src mode, or dist mode through NODE_OPTIONS)
@@ -16,7 +19,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -60,7 +63,9 @@ const { values: opts } = parseArgs({
   },
 });
 const phases = new Set(opts.phases!.split(",").map((s) => s.trim()));
-const mode: "dist" | "src" = opts.mode === "auto" ? (existsSync(DIST) ? "dist" : "src") : (opts.mode as "dist" | "src");
+type Mode = "dist" | "bundle" | "src";
+const mode: Mode = opts.mode === "auto" ? (existsSync(DIST) ? "dist" : "bundle") : (opts.mode as Mode);
+if (!["dist", "bundle", "src"].includes(mode)) fail(`unknown --mode ${opts.mode}`);
 if (mode === "dist" && !existsSync(DIST)) fail(`--mode dist but ${DIST} does not exist; run 'node build.mjs'`);
 const cpuProfDir = opts["cpu-prof"] ? resolve(opts["cpu-prof"]) : undefined;
 const N = {
@@ -75,7 +80,9 @@ const N = {
 // processes
 
 const children: ChildProcess[] = [];
+const procs: Proc[] = [];
 let storeDir: string | undefined;
+let bundleDir: string | undefined;
 
 function killAll(): void {
   for (const c of children) {
@@ -88,7 +95,8 @@ function killAll(): void {
     }
   }
   if (storeDir) rmSync(storeDir, { recursive: true, force: true });
-  storeDir = undefined;
+  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
+  storeDir = bundleDir = undefined;
 }
 process.on("exit", killAll);
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
@@ -123,7 +131,9 @@ function launch(name: string, command: string, args: string[], env: Record<strin
   child.once("exit", (code, signal) => {
     if (!shuttingDown) fail(`${name} exited early (code ${code}, signal ${signal}):\n${out}`);
   });
-  return { name, child, output: () => out };
+  const proc = { name, child, output: () => out };
+  procs.push(proc);
+  return proc;
 }
 let shuttingDown = false;
 
@@ -138,8 +148,10 @@ async function stop(p: Proc, graceMs = 5000): Promise<void> {
   clearTimeout(timer);
 }
 
+/** Node flags for the server and worker: CPU profiling, plus BENCH_NODE_FLAGS (e.g. heap sizing experiments). */
 function nodeArgs(): string[] {
-  return cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : [];
+  const extra = process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
+  return [...(cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : []), ...extra];
 }
 
 function startDfut(role: "server" | "worker", natsUrl: string): Proc {
@@ -149,7 +161,7 @@ function startDfut(role: "server" | "worker", natsUrl: string): Proc {
     const extra = process.env[role === "server" ? "BENCH_SERVER_ARGS" : "BENCH_WORKER_ARGS"];
     return launch(`dfut ${role}`, DIST, [...args, ...(extra ? extra.split(" ") : [])], env);
   }
-  const main = join(ROOT, "bench", `${role}-main.ts`);
+  const main = mode === "bundle" ? join(bundleDir!, `${role}-main.mjs`) : join(ROOT, "bench", `${role}-main.ts`);
   return launch(`dfut ${role}`, process.execPath, [...nodeArgs(), main, natsUrl]);
 }
 
@@ -165,7 +177,8 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
     }
     await sleep(50);
   }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+  const logs = children.length ? `\n${procs.map((p) => `--- ${p.name}:\n${p.output()}`).join("\n")}` : "";
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}${logs}`);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -282,6 +295,23 @@ async function main() {
   watchdog.unref();
   if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
 
+  if (mode === "bundle") {
+    const { build } = await import("esbuild");
+    bundleDir = mkdtempSync(join(tmpdir(), "dfut-bench-bundle-"));
+    await build({
+      entryPoints: ["server-main", "worker-main"].map((m) => join(ROOT, "bench", `${m}.ts`)),
+      outdir: bundleDir,
+      outExtension: { ".js": ".mjs" },
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node22",
+      logLevel: "error",
+      keepNames: true,
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    });
+  }
+
   // nats-server with its own store and a monitoring port (for per-connection message counts)
   const port = await freePort();
   const monitorPort = await freePort();
@@ -318,6 +348,8 @@ async function main() {
       node: process.version,
       natsServer: natsVersion(),
       mode,
+      // other work on the machine skews every figure: recorded so a noisy run can be told apart
+      loadAvgBefore: round(loadavg()[0], 2),
     },
   };
 
@@ -464,6 +496,20 @@ async function main() {
   const rss = { natsServer: rssMb(pids.natsServer), server: rssMb(pids.server), worker: rssMb(pids.worker) };
   result.rssMb = { ...rss, total: round((rss.natsServer ?? 0) + (rss.server ?? 0) + (rss.worker ?? 0), 1), client: round(process.memoryUsage().rss / 2 ** 20, 1) };
 
+  if (mode !== "dist") {
+    const breakdown: Record<string, unknown> = {};
+    for (const [key, p] of [["server", server], ["worker", worker]] as const) {
+      const mark = p.output().length;
+      p.child.kill("SIGUSR2");
+      const line = await waitFor(`${p.name} memory`, async () => /memory (\{.*\})/.exec(p.output().slice(mark))?.[1], 3000).catch(() => undefined);
+      if (line) {
+        const m = JSON.parse(line) as Record<string, number>;
+        breakdown[key] = Object.fromEntries(Object.entries(m).map(([k, v]) => [k, round(v / 2 ** 20, 1)]));
+      }
+    }
+    result.memoryBreakdownMb = breakdown;
+  }
+
   // --- teardown ---------------------------------------------------------------------------
   shuttingDown = true;
   await client.close().catch(() => undefined);
@@ -555,7 +601,7 @@ function table(r: any): string {
   const head = ["measure", "dfut", "target", "met", OTHERS.restate.name, OTHERS.dbos.name, OTHERS.rawJs.name];
   const lines = [head, head.map(() => "---"), ...rows].map((row) => `| ${row.join(" | ")} |`);
   const mc = r.machine;
-  return `<!-- bench table -->\nMachine: ${mc.nproc} × ${mc.cpu}, ${mc.ramGb} GB RAM, Node ${mc.node}, nats-server ${mc.natsServer}, processes from ${mc.mode === "dist" ? "dist/dfut" : "the sources"}\n\n${lines.join("\n")}`;
+  return `<!-- bench table -->\nMachine: ${mc.nproc} × ${mc.cpu}, ${mc.ramGb} GB RAM, Node ${mc.node}, nats-server ${mc.natsServer}, server/worker ${mc.mode === "dist" ? "from dist/dfut" : mc.mode === "bundle" ? "bundled bench/*-main.ts" : "from the TypeScript sources"}; load average before the run ${mc.loadAvgBefore}\n\n${lines.join("\n")}`;
 }
 
 main().catch((err) => fail((err as Error)?.stack ?? String(err)));

@@ -13,3 +13,5 @@ const worker = await Worker.create({
 });
 process.stderr.write("worker ready\n");
 process.on("SIGTERM", () => void worker.stop().finally(() => process.exit(0)));
+// The bench asks for a memory breakdown with SIGUSR2.
+process.on("SIGUSR2", () => process.stderr.write(`memory ${JSON.stringify(process.memoryUsage())}\n`));
