@@ -101,6 +101,7 @@ export class DfutClient {
     } catch (err) {
       throw notProvisioned(err);
     }
+
     return new WorkflowHandle(this, workflowId);
   }
 

@@ -27,16 +27,23 @@ export function decodeEvent(msg: { seq: number; data: Uint8Array }): HistoryEven
  * every server since 2.9 answers without creating a consumer: cheap for the short tails the
  * hot path reads.
  */
-export async function readHistory(jsm: JetStreamManager, workflowId: string, afterSeq = 0): Promise<HistoryEvent[]> {
+export async function readHistory(
+  jsm: JetStreamManager,
+  workflowId: string,
+  afterSeq = 0,
+  /** Stop once this sequence was read (later events, if any, are left for the next read). */
+  untilSeq = Number.POSITIVE_INFINITY,
+): Promise<HistoryEvent[]> {
   const subject = subjects.history(workflowId);
   const events: HistoryEvent[] = [];
   let next = afterSeq + 1;
-  for (;;) {
+  while (next <= untilSeq) {
     const msg: StoredMsg | null = await jsm.direct.getMessage(HISTORY_STREAM, { seq: next, next_by_subj: subject });
-    if (!msg) return events;
+    if (!msg) break;
     events.push(decodeEvent(msg));
     next = msg.seq + 1;
   }
+  return events;
 }
 
 /** The newest event of a workflow, or undefined when it has none. */

@@ -1,9 +1,14 @@
-import type { ActivityOptions } from "./events.ts";
+import type { JetStreamClient } from "@nats-io/jetstream";
+import type { ActivityOptions, HistoryEvent } from "./events.ts";
+import { subjects } from "./names.ts";
+import { encodeJson } from "./payload.ts";
 
 /** A workflow task: "workflow X has new events up to seq". */
 export interface WorkflowTask {
   workflowId: string;
   seq: number;
+  /** The event at `seq`, when small: saves the worker a read. */
+  event?: HistoryEvent;
 }
 
 /** One attempt of one activity. */
@@ -18,6 +23,8 @@ export interface ActivityTask {
   scheduledAt: string;
   /** Do not start before this time (retry backoff). */
   notBefore?: string;
+  /** Look at history before running: this task may duplicate one already run. */
+  verify?: boolean;
 }
 
 /** A durable timer waiting to fire. */
@@ -28,10 +35,32 @@ export interface TimerTask {
 }
 
 export const taskMsgIds = {
-  workflow: (seq: number) => `wft:${seq}`,
   activity: (workflowId: string, activityId: number, attempt: number) => `act:${workflowId}:${activityId}:${attempt}`,
   timer: (workflowId: string, timerId: number) => `tmr:${workflowId}:${timerId}`,
   activityStarted: (workflowId: string, activityId: number, attempt: number) => `${workflowId}:act:${activityId}:${attempt}:started`,
   activityOutcome: (workflowId: string, activityId: number, attempt: number) => `${workflowId}:act:${activityId}:${attempt}:outcome`,
   timerFired: (workflowId: string, timerId: number) => `${workflowId}:timer:${timerId}:fired`,
 };
+
+const MAX_INLINE_EVENT_BYTES = 32 * 1024;
+
+/** The message id of the workflow task an event causes: a redelivered event makes no second task. */
+export function workflowTaskMsgId(workflowId: string, event: HistoryEvent): string {
+  switch (event.type) {
+    case "WorkflowStarted":
+      return `wft:${workflowId}:start`;
+    case "ActivityCompleted":
+    case "ActivityFailed":
+      return `wft:${workflowId}:act:${event.activityId}:${event.attempt}`;
+    case "TimerFired":
+      return `wft:${workflowId}:timer:${event.timerId}`;
+    default:
+      return `wft:${workflowId}:seq:${event.seq}`;
+  }
+}
+
+export async function publishWorkflowTask(js: JetStreamClient, queue: string, workflowId: string, event: HistoryEvent): Promise<void> {
+  const withEvent = encodeJson({ workflowId, seq: event.seq, event } satisfies WorkflowTask);
+  const data = withEvent.length <= MAX_INLINE_EVENT_BYTES ? withEvent : encodeJson({ workflowId, seq: event.seq } satisfies WorkflowTask);
+  await js.publish(subjects.workflowTask(queue), data, { msgID: workflowTaskMsgId(workflowId, event) });
+}

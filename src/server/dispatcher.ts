@@ -6,9 +6,15 @@ import { statusOf, wakesWorkflow, type HistoryEvent } from "../common/events.ts"
 import { updateExecution, type ExecutionRecord } from "../common/executions.ts";
 import { subjects, workflowIdFromSubject } from "../common/names.ts";
 import { encodeJson } from "../common/payload.ts";
-import { taskMsgIds, type ActivityTask, type TimerTask, type WorkflowTask } from "../common/tasks.ts";
+import {
+  publishWorkflowTask,
+  taskMsgIds,
+  type ActivityTask,
+  type TimerTask,
+} from "../common/tasks.ts";
 
 const QUEUE_CACHE_SIZE = 50_000;
+const DEDUP_SAFE_AGE_MS = 60_000;
 
 /**
  * Turns history events into work: workflow tasks, activity tasks, timers, and the execution
@@ -39,9 +45,8 @@ export class Dispatcher {
     const work: Promise<unknown>[] = [];
     if (event.type === "WorkflowStarted") this.#rememberQueue(workflowId, event.queue);
     if (wakesWorkflow(event)) {
-      const task: WorkflowTask = { workflowId, seq: event.seq };
       const queue = await this.#queueOf(workflowId);
-      if (queue) work.push(js.publish(subjects.workflowTask(queue), encodeJson(task), { msgID: taskMsgIds.workflow(event.seq) }));
+      if (queue) work.push(publishWorkflowTask(js, queue, workflowId, event));
     }
     if (event.type === "ActivityScheduled") {
       const task: ActivityTask = {
@@ -53,8 +58,10 @@ export class Dispatcher {
         attempt: 1,
         scheduledAt: event.time,
       };
+      // Past half the duplicate window JetStream may no longer recognise a redelivered event's task.
+      if (Date.now() - Date.parse(event.time) > DEDUP_SAFE_AGE_MS) task.verify = true;
       work.push(
-        js.publish(subjects.activityTask(event.options.queue), encodeJson(task), {
+        js.publish(subjects.activityTask(task.options.queue), encodeJson(task), {
           msgID: taskMsgIds.activity(workflowId, event.activityId, 1),
         }),
       );

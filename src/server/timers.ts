@@ -1,7 +1,7 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { DfutConnection } from "../common/connection.ts";
 import { appendEvent, lastEvent, nowIso } from "../common/history.ts";
-import { isTerminal } from "../common/events.ts";
+import { isTerminal, type NewEvent } from "../common/events.ts";
 import { decodeJson } from "../common/payload.ts";
 import { taskMsgIds, type TimerTask } from "../common/tasks.ts";
 
@@ -24,12 +24,8 @@ export class TimerService {
     }
     const last = await lastEvent(this.connection.jsm, timer.workflowId);
     if (last && !isTerminal(last)) {
-      await appendEvent(
-        this.connection.js,
-        timer.workflowId,
-        { type: "TimerFired", time: nowIso(), timerId: timer.timerId },
-        { msgId: taskMsgIds.timerFired(timer.workflowId, timer.timerId) },
-      );
+      const event: NewEvent = { type: "TimerFired", time: nowIso(), timerId: timer.timerId };
+      await appendEvent(this.connection.js, timer.workflowId, event, { msgId: taskMsgIds.timerFired(timer.workflowId, timer.timerId) });
     }
     msg.ack();
   };

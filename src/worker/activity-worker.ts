@@ -62,7 +62,7 @@ export class ActivityTaskHandler {
       return;
     }
     // A first delivery cannot have run before; only a redelivery needs the history.
-    if (msg.info.deliveryCount > 1) {
+    if (msg.info.deliveryCount > 1 || task.verify) {
       const settled = await this.#settleFromHistory(task, msg);
       if (settled) return;
     }
@@ -225,7 +225,7 @@ export class ActivityTaskHandler {
 
   /** The next attempt is a new task that waits in the stream until its time: durable backoff. */
   async #scheduleRetry(task: ActivityTask, failed: Pick<ActivityFailed, "nextAttemptAt">): Promise<void> {
-    const next: ActivityTask = { ...task, attempt: task.attempt + 1, notBefore: failed.nextAttemptAt };
+    const next: ActivityTask = { ...task, attempt: task.attempt + 1, notBefore: failed.nextAttemptAt, verify: undefined };
     await this.options.connection.js.publish(subjects.activityTask(task.options.queue), encodeJson(next), {
       msgID: taskMsgIds.activity(task.workflowId, task.activityId, next.attempt),
     });

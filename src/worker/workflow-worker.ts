@@ -53,16 +53,16 @@ export class WorkflowTaskHandler {
         msg.ack();
         return;
       }
-      const outcome = await this.#step(task.workflowId, cached, msg);
+      const outcome = await this.#step(task, attempt === 0 ? cached : undefined, msg);
       if (outcome !== "conflict") return;
       this.#evict(task.workflowId);
     }
     throw new Error(`workflow ${task.workflowId}: history kept moving under this worker; retrying later`);
   }
 
-  async #step(workflowId: string, cached: WorkflowExecution | undefined, msg: JsMsg): Promise<"done" | "conflict"> {
-    const { jsm } = this.options.connection;
-    const events = await readHistory(jsm, workflowId, cached?.lastSeq ?? 0);
+  async #step(task: WorkflowTask, cached: WorkflowExecution | undefined, msg: JsMsg): Promise<"done" | "conflict"> {
+    const { workflowId } = task;
+    const events = await this.#newEvents(task, cached);
     let execution = cached;
     if (!execution) {
       const started = events[0];
@@ -107,6 +107,17 @@ export class WorkflowTaskHandler {
     // A task that had to be retried may have left a problem note on the execution.
     if (msg.info.deliveryCount > 1) await clearProblem(this.options.executions, workflowId);
     return "done";
+  }
+
+  /**
+   * The events the execution has not seen, up to the task's. A new workflow's first task carries
+   * its WorkflowStarted, which nothing can precede: no read at all. Otherwise read the tail; an
+   * event after the task's is caught by the fence when the commands are appended.
+   */
+  async #newEvents(task: WorkflowTask, cached: WorkflowExecution | undefined): Promise<HistoryEvent[]> {
+    if (!cached && task.event?.type === "WorkflowStarted") return [task.event];
+    const afterSeq = cached?.lastSeq ?? 0;
+    return readHistory(this.options.connection.jsm, task.workflowId, afterSeq, cached ? task.seq : undefined);
   }
 
   /** Appends commands one after another, each fenced on the one before it. */

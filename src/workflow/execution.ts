@@ -47,8 +47,8 @@ export class WorkflowExecution {
   /** Set once a terminal event was applied. */
   closed = false;
 
+  readonly queue: string;
   readonly #fn: WorkflowFunction;
-  readonly #queue: string;
   readonly #random: () => number;
   #now: Date;
   #started = false;
@@ -69,7 +69,7 @@ export class WorkflowExecution {
     this.workflowId = workflowId;
     this.workflowType = started.workflowType;
     this.#fn = fn;
-    this.#queue = started.queue;
+    this.queue = started.queue;
     this.#random = seededRandom(workflowId);
     this.#now = new Date(started.time);
   }
@@ -247,7 +247,7 @@ export class WorkflowExecution {
     if (!activityType) throw new TypeError("executeActivity needs an activity function with a name, or an activity type name");
     assertJsonSerializable(args, `the arguments of activity ${activityType}`);
     const defaults = typeof activity === "function" ? activityDefaults(activity) : undefined;
-    const options = resolveActivityOptions(this.#queue, defaults, callOptions);
+    const options = resolveActivityOptions(this.queue, defaults, callOptions);
     const { id, future } = this.#newStep("activity", activityType);
     this.#commands.push({ kind: "ScheduleActivity", activityId: id, activityType, args, options });
     return future;

@@ -1,0 +1,27 @@
+import { useState } from "react";
+import { useApp, useInput, useStdin } from "ink";
+import type { DfutClient } from "../client/client.ts";
+import { ExecutionsScreen } from "./screens/ExecutionsScreen.tsx";
+import { WorkflowScreen } from "./screens/WorkflowScreen.tsx";
+
+export interface WatchAppProps {
+  client: DfutClient;
+  /** Watch this workflow; without it, start at the list of executions. */
+  workflowId?: string;
+}
+
+/** `dfut watch`: one workflow, or the list of executions with a way into each. `q` quits. */
+export function WatchApp({ client, workflowId }: WatchAppProps) {
+  const { exit } = useApp();
+  const [opened, setOpened] = useState<string | undefined>(undefined);
+  const { isRawModeSupported } = useStdin();
+  useInput(
+    (input) => {
+      if (input === "q") exit();
+    },
+    { isActive: isRawModeSupported },
+  );
+  if (workflowId) return <WorkflowScreen client={client} workflowId={workflowId} />;
+  if (opened) return <WorkflowScreen key={opened} client={client} workflowId={opened} onBack={() => setOpened(undefined)} />;
+  return <ExecutionsScreen client={client} onOpen={setOpened} />;
+}

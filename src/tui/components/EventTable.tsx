@@ -1,0 +1,67 @@
+import { Box, Text } from "ink";
+import type { EventType, HistoryEvent } from "../../common/events.ts";
+import { eventDetails, fit, formatTime, shorten, type ActivityNames } from "../format.ts";
+
+export interface EventTableProps {
+  /** The rows to show (already scrolled). */
+  events: readonly HistoryEvent[];
+  names: ActivityNames;
+  width: number;
+  /** Width of the seq column; the widest seq of the whole history keeps it steady while scrolling. */
+  seqWidth: number;
+}
+
+const TIME_WIDTH = 12;
+const TYPE_WIDTH = 18;
+const GAP = "  ";
+
+export function eventColor(type: EventType): string | undefined {
+  switch (type) {
+    case "WorkflowCompleted":
+    case "ActivityCompleted":
+      return "green";
+    case "WorkflowFailed":
+    case "ActivityFailed":
+    case "WorkflowTaskFailed":
+      return "red";
+    case "WorkflowCanceled":
+    case "CancelRequested":
+      return "magenta";
+    case "WorkflowStarted":
+      return "cyan";
+    case "ActivityScheduled":
+    case "TimerStarted":
+      return "blue";
+    default:
+      return undefined;
+  }
+}
+
+/** A header line and one line per event: seq, time, event type, details (cut to the width). */
+export function EventTable({ events, names, width, seqWidth }: EventTableProps) {
+  const sw = Math.max(3, seqWidth);
+  const detailsWidth = Math.max(0, width - sw - TIME_WIDTH - TYPE_WIDTH - GAP.length * 3);
+  const showDetails = detailsWidth >= 8;
+  const typeWidth = showDetails ? TYPE_WIDTH : Math.max(0, width - sw - TIME_WIDTH - GAP.length * 2);
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text bold>
+        {"seq".padStart(sw)}
+        {GAP}
+        {fit("time", TIME_WIDTH)}
+        {GAP}
+        {showDetails ? fit("event", typeWidth) + GAP + "details" : shorten("event", typeWidth)}
+      </Text>
+      {events.map((event) => (
+        <Text key={event.seq}>
+          {String(event.seq).padStart(sw)}
+          {GAP}
+          <Text dimColor>{fit(formatTime(event.time), TIME_WIDTH)}</Text>
+          {GAP}
+          <Text color={eventColor(event.type)}>{showDetails ? fit(event.type, typeWidth) : shorten(event.type, typeWidth)}</Text>
+          {showDetails ? GAP + shorten(eventDetails(event, names, detailsWidth), detailsWidth) : ""}
+        </Text>
+      ))}
+    </Box>
+  );
+}

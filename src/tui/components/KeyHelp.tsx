@@ -1,0 +1,13 @@
+import { Box, Text } from "ink";
+import { shorten } from "../format.ts";
+
+/** The footer line: which keys do what, and a note on the right. */
+export function KeyHelp({ keys, note, width }: { keys: string; note?: string; width: number }) {
+  const noteText = note ? ` ${note}` : "";
+  return (
+    <Box width={width} justifyContent="space-between">
+      <Text dimColor>{shorten(keys, Math.max(1, width - noteText.length))}</Text>
+      {note ? <Text dimColor>{noteText}</Text> : null}
+    </Box>
+  );
+}

@@ -1,0 +1,56 @@
+import { Box, Text } from "ink";
+import { elapsedMs, errorText, formatDuration, formatTime, shorten } from "../format.ts";
+import type { OpenActivity, OpenTimer } from "../summary.ts";
+import { Spinner } from "./Spinner.tsx";
+
+export interface OpenWorkProps {
+  activities: readonly OpenActivity[];
+  timers: readonly OpenTimer[];
+  now: number;
+  width: number;
+  /** Most item lines to show; the rest are counted in a "+N more" line. */
+  maxItems: number;
+}
+
+/** Lines OpenWork takes: a title, the items shown, and a "+N more" line when some are hidden. */
+export function openWorkHeight(items: number, maxItems: number): number {
+  if (items === 0) return 0;
+  const shown = Math.min(items, Math.max(1, maxItems));
+  return 1 + shown + (items > shown ? 1 : 0);
+}
+
+function activityLine(a: OpenActivity, now: number): string {
+  const since = formatDuration(elapsedMs(a.since, undefined, now) ?? 0);
+  switch (a.state) {
+    case "scheduled":
+      return `#${a.activityId} ${a.activityType}  scheduled ${since} ago, waiting for a worker`;
+    case "running":
+      return `#${a.activityId} ${a.activityType}  attempt ${a.attempt}  running ${since}`;
+    case "retrying":
+      return `#${a.activityId} ${a.activityType}  attempt ${a.attempt} failed (${errorText(a.lastError, 60)})${
+        a.nextAttemptAt ? `, retry at ${formatTime(a.nextAttemptAt)}` : ", retrying"
+      }`;
+  }
+}
+
+/** The activities and timers still open, each with a spinner. */
+export function OpenWork({ activities, timers, now, width, maxItems }: OpenWorkProps) {
+  const items = [
+    ...activities.map((a) => ({ key: `a${a.activityId}`, text: activityLine(a, now), color: a.state === "retrying" ? "red" : "cyan" })),
+    ...timers.map((t) => ({ key: `t${t.timerId}`, text: `timer #${t.timerId}  fires at ${formatTime(t.fireAt)}`, color: "blue" })),
+  ];
+  if (items.length === 0) return null;
+  const shown = items.slice(0, Math.max(1, maxItems));
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text bold>Running</Text>
+      {shown.map((item) => (
+        <Text key={item.key}>
+          {"  "}
+          <Spinner color={item.color} /> {shorten(item.text, Math.max(1, width - 4))}
+        </Text>
+      ))}
+      {items.length > shown.length ? <Text dimColor>{`  +${items.length - shown.length} more`}</Text> : null}
+    </Box>
+  );
+}

@@ -1,0 +1,50 @@
+import { Box, Text } from "ink";
+import type { ErrorInfo } from "../../common/events.ts";
+import { compactJson, errorText, wrapHard } from "../format.ts";
+import type { Outcome } from "../summary.ts";
+
+const MAX_LINES = 4;
+
+/** The label and the text lines of an outcome, wrapped to the width. */
+export function outcomeLines(outcome: Outcome, width: number): { label: string; color: string; lines: string[] } {
+  const label = outcome.kind === "completed" ? "Result" : outcome.kind === "failed" ? "Error" : "Canceled";
+  const color = outcome.kind === "completed" ? "green" : outcome.kind === "failed" ? "red" : "magenta";
+  const text =
+    outcome.kind === "completed"
+      ? compactJson(outcome.result)
+      : outcome.kind === "failed"
+        ? errorText(outcome.error, width * MAX_LINES)
+        : outcome.reason || "(no reason given)";
+  const inner = Math.max(1, width - label.length - 1);
+  return { label, color, lines: wrapHard(text, inner, MAX_LINES) };
+}
+
+export function outcomeHeight(outcome: Outcome | undefined, width: number): number {
+  return outcome ? outcomeLines(outcome, width).lines.length : 0;
+}
+
+/** "Result {…}", "Error Name: message" or "Canceled reason", wrapped to at most four lines. */
+export function OutcomeView({ outcome, width }: { outcome: Outcome; width: number }) {
+  const { label, color, lines } = outcomeLines(outcome, width);
+  return (
+    <Box width={width}>
+      <Text bold color={color}>
+        {label}{" "}
+      </Text>
+      <Box flexDirection="column">
+        {lines.map((line, i) => (
+          <Text key={i}>{line}</Text>
+        ))}
+      </Box>
+    </Box>
+  );
+}
+
+/** One line about the latest workflow task failure (a bug or non-determinism in workflow code). */
+export function TaskFailure({ error, width }: { error: ErrorInfo; width: number }) {
+  return (
+    <Text color="red" wrap="truncate-end">
+      {`⚠ workflow task failed: ${errorText(error, Math.max(1, width - 24))}`}
+    </Text>
+  );
+}
