@@ -29,7 +29,19 @@ export async function updateExecution(
   kv: KV,
   workflowId: string,
   mutate: (current: ExecutionRecord | undefined) => ExecutionRecord | undefined,
+  options: { likelyNew?: boolean } = {},
 ): Promise<void> {
+  if (options.likelyNew) {
+    // One request instead of a read and a write; falls through to the read when it exists.
+    const fresh = mutate(undefined);
+    if (!fresh) return;
+    try {
+      await kv.create(workflowId, encodeJson(fresh));
+      return;
+    } catch (err) {
+      if (!isRevisionConflict(err)) throw err;
+    }
+  }
   for (let i = 0; i < MAX_CAS_TRIES; i++) {
     const entry = await kv.get(workflowId);
     const exists = entry !== null && entry.operation === "PUT" && entry.value.length > 0;

@@ -75,7 +75,9 @@ export class Dispatcher {
       );
     }
     const projection = project(workflowId, event);
-    if (projection) work.push(updateExecution(this.executions, workflowId, projection));
+    if (projection) {
+      work.push(updateExecution(this.executions, workflowId, projection, { likelyNew: event.type === "WorkflowStarted" }));
+    }
     if (statusOf(event)) this.#queues.delete(workflowId);
     await Promise.all(work);
   }

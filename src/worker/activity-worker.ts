@@ -74,13 +74,14 @@ export class ActivityTaskHandler {
     );
     started.catch(() => undefined);
     const outcome = await this.#run(fn, task, msg);
-    await started;
     if (this.#stopping) {
       // Not the activity's failure: another worker runs this attempt again.
       msg.nak();
       return;
     }
-    await this.#record(task, outcome);
+    // Publishes on one connection are stored in order, so the outcome may go out before the
+    // start's ack is back; the task is acked only once both are stored.
+    await Promise.all([started, this.#record(task, outcome)]);
     msg.ack();
   };
 

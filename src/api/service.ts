@@ -1,0 +1,187 @@
+/** dfut.v1.WorkflowService over a DfutClient: every answer comes from JetStream. */
+import { create } from "@bufbuild/protobuf";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { KV } from "@nats-io/kv";
+import { DfutClient } from "../client/client.ts";
+import type { DfutConnection } from "../common/connection.ts";
+import { InvalidArgumentError } from "../common/errors.ts";
+import type { ExecutionRecord, ListFilter } from "../common/executions.ts";
+import { validateWorkflowId } from "../common/ids.ts";
+import { EXECUTIONS_BUCKET } from "../common/names.ts";
+import { openKv } from "../common/resources.ts";
+import { eventToApi, statusFromApi, valueFromApi, workflowToApi } from "./convert.ts";
+import { toConnectError, type ErrorReporter } from "./errors.ts";
+import {
+  CancelWorkflowResponseSchema,
+  GetHistoryResponseSchema,
+  GetWorkflowResponseSchema,
+  ListWorkflowsResponseSchema,
+  ListWorkflowTypesResponseSchema,
+  SignalWorkflowResponseSchema,
+  StartWorkflowResponseSchema,
+  WatchHistoryResponseSchema,
+  WatchWorkflowsResponseSchema,
+  WorkflowTypeSchema,
+  type WorkflowService,
+  type WorkflowStatus,
+  type WorkflowType,
+} from "./gen/dfut/v1/workflow_pb.ts";
+import { compareExecutions, paginate, pageSize } from "./paging.ts";
+import { watchHistory, watchIndex } from "./watch.ts";
+
+export interface ServiceOptions {
+  connection: DfutConnection;
+  /** Told about unexpected failures (they reach callers only as a short message). */
+  report?: ErrorReporter;
+}
+
+interface FilterFields {
+  status: WorkflowStatus;
+  workflowType: string;
+  idPrefix: string;
+}
+
+function listFilter(fields: FilterFields): ListFilter {
+  return {
+    status: statusFromApi(fields.status),
+    workflowType: fields.workflowType || undefined,
+    idPrefix: fields.idPrefix || undefined,
+  };
+}
+
+function matches(record: ExecutionRecord, filter: ListFilter): boolean {
+  if (filter.status && record.status !== filter.status) return false;
+  if (filter.workflowType && record.workflowType !== filter.workflowType) return false;
+  if (filter.idPrefix && !record.workflowId.startsWith(filter.idPrefix)) return false;
+  return true;
+}
+
+function requireId(workflowId: string): string {
+  if (!workflowId) throw new InvalidArgumentError("workflow_id is required");
+  return validateWorkflowId(workflowId);
+}
+
+export function createWorkflowService(options: ServiceOptions): ServiceImpl<typeof WorkflowService> {
+  const { connection, report } = options;
+  let client: Promise<DfutClient> | undefined;
+  let executions: Promise<KV> | undefined;
+  const dfut = () => (client ??= DfutClient.connect(connection));
+  // Not cached on failure: the bucket may appear once `dfut server` provisions it.
+  const index = async () => {
+    executions ??= openKv(connection.nc, EXECUTIONS_BUCKET).catch((err: unknown) => {
+      executions = undefined;
+      throw err;
+    });
+    return executions;
+  };
+
+  /** Runs a unary handler, turning any failure into a Connect error. */
+  const unary =
+    <I, O>(handler: (req: I, ctx: HandlerContext) => Promise<O>) =>
+    async (req: I, ctx: HandlerContext): Promise<O> => {
+      try {
+        return await handler(req, ctx);
+      } catch (err) {
+        throw toConnectError(err, report);
+      }
+    };
+  const streaming =
+    <I, O>(handler: (req: I, ctx: HandlerContext) => AsyncIterable<O>) =>
+    async function* (req: I, ctx: HandlerContext): AsyncGenerator<O> {
+      try {
+        yield* handler(req, ctx);
+      } catch (err) {
+        if (ctx.signal.aborted) return;
+        throw toConnectError(err, report);
+      }
+    };
+
+  return {
+    listWorkflows: unary(async (req) => {
+      const size = pageSize(req.pageSize);
+      const c = await dfut();
+      const records = (await c.list(listFilter(req))).sort(compareExecutions);
+      const { page, nextPageToken } = paginate(records, size, req.pageToken);
+      return create(ListWorkflowsResponseSchema, { workflows: page.map(workflowToApi), nextPageToken, totalSize: records.length });
+    }),
+
+    getWorkflow: unary(async (req) => {
+      const record = await (await dfut()).describe(requireId(req.workflowId));
+      return create(GetWorkflowResponseSchema, { workflow: workflowToApi(record) });
+    }),
+
+    getHistory: unary(async (req) => {
+      const events = await (await dfut()).history(requireId(req.workflowId));
+      return create(GetHistoryResponseSchema, { events: events.map(eventToApi) });
+    }),
+
+    startWorkflow: unary(async (req) => {
+      if (!req.type) throw new InvalidArgumentError("type is required: the name of a registered workflow");
+      const handle = await (await dfut()).start(req.type, {
+        args: req.args.map(valueFromApi),
+        workflowId: req.workflowId || undefined,
+        queue: req.queue || undefined,
+      });
+      return create(StartWorkflowResponseSchema, { workflowId: handle.workflowId });
+    }),
+
+    signalWorkflow: unary(async (req) => {
+      if (!req.name) throw new InvalidArgumentError("name is required: the signal's name");
+      await (await dfut()).signal(requireId(req.workflowId), req.name, valueFromApi(req.payload));
+      return create(SignalWorkflowResponseSchema, {});
+    }),
+
+    cancelWorkflow: unary(async (req) => {
+      await (await dfut()).cancel(requireId(req.workflowId), req.reason);
+      return create(CancelWorkflowResponseSchema, {});
+    }),
+
+    listWorkflowTypes: unary(async () => {
+      const registrations = await (await dfut()).registrations();
+      const types = new Map<string, WorkflowType>();
+      for (const registration of registrations) {
+        for (const workflow of registration.workflows) {
+          const key = `${registration.queue}\u0000${workflow.name}`;
+          const known = types.get(key);
+          if (known) known.workers++;
+          else {
+            types.set(
+              key,
+              create(WorkflowTypeSchema, { name: workflow.name, parameters: workflow.parameters, queue: registration.queue, workers: 1 }),
+            );
+          }
+        }
+      }
+      const workflowTypes = [...types.values()].sort((a, b) => a.name.localeCompare(b.name) || a.queue.localeCompare(b.queue));
+      return create(ListWorkflowTypesResponseSchema, { workflowTypes });
+    }),
+
+    watchWorkflows: streaming(async function* (req, ctx) {
+      const filter = listFilter(req);
+      const shown = new Set<string>();
+      for await (const batch of watchIndex(await index(), ctx.signal)) {
+        const upserted = [];
+        const removed: string[] = [];
+        for (const change of batch.changes) {
+          if (change.kind === "put" && matches(change.record, filter)) {
+            shown.add(change.record.workflowId);
+            upserted.push(workflowToApi(change.record));
+            continue;
+          }
+          const id = change.kind === "put" ? change.record.workflowId : change.workflowId;
+          if (shown.delete(id)) removed.push(id);
+        }
+        yield create(WatchWorkflowsResponseSchema, { upserted, removed, caughtUp: batch.caughtUp });
+      }
+    }),
+
+    watchHistory: streaming(async function* (req, ctx) {
+      const workflowId = requireId(req.workflowId);
+      // Refuses unknown ids up front, so a typo does not wait forever.
+      await (await dfut()).describe(workflowId);
+      for await (const batch of watchHistory(connection, workflowId, ctx.signal)) {
+        yield create(WatchHistoryResponseSchema, { events: batch.events.map(eventToApi), caughtUp: batch.caughtUp });
+      }
+    }),
+  };
+}
