@@ -61,7 +61,7 @@ export function useExecutions(client: DfutClient): ExecutionsFeed {
         } else {
           byId.delete(entry.key);
         }
-        if (entry.delta === 0) loaded = true;
+        if (entry.isUpdate || entry.delta === 0) loaded = true;
         schedule();
       }
     })().catch((err: unknown) => {

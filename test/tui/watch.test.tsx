@@ -1,0 +1,151 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { render, cleanup } from "ink-testing-library";
+import { AddActivity, ChargeCreditCardActivity, OrderWorkflow, ShipPackageActivity } from "../../examples/order.ts";
+import { WatchApp } from "../../src/tui/app.tsx";
+import { eventually, startEnv, type TestEnv } from "../support/env.ts";
+import { GateActivity, GatedWorkflow, openGate, StepsWorkflow } from "./fixtures.ts";
+
+const UP = "\u001B[A";
+const DOWN = "\u001B[B";
+const ESC = "\u001B";
+const ENTER = "\r";
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await startEnv();
+  await env.worker({
+    workflows: { OrderWorkflow, GatedWorkflow, StepsWorkflow },
+    activities: { ChargeCreditCardActivity, ShipPackageActivity, AddActivity, GateActivity },
+  });
+});
+afterEach(() => cleanup());
+afterAll(() => env?.stop());
+
+type Rendered = ReturnType<typeof render>;
+
+/** Waits until the latest frame satisfies `check`; returns that frame. */
+async function frameWhere(ui: Rendered, check: (frame: string) => boolean, what: string): Promise<string> {
+  return eventually(() => {
+    const frame = ui.lastFrame() ?? "";
+    return check(frame) ? frame : undefined;
+  }, 15_000, `a frame with ${what}; last frame:\n${ui.lastFrame()}`);
+}
+
+const has = (...parts: string[]) => (frame: string) => parts.every((p) => frame.includes(p));
+
+/** Gives the fake terminal of ink-testing-library a size and tells Ink it changed. */
+function resize(ui: Rendered, columns: number, rows: number): void {
+  Object.defineProperty(ui.stdout, "columns", { get: () => columns, configurable: true });
+  Object.defineProperty(ui.stdout, "rows", { get: () => rows, configurable: true });
+  ui.stdout.emit("resize");
+}
+
+/** Event rows of the table: lines that start with a seq number. */
+function seqs(frame: string): number[] {
+  return frame
+    .split("\n")
+    .map((line) => /^\s*(\d+)\s{2}\d\d:\d\d:\d\d\.\d{3}\s/.exec(line)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .map(Number);
+}
+
+describe("dfut watch <id>", () => {
+  it("shows a finished order workflow: header, both activities, Completed and the result", async () => {
+    const handle = await env.client.start(OrderWorkflow, { args: ["Bob", "widget-1000", 1000, 2], workflowId: "order-done" });
+    await handle.result();
+    const ui = render(<WatchApp client={env.client} workflowId="order-done" />);
+    const frame = await frameWhere(ui, has("WorkflowCompleted", "Result"), "the completed order");
+    expect(frame).toContain("OrderWorkflow");
+    expect(frame).toContain("order-done");
+    expect(frame).toContain("● Completed");
+    expect(frame).toContain("ChargeCreditCardActivity");
+    expect(frame).toContain("ShipPackageActivity");
+    expect(frame).toContain('"tracking_id":"trk_order-done"');
+    expect(frame).toContain("8 events");
+    expect(seqs(frame)).toHaveLength(8);
+    expect(frame).not.toContain("Running");
+    for (const line of frame.split("\n")) expect(line.length).toBeLessThanOrEqual(100);
+  });
+
+  it("waits for a workflow that has not started, then follows it live to its result", async () => {
+    const ui = render(<WatchApp client={env.client} workflowId="gated-later" />);
+    await frameWhere(ui, has("waiting for workflow gated-later to start"), "the waiting line");
+
+    await env.client.start(GatedWorkflow, { args: ["first"], workflowId: "gated-later" });
+    const running = await frameWhere(ui, has("ActivityStarted", "#1 GateActivity  attempt 1  running"), "the open activity");
+    expect(running).toContain("● Running");
+    expect(running).toContain("GatedWorkflow");
+    expect(running).not.toContain("waiting for workflow");
+    expect(running).not.toContain("Result");
+
+    openGate("gated-later");
+    const done = await frameWhere(ui, has("● Completed", "Result"), "the result");
+    expect(done).toContain('{"first":"first done","sum":42}');
+    expect(done).toContain("#2 AddActivity attempt 1 → 42");
+    expect(done).not.toContain("Running\n");
+    // Every frame on the way was a live update of the same view: the count of events only grew.
+    const counts = ui.frames.map((f) => /(\d+) events?/.exec(f)?.[1]).filter(Boolean).map(Number);
+    expect(counts.length).toBeGreaterThan(1);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+  });
+
+  it("scrolls with the arrow keys, follows the tail, and fits a resized terminal", async () => {
+    const handle = await env.client.start(StepsWorkflow, { args: [30], workflowId: "steps-30" });
+    expect(await handle.result()).toBe(30);
+    const history = await env.client.history("steps-30");
+    const first = history[0].seq;
+    const last = history.at(-1)!.seq;
+    const ui = render(<WatchApp client={env.client} workflowId="steps-30" />);
+    resize(ui, 100, 20);
+    const tail = await frameWhere(ui, has("WorkflowCompleted", "Result 30"), "the tail of the history");
+    expect(seqs(tail).at(-1)).toBe(last);
+    expect(seqs(tail)).not.toContain(first);
+    expect(tail).toContain("live");
+
+    ui.stdin.write("g");
+    const top = await frameWhere(ui, (f) => seqs(f)[0] === first, "the first event at the top");
+    expect(top).toContain("WorkflowStarted");
+    const visible = seqs(top).length;
+    expect(visible).toBeGreaterThan(3);
+
+    ui.stdin.write(DOWN);
+    await frameWhere(ui, (f) => seqs(f)[0] === history[1].seq, "one row down");
+    ui.stdin.write(DOWN);
+    await frameWhere(ui, (f) => seqs(f)[0] === history[2].seq, "two rows down");
+    ui.stdin.write(UP);
+    await frameWhere(ui, (f) => seqs(f)[0] === history[1].seq, "one row back up");
+
+    ui.stdin.write("G");
+    await frameWhere(ui, (f) => seqs(f).at(-1) === last, "the tail again");
+
+    resize(ui, 60, 16);
+    const narrow = await frameWhere(ui, (f) => seqs(f).length > 0 && seqs(f).length < visible, "a smaller terminal");
+    for (const line of narrow.split("\n")) expect(line.length).toBeLessThanOrEqual(60);
+    expect(narrow.split("\n").length).toBeLessThan(16);
+  });
+});
+
+describe("dfut watch (the execution list)", () => {
+  it("lists executions live, opens one with Enter and goes back with Esc", async () => {
+    const ui = render(<WatchApp client={env.client} />);
+    await frameWhere(ui, has("dfut executions", "order-done"), "the list");
+
+    await env.client.start(OrderWorkflow, { args: ["Ann", "lamp-7", 5, 1], workflowId: "order-listed" });
+    const listed = await frameWhere(ui, (f) => /order-listed/.test(f) && /● Completed\s+OrderWorkflow\s+order-listed/.test(f), "the new execution, completed");
+    // Newest first, with the cursor on it.
+    expect(listed.split("\n").find((l) => l.includes("order-listed"))).toMatch(/^› /);
+
+    // Move the cursor to order-done and open it.
+    const lines = listed.split("\n").filter((l) => /^(›| ) ● /.test(l));
+    const target = lines.findIndex((l) => l.includes("order-done"));
+    expect(target).toBeGreaterThan(0);
+    for (let i = 0; i < target; i++) ui.stdin.write(DOWN);
+    await frameWhere(ui, (f) => (f.split("\n").find((l) => l.includes("order-done")) ?? "").startsWith("›"), "the cursor on order-done");
+    ui.stdin.write(ENTER);
+    const opened = await frameWhere(ui, has("WorkflowCompleted", '"tracking_id":"trk_order-done"'), "the opened workflow");
+    expect(opened).toContain("esc back");
+
+    ui.stdin.write(ESC);
+    await frameWhere(ui, has("dfut executions", "order-listed", "order-done"), "the list again");
+  });
+});
