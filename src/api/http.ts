@@ -1,0 +1,83 @@
+/**
+ * The HTTP face of `dfut server`: the dfut.v1.WorkflowService ConnectRPC API and the web UI
+ * on one node:http server.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Interceptor } from "@connectrpc/connect";
+import type { DfutConnection } from "../common/connection.ts";
+import { DfutError } from "../common/errors.ts";
+import { formatUrl, hostOf, isLoopback, parseAddress } from "./address.ts";
+import { bearerAuth } from "./auth.ts";
+import type { ErrorReporter } from "./errors.ts";
+import { WorkflowService } from "./gen/dfut/v1/workflow_pb.ts";
+import { createWorkflowService } from "./service.ts";
+import { loadWebAssets, serveStatic } from "./static.ts";
+
+export interface HttpServerOptions {
+  connection: DfutConnection;
+  /** host:port to listen on. Default 127.0.0.1:8080. */
+  addr: string;
+  /** When set, mutating RPCs need `Authorization: Bearer <authToken>`. Required off loopback. */
+  authToken?: string;
+  /** Allows a non-loopback address without a token: anyone who reaches it may start and cancel workflows. */
+  insecureNoAuth?: boolean;
+  /** Told about unexpected failures. Default: console.error. */
+  report?: ErrorReporter;
+}
+
+export interface HttpServer {
+  /** Base URL, e.g. http://127.0.0.1:8080/ */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const { host, port } = parseAddress(options.addr);
+  const loopback = isLoopback(host);
+  const token = options.authToken?.trim() || undefined;
+  if (!loopback && !token && !options.insecureNoAuth) {
+    throw new DfutError(
+      "invalid_argument",
+      `refusing to serve the API on ${options.addr} without an auth token: it is reachable from other machines. ` +
+        "Pass --auth-token <secret> (or set DFUT_AUTH_TOKEN), bind to 127.0.0.1, or pass --insecure-no-auth to accept the risk",
+    );
+  }
+  const report = options.report ?? ((err: unknown) => console.error(`dfut api: ${(err as Error)?.stack ?? err}`));
+  const interceptors: Interceptor[] = token ? [bearerAuth(token)] : [];
+  const assets = loadWebAssets();
+  const handler = connectNodeAdapter({
+    routes: (router) => router.service(WorkflowService, createWorkflowService({ connection: options.connection, report })),
+    interceptors,
+    fallback: (req, res) => serveStatic(assets, req as IncomingMessage, res as ServerResponse),
+  });
+
+  const server = createServer((req, res) => {
+    // On loopback without a token, only loopback Host names: a web page that rebinds its own
+    // DNS name to 127.0.0.1 cannot talk to this server.
+    if (loopback && !token && !isLoopback(hostOf(req.headers.host ?? ""))) {
+      res.writeHead(403, { "Content-Type": "text/plain; charset=utf-8" });
+      res.end(`Host ${JSON.stringify(req.headers.host ?? "")} is not allowed; use 127.0.0.1 or localhost\n`);
+      return;
+    }
+    handler(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      const reason = err.code === "EADDRINUSE" ? "the address is in use" : err.code === "EACCES" ? "permission denied" : err.message;
+      reject(new DfutError("unavailable", `cannot listen on ${options.addr}: ${reason}`, { cause: err }));
+    });
+    server.listen(port, host, () => resolve());
+  });
+  const bound = server.address() as AddressInfo;
+  return {
+    url: formatUrl(host, bound.port),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Streams (WatchWorkflows, WatchHistory) stay open until their clients go; end them.
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,264 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { startHttpServer, type HttpServer } from "../../src/api/http.ts";
+import { WorkflowStatus, type Workflow } from "../../src/api/gen/dfut/v1/workflow_pb.ts";
+import { eventually, startEnv, type TestEnv } from "../support/env.ts";
+import { client, rpc } from "./connect.ts";
+import { activities, workflows } from "./workflows.ts";
+
+let env: TestEnv;
+let http: HttpServer;
+
+beforeAll(async () => {
+  env = await startEnv();
+  await env.worker({ workflows, activities });
+  http = await startHttpServer({ connection: env.connection, addr: "127.0.0.1:0" });
+});
+afterAll(async () => {
+  await http?.close();
+  await env?.stop();
+});
+
+describe("StartWorkflow, GetWorkflow, GetHistory over Connect JSON", () => {
+  it("start an order with JSON args, read its record and its history", async () => {
+    const started = await rpc(http.url, "StartWorkflow", {
+      type: "OrderWorkflow",
+      args: ["Bob", "widget-1000", 1000, 2],
+      workflowId: "api-order-1",
+    });
+    expect(started).toEqual({ status: 200, body: { workflowId: "api-order-1" } });
+    const result = await env.client.result("api-order-1");
+    expect(result).toEqual({ tracking_id: "trk_api-order-1", charge_id: "ch_api-order-1", product_id: "widget-1000", quantity: 2 });
+
+    const got = await eventually(async () => {
+      const reply = await rpc(http.url, "GetWorkflow", { workflowId: "api-order-1" });
+      const wf = reply.body.workflow as Record<string, unknown>;
+      return wf?.status === "WORKFLOW_STATUS_COMPLETED" ? wf : undefined;
+    });
+    expect(got).toMatchObject({
+      workflowId: "api-order-1",
+      workflowType: "OrderWorkflow",
+      queue: "default",
+      args: ["Bob", "widget-1000", 1000, 2],
+      result: { tracking_id: "trk_api-order-1", charge_id: "ch_api-order-1" },
+    });
+    expect(Date.parse(got.startedAt as string)).toBeLessThanOrEqual(Date.parse(got.closedAt as string));
+
+    const history = await rpc(http.url, "GetHistory", { workflowId: "api-order-1" });
+    const events = history.body.events as { type: string; seq: string; attributes?: Record<string, unknown> }[];
+    expect(events.map((e) => e.type)).toEqual([
+      "WorkflowStarted",
+      "ActivityScheduled",
+      "ActivityStarted",
+      "ActivityCompleted",
+      "ActivityScheduled",
+      "ActivityStarted",
+      "ActivityCompleted",
+      "WorkflowCompleted",
+    ]);
+    expect(events.filter((e) => e.type === "ActivityScheduled").map((e) => e.attributes?.activityType)).toEqual([
+      "ChargeCreditCardActivity",
+      "ShipPackageActivity",
+    ]);
+    const seqs = events.map((e) => Number(e.seq));
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  });
+
+  it("reads work with HTTP GET too (the read RPCs have no side effects)", async () => {
+    const message = encodeURIComponent(JSON.stringify({ workflowId: "api-order-1" }));
+    const res = await fetch(new URL(`dfut.v1.WorkflowService/GetWorkflow?encoding=json&message=${message}`, http.url));
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { workflow: { workflowId: string } }).workflow.workflowId).toBe("api-order-1");
+  });
+
+  it("a second start of the same id is already_exists", async () => {
+    const again = await rpc(http.url, "StartWorkflow", { type: "OrderWorkflow", args: ["Bob", "w", 1, 1], workflowId: "api-order-1" });
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ code: "already_exists" });
+    expect(again.body.message).toContain("api-order-1");
+  });
+
+  it("bad requests are invalid_argument with a clear message, never a stack", async () => {
+    const noType = await rpc(http.url, "StartWorkflow", { args: [] });
+    expect(noType).toMatchObject({ status: 400, body: { code: "invalid_argument" } });
+    expect(noType.body.message).toMatch(/type is required/);
+
+    const badId = await rpc(http.url, "StartWorkflow", { type: "OrderWorkflow", workflowId: "has.dot" });
+    expect(badId).toMatchObject({ status: 400, body: { code: "invalid_argument" } });
+    expect(badId.body.message).toContain("has.dot");
+
+    const badJson = await fetch(new URL("dfut.v1.WorkflowService/StartWorkflow", http.url), {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: "{not json",
+    });
+    expect(badJson.status).toBe(400);
+    expect(await badJson.json()).toMatchObject({ code: "invalid_argument" });
+
+    const badToken = await rpc(http.url, "ListWorkflows", { pageToken: "garbage" });
+    expect(badToken).toMatchObject({ status: 400, body: { code: "invalid_argument" } });
+    for (const reply of [noType, badId, badToken]) expect(JSON.stringify(reply.body)).not.toMatch(/\n\s+at /);
+  });
+
+  it("unknown ids are not_found", async () => {
+    for (const method of ["GetWorkflow", "GetHistory", "CancelWorkflow"]) {
+      const reply = await rpc(http.url, method, { workflowId: "no-such-workflow" });
+      expect(reply, method).toMatchObject({ status: 404, body: { code: "not_found" } });
+      expect(reply.body.message).toContain("no-such-workflow");
+    }
+    const signal = await rpc(http.url, "SignalWorkflow", { workflowId: "no-such-workflow", name: "approve" });
+    expect(signal).toMatchObject({ status: 404, body: { code: "not_found" } });
+    await expect(drain(client(http.url).watchHistory({ workflowId: "no-such-workflow" }))).rejects.toMatchObject({ code: Code.NotFound });
+  });
+});
+
+describe("SignalWorkflow and CancelWorkflow", () => {
+  it("a signal's JSON payload reaches the workflow; signaling a closed workflow is failed_precondition", async () => {
+    await rpc(http.url, "StartWorkflow", { type: "ApprovalWorkflow", args: ["ann"], workflowId: "api-approval-1" });
+    const missingName = await rpc(http.url, "SignalWorkflow", { workflowId: "api-approval-1" });
+    expect(missingName).toMatchObject({ status: 400, body: { code: "invalid_argument" } });
+    const signaled = await rpc(http.url, "SignalWorkflow", { workflowId: "api-approval-1", name: "approve", payload: { approved: true } });
+    expect(signaled.status).toBe(200);
+    expect(await env.client.result("api-approval-1")).toEqual({ requester: "ann", decision: { approved: true } });
+    const late = await rpc(http.url, "SignalWorkflow", { workflowId: "api-approval-1", name: "approve", payload: 1 });
+    expect(late).toMatchObject({ status: 400, body: { code: "failed_precondition" } });
+    expect(late.body.message).toContain("completed");
+  });
+
+  it("cancel closes a waiting workflow as canceled; a second cancel is failed_precondition", async () => {
+    await rpc(http.url, "StartWorkflow", { type: "ApprovalWorkflow", args: ["bo"], workflowId: "api-approval-2" });
+    const canceled = await rpc(http.url, "CancelWorkflow", { workflowId: "api-approval-2", reason: "changed my mind" });
+    expect(canceled.status).toBe(200);
+    await expect(env.client.result("api-approval-2")).rejects.toThrow(/canceled: changed my mind/);
+    const again = await rpc(http.url, "CancelWorkflow", { workflowId: "api-approval-2" });
+    expect(again).toMatchObject({ status: 400, body: { code: "failed_precondition" } });
+  });
+
+  it("a failed workflow shows its error", async () => {
+    await rpc(http.url, "StartWorkflow", { type: "RefusingWorkflow", args: ["out of stock"], workflowId: "api-refused-1" });
+    await expect(env.client.result("api-refused-1")).rejects.toThrow(/refused: out of stock/);
+    const wf = await eventually(async () => {
+      const { workflow } = await client(http.url).getWorkflow({ workflowId: "api-refused-1" });
+      return workflow?.status === WorkflowStatus.FAILED ? workflow : undefined;
+    });
+    expect(wf.error?.message).toContain("refused: out of stock");
+  });
+});
+
+describe("ListWorkflows and ListWorkflowTypes", () => {
+  it("filters by status, type and id prefix, and pages without overlap", async () => {
+    await Promise.all(
+      [1, 2, 3, 4, 5].map((i) => env.client.start("OrderWorkflow", { args: ["Pat", `p-${i}`, i, 1], workflowId: `api-page-${i}` })),
+    );
+    await Promise.all([1, 2, 3, 4, 5].map((i) => env.client.result(`api-page-${i}`)));
+    const c = client(http.url);
+    await eventually(async () => {
+      const page = await c.listWorkflows({ idPrefix: "api-page-", status: WorkflowStatus.COMPLETED });
+      return page.totalSize === 5 ? page : undefined;
+    });
+    const seen: string[] = [];
+    let pageToken = "";
+    let pages = 0;
+    do {
+      const page = await c.listWorkflows({ idPrefix: "api-page-", pageSize: 2, pageToken });
+      expect(page.totalSize).toBe(5);
+      seen.push(...page.workflows.map((w) => w.workflowId));
+      pageToken = page.nextPageToken;
+      pages++;
+    } while (pageToken);
+    expect(pages).toBe(3);
+    expect([...seen].sort()).toEqual(["api-page-1", "api-page-2", "api-page-3", "api-page-4", "api-page-5"]);
+
+    const approvals = await c.listWorkflows({ workflowType: "ApprovalWorkflow" });
+    expect(approvals.workflows.map((w) => w.workflowId).sort()).toEqual(["api-approval-1", "api-approval-2"]);
+    const canceled = await c.listWorkflows({ status: WorkflowStatus.CANCELED });
+    expect(canceled.workflows.map((w) => w.workflowId)).toEqual(["api-approval-2"]);
+    const negative = await rpc(http.url, "ListWorkflows", { pageSize: -1 });
+    expect(negative).toMatchObject({ status: 400, body: { code: "invalid_argument" } });
+  });
+
+  it("lists what running workers registered, with parameter names and queue", async () => {
+    const { workflowTypes } = await client(http.url).listWorkflowTypes({});
+    const order = workflowTypes.find((t) => t.name === "OrderWorkflow");
+    expect(order).toMatchObject({ parameters: ["customerId", "productId", "amount", "quantity"], queue: "default", workers: 1 });
+    expect(workflowTypes.map((t) => t.name)).toEqual(["ApprovalWorkflow", "OrderWorkflow", "RefusingWorkflow"]);
+  });
+});
+
+describe("live streams", () => {
+  it("WatchWorkflows sends the index, then the start and the close of a new workflow", async () => {
+    const abort = new AbortController();
+    const stream = client(http.url).watchWorkflows({ idPrefix: "api-live-" }, { signal: abort.signal });
+    const seen = new Map<string, Workflow>();
+    const statuses: WorkflowStatus[] = [];
+    let started = false;
+    let signaled = false;
+    try {
+      for await (const message of stream) {
+        for (const wf of message.upserted) {
+          seen.set(wf.workflowId, wf);
+          if (wf.workflowId === "api-live-1") statuses.push(wf.status);
+        }
+        if (message.caughtUp && !started) {
+          expect(seen.size).toBe(0);
+          started = true;
+          await env.client.start("ApprovalWorkflow", { args: ["cy"], workflowId: "api-live-1" });
+        }
+        // Signaled only once the stream showed it running, so both states must come through.
+        if (statuses.includes(WorkflowStatus.RUNNING) && !signaled) {
+          signaled = true;
+          await env.client.signal("api-live-1", "approve", { approved: false });
+        }
+        if (seen.get("api-live-1")?.status === WorkflowStatus.COMPLETED) break;
+      }
+    } finally {
+      abort.abort();
+    }
+    expect(statuses[0]).toBe(WorkflowStatus.RUNNING);
+    expect(statuses.at(-1)).toBe(WorkflowStatus.COMPLETED);
+    expect(seen.get("api-live-1")?.result).toBeDefined();
+  });
+
+  it("WatchWorkflows with a status filter removes rows that stop matching", async () => {
+    await env.client.start("ApprovalWorkflow", { args: ["di"], workflowId: "api-live-2" });
+    const abort = new AbortController();
+    const removed: string[] = [];
+    const shown = new Set<string>();
+    try {
+      for await (const message of client(http.url).watchWorkflows({ status: WorkflowStatus.RUNNING, idPrefix: "api-live-2" }, { signal: abort.signal })) {
+        for (const wf of message.upserted) shown.add(wf.workflowId);
+        removed.push(...message.removed);
+        if (message.caughtUp && shown.has("api-live-2") && removed.length === 0) await env.client.cancel("api-live-2");
+        if (removed.length > 0) break;
+      }
+    } finally {
+      abort.abort();
+    }
+    expect(removed).toEqual(["api-live-2"]);
+  });
+
+  it("WatchHistory sends what is recorded, then each new event, and ends after the close", async () => {
+    await env.client.start("ApprovalWorkflow", { args: ["ed"], workflowId: "api-live-3" });
+    const types: string[] = [];
+    let signaled = false;
+    for await (const message of client(http.url).watchHistory({ workflowId: "api-live-3" })) {
+      types.push(...message.events.map((e) => e.type));
+      if (message.caughtUp && !signaled) {
+        signaled = true;
+        await env.client.signal("api-live-3", "approve", { approved: true });
+      }
+    }
+    // The stream ended by itself after the closing event.
+    expect(types[0]).toBe("WorkflowStarted");
+    expect(types).toContain("SignalReceived");
+    expect(types.at(-1)).toBe("WorkflowCompleted");
+  });
+});
+
+async function drain(stream: AsyncIterable<unknown>): Promise<void> {
+  for await (const _ of stream) {
+    // read to the end
+  }
+}
+
+export { ConnectError };

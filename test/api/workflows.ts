@@ -1,0 +1,20 @@
+/** Workflows the API and web tests run: the seed's order workflow and a few that wait or fail. */
+import { ApplicationFailure, type WorkflowContext } from "dfut";
+import { ChargeCreditCardActivity, OrderWorkflow, ShipPackageActivity } from "../../examples/order.ts";
+
+export async function RefuseActivity(reason: string): Promise<never> {
+  throw ApplicationFailure.nonRetryable(`refused: ${reason}`, "RefusedError");
+}
+
+/** Waits for an "approve" signal and returns its payload. */
+export async function ApprovalWorkflow(ctx: WorkflowContext, requester: string) {
+  const decision = await ctx.waitForSignal<{ approved: boolean }>("approve");
+  return { requester, decision };
+}
+
+export async function RefusingWorkflow(ctx: WorkflowContext, reason: string) {
+  return ctx.executeActivity(RefuseActivity, reason);
+}
+
+export const workflows = { OrderWorkflow, ApprovalWorkflow, RefusingWorkflow };
+export const activities = { ChargeCreditCardActivity, ShipPackageActivity, RefuseActivity };
