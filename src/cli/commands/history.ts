@@ -1,0 +1,46 @@
+import type { Command } from "commander";
+import { isTerminal } from "../../common/events.ts";
+import { followHistory } from "../follow.ts";
+import { outputOption, type GlobalOptions, type OutputFormat } from "../globals.ts";
+import { HistoryView } from "../history-view.ts";
+import { printJson, printLine } from "../output.ts";
+import { withClient } from "../session.ts";
+
+interface HistoryOptions extends GlobalOptions {
+  output: OutputFormat;
+  follow?: boolean;
+}
+
+export function historyCommand(program: Command): void {
+  program
+    .command("history")
+    .description("show a workflow's event log")
+    .argument("<workflowId>", "the workflow's id")
+    .option("-f, --follow", "keep printing new events until the workflow closes")
+    .addOption(outputOption())
+    .addHelpText("after", "\nWith -o json: a JSON array of events, or one event per line with --follow.")
+    .action(async (workflowId: string, _options: HistoryOptions, command: Command) => {
+      const options = command.optsWithGlobals<HistoryOptions>();
+      await withClient(options, async (client) => {
+        const events = await client.history(workflowId);
+        const json = options.output === "json";
+        const view = new HistoryView();
+        if (!options.follow) {
+          if (json) printJson(events);
+          else printLine(view.table(events));
+          return;
+        }
+        if (json) for (const event of events) printJson(event, false);
+        else {
+          printLine(view.header());
+          for (const event of events) printLine(view.line(event));
+        }
+        const last = events.at(-1)!;
+        if (isTerminal(last)) return;
+        await followHistory(client, workflowId, last.seq, (event) => {
+          if (json) printJson(event, false);
+          else printLine(view.line(event));
+        });
+      });
+    });
+}

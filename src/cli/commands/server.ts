@@ -1,0 +1,44 @@
+import type { Command } from "commander";
+import { DfutServer } from "../../server/server.ts";
+import { parsePositiveInt } from "../args.ts";
+import { addEmbeddedNatsOptions } from "../common-options.ts";
+import { addHttpOptions, startHttp, validateHttpOptions, type HttpCliOptions } from "../http.ts";
+import { openNats, type NatsOptions } from "../nats.ts";
+import { printLine } from "../output.ts";
+import { cleanUp, untilSignal } from "../shutdown.ts";
+
+interface ServerCliOptions extends NatsOptions, HttpCliOptions {
+  replicas?: number;
+}
+
+export function serverCommand(program: Command): void {
+  const command = program
+    .command("server")
+    .description("provision dfut on NATS, dispatch tasks, fire timers, serve the web UI and API")
+    .option("--replicas <n>", "replicas of dfut's streams and KV buckets (default 1)", parsePositiveInt("--replicas"));
+  addEmbeddedNatsOptions(command);
+  addHttpOptions(command);
+  command.addHelpText(
+    "after",
+    "\nWithout --nats or NATS_URL, dfut connects to nats://127.0.0.1:4222, or starts an embedded\n" +
+      "nats-server there (with JetStream, data in --data-dir) when none is running.",
+  );
+  command.action(async (_options: ServerCliOptions, cmd: Command) => {
+    const options = cmd.optsWithGlobals<ServerCliOptions>();
+    validateHttpOptions(options);
+    const nats = await openNats(options, "dfut server");
+    let server: DfutServer | undefined;
+    let http: Awaited<ReturnType<typeof startHttp>>;
+    try {
+      server = await DfutServer.start({ connection: nats.connection, replicas: options.replicas });
+      http = await startHttp(options, nats.connection);
+    } catch (err) {
+      await cleanUp([() => server?.stop() ?? Promise.resolve(), nats.connection.close, nats.embedded?.stop]);
+      throw err;
+    }
+    printLine(`dfut server ready: NATS ${nats.url}${http ? `, web UI and API at ${http.url}` : ""}`);
+    const signal = await untilSignal();
+    printLine(`dfut server: ${signal}, stopping`);
+    await cleanUp([http?.close, () => server.stop(), nats.connection.close, nats.embedded?.stop]);
+  });
+}

@@ -1,0 +1,66 @@
+import type { Command } from "commander";
+import type { DfutClient } from "../../client/client.ts";
+import { DEFAULT_QUEUE } from "../../common/names.ts";
+import { parseArg, parseInput } from "../args.ts";
+import { UsageError } from "../errors.ts";
+import { outputOption, type GlobalOptions, type OutputFormat } from "../globals.ts";
+import { printJson, printLine } from "../output.ts";
+import { withClient } from "../session.ts";
+import { awaitOutcome, printOutcome } from "../outcome.ts";
+
+interface StartCliOptions extends GlobalOptions {
+  id?: string;
+  queue: string;
+  input?: string;
+  wait?: boolean;
+  typeCheck: boolean;
+  output: OutputFormat;
+}
+
+export function startCommand(program: Command): void {
+  program
+    .command("start")
+    .description("start a workflow and print its id")
+    .argument("<workflowType>", "the workflow's name, e.g. OrderWorkflow")
+    .argument("[args...]", "its arguments: each is JSON where it parses (1000, true, {\"a\":1}), else a string")
+    .option("--id <workflowId>", "the workflow's id (default: the type and a random suffix)")
+    .option("--queue <queue>", "task queue", DEFAULT_QUEUE)
+    .option("--input <json>", "all arguments as one JSON array, instead of [args...]")
+    .option("--wait", "wait for the workflow to close and print its result; exit non-zero if it failed")
+    .option("--no-type-check", "start even when no running worker has registered the workflow type")
+    .addOption(outputOption())
+    .addHelpText("after", "\nExample:\n  dfut start OrderWorkflow Bob widget-1000 1000 2 --wait")
+    .action(async (workflowType: string, rawArgs: string[], _options: StartCliOptions, command: Command) => {
+      const options = command.optsWithGlobals<StartCliOptions>();
+      if (options.input !== undefined && rawArgs.length > 0) {
+        throw new UsageError("pass the arguments either after the workflow type or with --input, not both");
+      }
+      const args = options.input !== undefined ? parseInput(options.input) : rawArgs.map((a, i) => parseArg(a, `argument ${i + 1}`));
+      await withClient(options, async (client) => {
+        if (options.typeCheck) await checkType(client, workflowType, options.queue);
+        const handle = await client.start(workflowType, { args, workflowId: options.id, queue: options.queue });
+        const json = options.output === "json";
+        if (!options.wait) {
+          if (json) printJson({ workflowId: handle.workflowId });
+          else printLine(handle.workflowId);
+          return;
+        }
+        if (!json) printLine(handle.workflowId);
+        printOutcome(await awaitOutcome(client, handle.workflowId), json);
+      });
+    });
+}
+
+/** Refuses a type no running worker knows: almost always a typo or a forgotten worker. */
+async function checkType(client: DfutClient, workflowType: string, queue: string): Promise<void> {
+  const registrations = await client.registrations();
+  const onQueue = registrations.filter((r) => r.queue === queue);
+  if (onQueue.some((r) => r.workflows.some((w) => w.name === workflowType))) return;
+  const known = [...new Set(onQueue.flatMap((r) => r.workflows.map((w) => w.name)))].sort();
+  const elsewhere = registrations.filter((r) => r.queue !== queue && r.workflows.some((w) => w.name === workflowType));
+  let message = `unknown workflow type ${workflowType}: no running worker on queue ${queue} registers it`;
+  if (elsewhere.length > 0) message += ` (a worker on queue ${elsewhere[0].queue} does; pass --queue ${elsewhere[0].queue})`;
+  else if (known.length > 0) message += ` (known: ${known.join(", ")})`;
+  else message += "; start one with 'dfut worker --load <module>'";
+  throw new UsageError(`${message}, or pass --no-type-check to start it anyway`);
+}

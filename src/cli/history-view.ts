@@ -1,0 +1,39 @@
+/** The event log as people read it: seq, time, event, details. */
+import type { HistoryEvent } from "../common/events.ts";
+import { eventDetails, formatTime, noteActivityName } from "../tui/format.ts";
+import { remainingWidth, streamingRow, table } from "./output.ts";
+
+const SEQ = 9;
+const TIME = 14;
+const EVENT = 20;
+
+export class HistoryView {
+  readonly #names = new Map<number, string>();
+
+  #row(event: HistoryEvent, detailWidth: number): string[] {
+    noteActivityName(this.#names, event);
+    return [String(event.seq), formatTime(event.time), event.type, eventDetails(event, this.#names, detailWidth)];
+  }
+
+  /** A bordered table of all events. */
+  table(events: HistoryEvent[]): string {
+    const widths = this.#widths();
+    const t = table(["seq", "time", "event", "details"], widths);
+    for (const event of events) t.push(this.#row(event, widths[3] - 2));
+    return t.toString();
+  }
+
+  /** One aligned line per event, for --follow. */
+  header(): string {
+    return streamingRow(["seq", "time", "event", "details"], this.#widths());
+  }
+
+  line(event: HistoryEvent): string {
+    const widths = this.#widths();
+    return streamingRow(this.#row(event, widths[3]), widths);
+  }
+
+  #widths(): number[] {
+    return [SEQ, TIME, EVENT, remainingWidth([SEQ, TIME, EVENT])];
+  }
+}

@@ -1,0 +1,34 @@
+/** The NATS connection of `dfut server` and `dfut dev`: the one given, one already running, or an embedded one. */
+import { connectDfut, DEFAULT_NATS_URL, type DfutConnection } from "../common/connection.ts";
+import { EMBEDDED_HOST, isListening, startEmbeddedNatsServer, type EmbeddedNatsServer } from "../embedded/nats-server.ts";
+import { connectionOptions, natsUrlGiven, type GlobalOptions } from "./globals.ts";
+
+export interface NatsOptions extends GlobalOptions {
+  dataDir: string;
+  embeddedPort: number;
+}
+
+export interface NatsSetup {
+  connection: DfutConnection;
+  url: string;
+  embedded?: EmbeddedNatsServer;
+}
+
+export async function openNats(options: NatsOptions, name: string): Promise<NatsSetup> {
+  const connect = (servers?: string) => connectDfut({ ...connectionOptions(options, name), ...(servers ? { servers } : {}) });
+  if (natsUrlGiven(options)) {
+    return { connection: await connect(), url: options.nats || process.env.NATS_URL || DEFAULT_NATS_URL };
+  }
+  const defaultUrl = `nats://${EMBEDDED_HOST}:${options.embeddedPort}`;
+  if (await isListening(EMBEDDED_HOST, options.embeddedPort)) {
+    return { connection: await connect(defaultUrl), url: defaultUrl };
+  }
+  const embedded = await startEmbeddedNatsServer({ dataDir: options.dataDir, port: options.embeddedPort });
+  console.log(`dfut: no NATS server at ${defaultUrl}; started an embedded nats-server with JetStream there (data in ${embedded.dataDir})`);
+  try {
+    return { connection: await connect(embedded.url), url: embedded.url, embedded };
+  } catch (err) {
+    await embedded.stop();
+    throw err;
+  }
+}

@@ -1,0 +1,36 @@
+/** Loads the user's modules and runs a worker for them. */
+import * as sdk from "../index.ts";
+import type { DfutConnection } from "../common/connection.ts";
+import type { ConnectionOptions } from "../common/connection.ts";
+import { Worker, type RegisteredFunction } from "../worker/worker.ts";
+import { loadUserModules } from "../loader/user-module.ts";
+import { UsageError } from "./errors.ts";
+import { printLine } from "./output.ts";
+
+export interface WorkerCliOptions {
+  load: string[];
+  queue: string;
+  concurrency?: number;
+}
+
+export async function runWorker(options: WorkerCliOptions, connection: DfutConnection | ConnectionOptions): Promise<Worker> {
+  const { workflows, activities } = await loadUserModules(options.load, sdk);
+  if (Object.keys(workflows).length === 0 && Object.keys(activities).length === 0) {
+    throw new UsageError(
+      `${options.load.join(", ")} export no functions; export async functions (names ending in Workflow are workflows, the others activities)`,
+    );
+  }
+  const worker = await Worker.create({
+    connection,
+    queue: options.queue,
+    workflows,
+    activities,
+    activityConcurrency: options.concurrency,
+    workflowConcurrency: options.concurrency,
+  });
+  const show = (fns: RegisteredFunction[]) => (fns.length ? fns.map((f) => `${f.name}(${f.parameters.join(", ")})`).join(", ") : "none");
+  printLine(`dfut worker ${worker.identity} on queue ${worker.queue}`);
+  printLine(`  workflows:  ${show(worker.registered.workflows)}`);
+  printLine(`  activities: ${show(worker.registered.activities)}`);
+  return worker;
+}
