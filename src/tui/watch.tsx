@@ -16,12 +16,23 @@ export interface WatchOptions {
 export async function runWatch(options: WatchOptions): Promise<void> {
   const { client, workflowId } = options;
   if (workflowId !== undefined) validateWorkflowId(workflowId);
+  const stdout = options.stdout ?? process.stdout;
   const instance = render(<WatchApp client={client} workflowId={workflowId} />, {
     stdin: options.stdin ?? process.stdin,
-    stdout: options.stdout ?? process.stdout,
+    stdout,
+    // A terminal gets the live view even where CI variables are set; a pipe gets the last frame.
+    interactive: stdout.isTTY === true,
     exitOnCtrlC: true,
     patchConsole: false,
     alternateScreen: true,
   });
-  await instance.waitUntilExit();
+  // Terminals that reflow long lines on resize leave more rows behind than Ink knows it wrote;
+  // the view owns the alternate screen, so wipe it before Ink draws the resized frame.
+  const clearScreen = () => stdout.write("\u001B[2J\u001B[H");
+  if (stdout.isTTY) stdout.prependListener("resize", clearScreen);
+  try {
+    await instance.waitUntilExit();
+  } finally {
+    stdout.off("resize", clearScreen);
+  }
 }

@@ -44,8 +44,8 @@ export function EventTable({ events, names, width, seqWidth }: EventTableProps) 
   const showDetails = detailsWidth >= 8;
   const typeWidth = showDetails ? TYPE_WIDTH : Math.max(0, width - sw - TIME_WIDTH - GAP.length * 2);
   return (
-    <Box flexDirection="column" width={width}>
-      <Text bold>
+    <Box flexDirection="column">
+      <Text bold wrap="truncate-end">
         {"seq".padStart(sw)}
         {GAP}
         {fit("time", TIME_WIDTH)}
@@ -53,7 +53,7 @@ export function EventTable({ events, names, width, seqWidth }: EventTableProps) 
         {showDetails ? fit("event", typeWidth) + GAP + "details" : shorten("event", typeWidth)}
       </Text>
       {events.map((event) => (
-        <Text key={event.seq}>
+        <Text key={event.seq} wrap="truncate-end">
           {String(event.seq).padStart(sw)}
           {GAP}
           <Text dimColor>{fit(formatTime(event.time), TIME_WIDTH)}</Text>

@@ -1,6 +1,6 @@
 import { Box, Text } from "ink";
 import type { ExecutionRecord } from "../../common/executions.ts";
-import { elapsedMs, errorText, fit, formatDateTime, formatDuration, shorten } from "../format.ts";
+import { elapsedMs, errorText, fit, formatDateTime, formatDuration, formatTime, shorten } from "../format.ts";
 import { StatusBadge } from "./StatusBadge.tsx";
 
 export interface ExecutionTableProps {
@@ -13,9 +13,27 @@ export interface ExecutionTableProps {
 }
 
 const STATUS_WIDTH = 11;
-const STARTED_WIDTH = 19;
 const DURATION_WIDTH = 9;
 const GAP = "  ";
+
+export interface ExecutionColumns {
+  type: number;
+  id: number;
+  started: number;
+  /** 0 when there is no room for notes. */
+  note: number;
+}
+
+/** Column widths for a terminal `width` wide: the id first, then the type, then notes. */
+export function executionColumns(records: readonly ExecutionRecord[], width: number): ExecutionColumns {
+  const started = width >= 100 ? 19 : 8;
+  const rest = Math.max(0, width - 2 - STATUS_WIDTH - started - DURATION_WIDTH - GAP.length * 4);
+  const longest = (values: string[], min: number) => Math.max(min, ...values.map((v) => v.length));
+  const id = Math.max(4, Math.min(longest(records.map((r) => r.workflowId), 11), 40, Math.ceil(rest * 0.55)));
+  const type = Math.max(4, Math.min(longest(records.map((r) => r.workflowType ?? "?"), 4), 24, rest - id));
+  const left = rest - id - type - GAP.length;
+  return { type, id, started, note: left >= 10 ? left : 0 };
+}
 
 /** The note column: why a workflow is stuck, or how it failed. */
 function note(record: ExecutionRecord): string {
@@ -26,13 +44,12 @@ function note(record: ExecutionRecord): string {
 
 /** A header line and one line per execution: status, type, id, started, duration, note. */
 export function ExecutionTable({ records, selected, now, width }: ExecutionTableProps) {
-  const rest = Math.max(0, width - 2 - STATUS_WIDTH - STARTED_WIDTH - DURATION_WIDTH - GAP.length * 4);
-  const typeWidth = Math.min(24, Math.max(6, Math.floor(rest * 0.35)));
-  const idWidth = Math.min(40, Math.max(6, Math.floor(rest * 0.45)));
-  const noteWidth = Math.max(0, rest - typeWidth - idWidth - GAP.length);
+  const columns = executionColumns(records, width);
+  const { type: typeWidth, id: idWidth, note: noteWidth } = columns;
+  const started = (iso: string | undefined) => (columns.started === 8 ? formatTime(iso).slice(0, 8) : formatDateTime(iso));
   return (
-    <Box flexDirection="column" width={width}>
-      <Text bold>
+    <Box flexDirection="column">
+      <Text bold wrap="truncate-end">
         {"  "}
         {fit("status", STATUS_WIDTH)}
         {GAP}
@@ -40,7 +57,7 @@ export function ExecutionTable({ records, selected, now, width }: ExecutionTable
         {GAP}
         {fit("workflow id", idWidth)}
         {GAP}
-        {fit("started", STARTED_WIDTH)}
+        {fit("started", columns.started)}
         {GAP}
         {"duration".padStart(DURATION_WIDTH)}
         {noteWidth > 0 ? GAP + "note" : ""}
@@ -49,7 +66,7 @@ export function ExecutionTable({ records, selected, now, width }: ExecutionTable
         const isSelected = i === selected;
         const duration = elapsedMs(record.startedAt, record.closedAt, now);
         return (
-          <Text key={record.workflowId} inverse={isSelected}>
+          <Text key={record.workflowId} inverse={isSelected} wrap="truncate-end">
             {isSelected ? "› " : "  "}
             <StatusBadge status={record.status} width={STATUS_WIDTH} />
             {GAP}
@@ -57,7 +74,7 @@ export function ExecutionTable({ records, selected, now, width }: ExecutionTable
             {GAP}
             {fit(record.workflowId, idWidth)}
             {GAP}
-            <Text dimColor={!isSelected}>{fit(formatDateTime(record.startedAt), STARTED_WIDTH)}</Text>
+            <Text dimColor={!isSelected}>{fit(started(record.startedAt), columns.started)}</Text>
             {GAP}
             {(duration === undefined ? "" : formatDuration(duration)).padStart(DURATION_WIDTH)}
             {noteWidth > 0 ? <Text color="red">{GAP + shorten(note(record), noteWidth)}</Text> : ""}

@@ -29,8 +29,8 @@ export function ExecutionsView({ records, loaded, error, selected, offset, now, 
   const running = records.filter((r) => r.status === "running").length;
   const position = records.length > visible ? `${offset + 1}-${offset + shown.length}/${records.length}` : "";
   return (
-    <Box flexDirection="column" width={width}>
-      <Text>
+    <Box flexDirection="column">
+      <Text wrap="truncate-end">
         <Text bold>dfut executions</Text>
         <Text dimColor>{`  ${records.length} in all · ${running} running`}</Text>
       </Text>

@@ -27,12 +27,16 @@ export function Header({ workflowId, summary, eventCount, now, width }: HeaderPr
     summary.cancelRequested && !summary.outcome ? "cancel requested" : undefined,
   ].filter(Boolean);
   return (
-    <Box flexDirection="column" width={width}>
-      <Box justifyContent="space-between" width={width}>
-        <Text bold>{title}</Text>
-        <StatusBadge status={summary.status} />
+    <Box flexDirection="column">
+      <Box justifyContent="space-between">
+        <Text bold wrap="truncate-end">
+          {title}
+        </Text>
+        <Box flexShrink={0} marginLeft={1}>
+          <StatusBadge status={summary.status} />
+        </Box>
       </Box>
-      <Text dimColor>{shorten(facts.join(" · "), width)}</Text>
+      <Text dimColor wrap="truncate-end">{shorten(facts.join(" · "), width)}</Text>
     </Box>
   );
 }

@@ -5,9 +5,13 @@ import { shorten } from "../format.ts";
 export function KeyHelp({ keys, note, width }: { keys: string; note?: string; width: number }) {
   const noteText = note ? ` ${note}` : "";
   return (
-    <Box width={width} justifyContent="space-between">
-      <Text dimColor>{shorten(keys, Math.max(1, width - noteText.length))}</Text>
-      {note ? <Text dimColor>{noteText}</Text> : null}
+    <Box justifyContent="space-between">
+      <Text dimColor wrap="truncate-end">{shorten(keys, Math.max(1, width - noteText.length))}</Text>
+      {note ? (
+        <Box flexShrink={0}>
+          <Text dimColor>{noteText}</Text>
+        </Box>
+      ) : null}
     </Box>
   );
 }

@@ -42,10 +42,10 @@ export function OpenWork({ activities, timers, now, width, maxItems }: OpenWorkP
   if (items.length === 0) return null;
   const shown = items.slice(0, Math.max(1, maxItems));
   return (
-    <Box flexDirection="column" width={width}>
+    <Box flexDirection="column">
       <Text bold>Running</Text>
       {shown.map((item) => (
-        <Text key={item.key}>
+        <Text key={item.key} wrap="truncate-end">
           {"  "}
           <Spinner color={item.color} /> {shorten(item.text, Math.max(1, width - 4))}
         </Text>

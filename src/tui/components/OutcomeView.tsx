@@ -27,13 +27,17 @@ export function outcomeHeight(outcome: Outcome | undefined, width: number): numb
 export function OutcomeView({ outcome, width }: { outcome: Outcome; width: number }) {
   const { label, color, lines } = outcomeLines(outcome, width);
   return (
-    <Box width={width}>
-      <Text bold color={color}>
-        {label}{" "}
-      </Text>
+    <Box>
+      <Box flexShrink={0} marginRight={1}>
+        <Text bold color={color}>
+          {label}
+        </Text>
+      </Box>
       <Box flexDirection="column">
         {lines.map((line, i) => (
-          <Text key={i}>{line}</Text>
+          <Text key={i} wrap="truncate-end">
+            {line}
+          </Text>
         ))}
       </Box>
     </Box>

@@ -5,7 +5,7 @@ import { Spinner } from "./Spinner.tsx";
 /** Shown while a workflow id has no history yet. */
 export function Waiting({ workflowId, width }: { workflowId: string; width: number }) {
   return (
-    <Text>
+    <Text wrap="truncate-end">
       <Spinner /> {shorten(`waiting for workflow ${workflowId} to start…`, Math.max(1, width - 2))}
     </Text>
   );

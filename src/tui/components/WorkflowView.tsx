@@ -57,7 +57,7 @@ export function WorkflowView(props: WorkflowViewProps) {
   const keys = `↑↓ PgUp/PgDn scroll · g/G top/end${canGoBack ? " · esc back" : ""} · q quit`;
   const position = events.length > visible ? `${offset + 1}-${offset + shown.length}/${events.length}${following ? " live" : ""}` : "";
   return (
-    <Box flexDirection="column" width={width}>
+    <Box flexDirection="column">
       <Header workflowId={workflowId} summary={summary} eventCount={events.length} now={now} width={width} />
       <Box marginTop={1} flexDirection="column">
         {error ? (
