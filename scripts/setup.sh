@@ -10,6 +10,7 @@ if [ "${DFUT_SKIP_BROWSER:-}" != "1" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fi
 command -v script >/dev/null 2>&1 || need+=(bsdutils)
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
 
 [ ${#need[@]} -eq 0 ] && exit 0
 
