@@ -1,0 +1,88 @@
+/** Times, durations, statuses and JSON, as the UI shows them. */
+import { toJson, type JsonValue } from "@bufbuild/protobuf";
+import { timestampDate, ValueSchema, type Timestamp, type Value } from "@bufbuild/protobuf/wkt";
+import { WorkflowStatus } from "../api/gen/dfut/v1/workflow_pb.ts";
+
+export type StatusName = "running" | "completed" | "failed" | "canceled" | "unknown";
+
+export function statusName(status: WorkflowStatus): StatusName {
+  switch (status) {
+    case WorkflowStatus.RUNNING:
+      return "running";
+    case WorkflowStatus.COMPLETED:
+      return "completed";
+    case WorkflowStatus.FAILED:
+      return "failed";
+    case WorkflowStatus.CANCELED:
+      return "canceled";
+    default:
+      return "unknown";
+  }
+}
+
+export const STATUS_FILTERS: { label: string; status: WorkflowStatus }[] = [
+  { label: "All", status: WorkflowStatus.UNSPECIFIED },
+  { label: "Running", status: WorkflowStatus.RUNNING },
+  { label: "Completed", status: WorkflowStatus.COMPLETED },
+  { label: "Failed", status: WorkflowStatus.FAILED },
+  { label: "Canceled", status: WorkflowStatus.CANCELED },
+];
+
+export function toMillis(ts: Timestamp | undefined): number | undefined {
+  return ts ? timestampDate(ts).getTime() : undefined;
+}
+
+export function jsonOf(value: Value | undefined): JsonValue {
+  return value ? toJson(ValueSchema, value) : null;
+}
+
+/** "350 ms", "4.2 s", "3 min 05 s", "2 h 07 min". */
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return "—";
+  if (ms < 0) ms = 0;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  const s = Math.floor(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
+  return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
+}
+
+/** Today: time only; otherwise date and time. Local time zone. */
+export function formatTime(ms: number | undefined, now = Date.now()): string {
+  if (ms === undefined) return "—";
+  const d = new Date(ms);
+  const time = d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  if (new Date(now).toDateString() === d.toDateString()) return time;
+  return `${d.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" })} ${time}`;
+}
+
+/** Time with milliseconds, for the timeline. */
+export function formatClock(ms: number | undefined): string {
+  if (ms === undefined) return "—";
+  const d = new Date(ms);
+  const hms = d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  return `${hms}.${String(d.getMilliseconds()).padStart(3, "0")}`;
+}
+
+export function formatJson(value: JsonValue | undefined, indent = 2): string {
+  if (value === undefined) return "";
+  return JSON.stringify(value, null, indent);
+}
+
+/** A one-line preview of a JSON value. */
+export function previewJson(value: JsonValue | undefined, max = 80): string {
+  const s = JSON.stringify(value ?? null);
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/** A form field as the CLI reads arguments: JSON where it parses, else the text itself. */
+export function parseArgument(text: string): JsonValue {
+  const trimmed = text.trim();
+  if (trimmed === "") return "";
+  try {
+    return JSON.parse(trimmed) as JsonValue;
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,139 @@
+import { useMemo } from "react";
+import type { JsonValue } from "@bufbuild/protobuf";
+import { WorkflowStatus } from "../../api/gen/dfut/v1/workflow_pb.ts";
+import { Actions } from "../components/Actions.tsx";
+import { ErrorBox } from "../components/ErrorBox.tsx";
+import { EventTable } from "../components/EventTable.tsx";
+import { JsonBlock } from "../components/JsonBlock.tsx";
+import { LiveDot } from "../components/LiveDot.tsx";
+import { Notice } from "../components/Notice.tsx";
+import { StatusBadge } from "../components/StatusBadge.tsx";
+import { Timeline } from "../components/Timeline.tsx";
+import { formatDuration, formatTime, jsonOf, statusName, toMillis, type StatusName } from "../format.ts";
+import { useHistory } from "../hooks/useHistory.ts";
+import { useNow } from "../hooks/useNow.ts";
+import { useWorkflows } from "../hooks/useWorkflows.ts";
+import { useWorkflowTypes } from "../hooks/useWorkflowTypes.ts";
+import { buildTimeline, type ErrorView } from "../timeline.ts";
+
+/** One workflow: its header from the index, its timeline from the history, both live. */
+export function WorkflowPage({ workflowId }: { workflowId: string }) {
+  const history = useHistory(workflowId);
+  const index = useWorkflows({ idPrefix: workflowId });
+  const record = index.workflows.get(workflowId);
+  const { types } = useWorkflowTypes();
+  const entries = useMemo(() => buildTimeline(history.events), [history.events]);
+
+  // The index may lag the history by a moment; the history's own ends settle the header.
+  const started = entries.find((e) => e.kind === "started");
+  const closing = entries.find((e) => e.kind === "completed" || e.kind === "failed" || e.kind === "canceled");
+  const status: StatusName = closing
+    ? (closing.kind as StatusName)
+    : record
+      ? statusName(record.status)
+      : started
+        ? "running"
+        : "unknown";
+  const running = status === "running";
+  const now = useNow(running);
+  const workflowType = record?.workflowType || (started?.kind === "started" ? started.workflowType : "");
+  const queue = record?.queue || (started?.kind === "started" ? started.queue : "");
+  const startedAt = toMillis(record?.startedAt) ?? started?.at;
+  const closedAt = toMillis(record?.closedAt) ?? closing?.at;
+  const args: JsonValue[] = record ? record.args.map(jsonOf) : started?.kind === "started" ? started.args : [];
+  const parameters = types.find((t) => t.name === workflowType)?.parameters ?? [];
+  const result: JsonValue | undefined =
+    closing?.kind === "completed" ? closing.result : record?.status === WorkflowStatus.COMPLETED ? jsonOf(record.result) : undefined;
+  const error: ErrorView | undefined =
+    closing?.kind === "failed"
+      ? closing.error
+      : record?.error
+        ? { name: record.error.name, message: record.error.message, stack: record.error.stack || undefined }
+        : undefined;
+
+  if (history.fatal) {
+    return (
+      <section className="page">
+        <h1 className="wf-id">{workflowId}</h1>
+        <Notice kind="error">{history.error}</Notice>
+      </section>
+    );
+  }
+
+  return (
+    <section className="page">
+      <div className="wf-header card">
+        <div className="wf-title">
+          <div className="wf-title-main">
+            <span className="muted small">{workflowType || "Workflow"}</span>
+            <h1 className="wf-id">{workflowId}</h1>
+          </div>
+          <StatusBadge status={status} />
+          <LiveDot live={history.live || history.complete} error={history.error} />
+        </div>
+        <dl className="facts">
+          <div>
+            <dt>Type</dt>
+            <dd>{workflowType || "—"}</dd>
+          </div>
+          <div>
+            <dt>Queue</dt>
+            <dd>{queue || "—"}</dd>
+          </div>
+          <div>
+            <dt>Started</dt>
+            <dd>{formatTime(startedAt)}</dd>
+          </div>
+          <div>
+            <dt>Closed</dt>
+            <dd>{running ? "—" : formatTime(closedAt)}</dd>
+          </div>
+          <div>
+            <dt>Duration</dt>
+            <dd>{startedAt === undefined ? "—" : formatDuration((closedAt ?? now) - startedAt)}</dd>
+          </div>
+          <div>
+            <dt>Events</dt>
+            <dd>{history.events.length}</dd>
+          </div>
+        </dl>
+        {record?.problem && running && <Notice kind="warn">{record.problem}</Notice>}
+        <div className="io">
+          <div className="io-block">
+            <h2>Input</h2>
+            {args.length === 0 ? (
+              <p className="muted">No arguments</p>
+            ) : (
+              <dl className="args">
+                {args.map((a, i) => (
+                  <div key={i}>
+                    <dt>{parameters[i] ?? `arg ${i + 1}`}</dt>
+                    <dd>
+                      <code>{JSON.stringify(a)}</code>
+                    </dd>
+                  </div>
+                ))}
+              </dl>
+            )}
+          </div>
+          <div className="io-block">
+            <h2>{status === "failed" ? "Error" : status === "canceled" ? "Canceled" : "Result"}</h2>
+            {status === "completed" && <JsonBlock value={result ?? null} label="result" />}
+            {status === "failed" && error && <ErrorBox error={error} />}
+            {status === "canceled" && <p>{closing?.kind === "canceled" && closing.reason ? closing.reason : "Canceled without a reason"}</p>}
+            {running && <p className="muted">Still running…</p>}
+          </div>
+        </div>
+        {running && <Actions workflowId={workflowId} />}
+      </div>
+
+      <h2 className="section-title">Timeline</h2>
+      {!history.caughtUp && history.events.length === 0 ? <p className="muted">Loading…</p> : <Timeline entries={entries} now={now} />}
+
+      <details className="raw-events">
+        <summary>All events ({history.events.length})</summary>
+        <EventTable events={history.events} />
+      </details>
+    </section>
+  );
+}

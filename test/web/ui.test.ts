@@ -1,0 +1,193 @@
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { connectDfut, type DfutConnection } from "dfut";
+import { buildWeb } from "../../scripts/build-web.mjs";
+import { startHttpServer, type HttpServer } from "../../src/api/http.ts";
+import { activities, workflows } from "../api/workflows.ts";
+import { eventually, startEnv, type TestEnv } from "../support/env.ts";
+import { launchBrowser, type TestBrowser } from "./browser.ts";
+
+const screenshots = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
+
+let env: TestEnv;
+let http: HttpServer;
+let browser: TestBrowser;
+let page: Page;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  await buildWeb("dist/web");
+  env = await startEnv();
+  // Workflows only, for now: activities wait until a test starts their worker.
+  await env.worker({ workflows, identity: "worker-0" });
+  http = await startHttpServer({ connection: env.connection, addr: "127.0.0.1:0" });
+  browser = await launchBrowser();
+  page = await browser.browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on("pageerror", (err) => pageErrors.push(err.message));
+});
+afterAll(async () => {
+  await browser?.close();
+  await http?.close();
+  await env?.stop();
+});
+
+async function rowStatus(workflowId: string): Promise<string | null> {
+  return page.locator(`tr[data-workflow-id="${workflowId}"] [data-status]`).getAttribute("data-status", { timeout: 1000 }).catch(() => null);
+}
+
+describe("the web UI in Chromium", () => {
+  it("starts OrderWorkflow from the form and shows it run to Completed live, with both activities", async () => {
+    await page.goto(http.url);
+    await expect.poll(() => page.getByRole("heading", { name: "Workflows" }).isVisible()).toBe(true);
+    await page.getByText("No workflows yet.").waitFor();
+    // Marks this document: if the page reloaded, the mark would be gone.
+    await page.evaluate(() => ((window as unknown as { dfutMark: number }).dfutMark = 42));
+
+    await page.getByRole("main").getByRole("link", { name: "Start workflow" }).click();
+    await page.getByRole("heading", { name: "Start a workflow" }).waitFor();
+    await page.getByLabel("Workflow type").selectOption({ label: "OrderWorkflow" });
+    await page.getByLabel("customerId").fill("Bob");
+    await page.getByLabel("productId").fill("widget-1000");
+    await page.getByLabel("amount").fill("1000");
+    await page.getByLabel("quantity").fill("2");
+    await page.getByLabel(/Workflow ID/).fill("order-ui-1");
+    await page.getByRole("button", { name: "Start" }).click();
+
+    // The workflow's page, running: its first activity is scheduled, and no worker takes it yet.
+    await page.waitForURL(/#\/workflows\/order-ui-1$/);
+    const badge = page.locator(".wf-title [data-status]");
+    await expect.poll(() => badge.getAttribute("data-status")).toBe("running");
+    await page.locator('[data-activity-type="ChargeCreditCardActivity"]').waitFor();
+
+    // An activity worker arrives; the page follows the history as it grows.
+    await env.worker({ activities, identity: "worker-1" });
+    await expect.poll(() => badge.getAttribute("data-status"), { timeout: 15_000 }).toBe("completed");
+    const timeline = page.locator(".timeline");
+    await expect.poll(() => timeline.locator('[data-activity-type="ShipPackageActivity"]').count()).toBe(1);
+    const text = await timeline.innerText();
+    expect(text).toContain("ChargeCreditCardActivity");
+    expect(text).toContain("ShipPackageActivity");
+    expect(text).toContain("Workflow completed");
+    expect(await timeline.locator(".pill-completed").count()).toBe(2);
+    // Each activity's steps: scheduled, then started, then completed.
+    const charge = await timeline.locator('[data-activity-type="ChargeCreditCardActivity"] .phases').innerText();
+    expect(charge).toMatch(/Scheduled[\s\S]*Started[\s\S]*attempt 1[\s\S]*Completed[\s\S]*ran /);
+    expect(await page.locator(".io").innerText()).toContain("trk_order-ui-1");
+
+    // Back on the dashboard, still the same document: it lists the workflow as completed.
+    await page.getByRole("link", { name: "Workflows" }).click();
+    await expect.poll(() => rowStatus("order-ui-1")).toBe("completed");
+    expect(await page.evaluate(() => (window as unknown as { dfutMark?: number }).dfutMark)).toBe(42);
+  });
+
+  it("the dashboard moves a workflow from Running to Completed without a reload, and filters", async () => {
+    await page.evaluate(() => ((window as unknown as { dfutMark: number }).dfutMark = 43));
+    await env.client.start("ApprovalWorkflow", { args: ["ann"], workflowId: "approval-ui-1" });
+    await expect.poll(() => rowStatus("approval-ui-1")).toBe("running");
+    await env.client.signal("approval-ui-1", "approve", { approved: true });
+    await expect.poll(() => rowStatus("approval-ui-1")).toBe("completed");
+
+    // More history for the filters and the screenshot: a failure, a cancel, a waiting one, orders.
+    await env.client.start("RefusingWorkflow", { args: ["out of stock"], workflowId: "refund-ui-7" });
+    await env.client.start("ApprovalWorkflow", { args: ["bo"], workflowId: "approval-ui-2" });
+    await env.client.start("ApprovalWorkflow", { args: ["cy"], workflowId: "approval-ui-3" });
+    for (const [i, customer] of ["Ada", "Lin", "Sam"].entries()) {
+      await env.client.start("OrderWorkflow", { args: [customer, `widget-${i + 2}`, 250 * (i + 1), i + 1], workflowId: `order-ui-${i + 2}` });
+    }
+    await env.client.cancel("approval-ui-3", "customer called");
+    await expect.poll(() => rowStatus("refund-ui-7")).toBe("failed");
+    await expect.poll(() => rowStatus("approval-ui-3")).toBe("canceled");
+    await expect.poll(() => rowStatus("order-ui-4")).toBe("completed");
+
+    await page.getByRole("button", { name: /^Failed/ }).click();
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(1);
+    await page.getByRole("button", { name: /^All/ }).click();
+    await page.getByLabel("Filter by type").selectOption("ApprovalWorkflow");
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(3);
+    await page.getByLabel("Filter by type").selectOption("");
+    await page.getByLabel("Search by id").fill("order-ui");
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(4);
+    await page.getByLabel("Search by id").fill("");
+    await page.getByLabel("Search by id").blur();
+    expect(await page.evaluate(() => (window as unknown as { dfutMark?: number }).dfutMark)).toBe(43);
+
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(8);
+    await page.screenshot({ path: `${screenshots}dashboard.png`, fullPage: true });
+  });
+
+  it("the workflow page shows a failure expanded, and signals and cancels a running workflow", async () => {
+    await page.goto(`${http.url}#/workflows/refund-ui-7`);
+    await expect.poll(() => page.locator(".wf-title [data-status]").getAttribute("data-status")).toBe("failed");
+    const failedActivity = page.locator('[data-activity-type="RefuseActivity"]');
+    await expect.poll(() => failedActivity.innerText()).toContain("refused: out of stock");
+    expect(await failedActivity.innerText()).toContain("No retry");
+
+    await page.goto(`${http.url}#/workflows/approval-ui-2`);
+    const badge = page.locator(".wf-title [data-status]");
+    await expect.poll(() => badge.getAttribute("data-status")).toBe("running");
+    await page.getByRole("button", { name: "Signal…" }).click();
+    await page.getByLabel("Signal name").fill("approve");
+    await page.getByLabel(/Payload/).fill('{"approved": false}');
+    await page.getByRole("button", { name: "Send signal" }).click();
+    await expect.poll(() => badge.getAttribute("data-status")).toBe("completed");
+    expect(await page.locator(".timeline").innerText()).toContain("Signal approve");
+
+    await env.client.start("ApprovalWorkflow", { args: ["di"], workflowId: "approval-ui-4" });
+    await page.goto(`${http.url}#/workflows/approval-ui-4`);
+    await expect.poll(() => badge.getAttribute("data-status")).toBe("running");
+    await page.getByRole("button", { name: "Cancel…" }).click();
+    await page.getByLabel(/Reason/).fill("not needed");
+    await page.getByRole("button", { name: "Cancel workflow" }).click();
+    await expect.poll(() => badge.getAttribute("data-status")).toBe("canceled");
+    expect(await page.locator(".timeline").innerText()).toContain("Cancellation requested: not needed");
+
+    await page.goto(`${http.url}#/workflows/order-ui-1`);
+    await expect.poll(() => page.locator(".timeline .pill-completed").count()).toBe(2);
+    await page.screenshot({ path: `${screenshots}workflow.png`, fullPage: true });
+  });
+
+  it("is readable on a phone", async () => {
+    const phone = await browser.browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true });
+    try {
+      await phone.goto(http.url);
+      await phone.locator('tr[data-workflow-id="order-ui-1"]').waitFor();
+      // Nothing wider than the screen.
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await phone.screenshot({ path: `${screenshots}dashboard-phone.png` });
+      await phone.goto(`${http.url}#/workflows/order-ui-1`);
+      await phone.locator('.timeline [data-activity-type="ShipPackageActivity"]').waitFor();
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await phone.screenshot({ path: `${screenshots}workflow-phone.png`, fullPage: true });
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it("a restarted HTTP server, with a new connection and no state, shows the same data", async () => {
+    await page.goto(http.url);
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(9);
+    const before = await page.locator("tbody").innerText();
+    const port = new URL(http.url).port;
+    await http.close();
+
+    let connection: DfutConnection | undefined;
+    try {
+      connection = await connectDfut({ servers: env.nats.url });
+      http = await startHttpServer({ connection, addr: `127.0.0.1:${port}` });
+      await page.reload();
+      await expect.poll(() => page.locator("tbody tr").count()).toBe(9);
+      // Durations of closed workflows are fixed, so the whole table reads the same.
+      expect(await page.locator("tbody").innerText()).toBe(before);
+      await page.goto(`${http.url}#/workflows/order-ui-1`);
+      await expect.poll(() => page.locator(".timeline .pill-completed").count()).toBe(2);
+    } finally {
+      await http.close();
+      await connection?.close();
+      http = await startHttpServer({ connection: env.connection, addr: "127.0.0.1:0" });
+    }
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+export { eventually };
