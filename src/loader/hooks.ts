@@ -40,6 +40,9 @@ function sdkModuleSource(): string {
 
 let installed = false;
 
+/** JavaScript files of the user loaded so far (not dependencies), to locate syntax errors in. */
+export const loadedJavaScript: string[] = [];
+
 /** Installs the hooks once; `sdk` is what user modules get for `import ... from "dfut"`. */
 export function installUserModuleHooks(sdk: object): void {
   (globalThis as Record<string, unknown>)[SDK_KEY] = sdk;
@@ -64,6 +67,7 @@ export function installUserModuleHooks(sdk: object): void {
         const map = out.map ? `\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(out.map).toString("base64")}` : "";
         return { format: url.endsWith(".cts") ? "commonjs" : "module", source: out.code + map, shortCircuit: true };
       }
+      if (url.startsWith("file:") && /\.(js|mjs)$/.test(url) && !url.includes("/node_modules/")) loadedJavaScript.push(fileURLToPath(url));
       return nextLoad(url, context);
     },
   });

@@ -2,6 +2,7 @@
  * TypeScript to JavaScript for user modules. amaro (swc) with the semantics of tsc's
  * isolatedModules: enums and namespaces compile, imports used only as types disappear.
  */
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { compileFunction } from "node:vm";
 import { getTextAsset, isSea } from "../embedded/sea.ts";
@@ -63,6 +64,27 @@ export function transformTypeScript(source: string, filename: string): Transform
     }
     throw err;
   }
+}
+
+/**
+ * Node's SyntaxError for an ES module names neither file nor line. Parsing the JavaScript
+ * files again with swc finds both.
+ */
+export function locateSyntaxError(files: string[]): string | undefined {
+  for (const filename of files.toReversed()) {
+    let source: string;
+    try {
+      source = readFileSync(filename, "utf8");
+    } catch {
+      continue;
+    }
+    try {
+      loadAmaro().transformSync(source, { mode: "strip-only", filename: `${filename}.ts` });
+    } catch (err) {
+      if (isSwcError(err)) return `${filename}:${err.startLine}:${err.startColumn + 1}: ${err.message}`;
+    }
+  }
+  return undefined;
 }
 
 // amaro has no JSX. From a source checkout esbuild is at hand (dfut's own TUI in source mode).

@@ -4,7 +4,8 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { InvalidArgumentError } from "../common/errors.ts";
 import { markedKind, nameOf, type ActivityFunction, type WorkflowFunction } from "../workflow/definitions.ts";
-import { installUserModuleHooks } from "./hooks.ts";
+import { installUserModuleHooks, loadedJavaScript } from "./hooks.ts";
+import { locateSyntaxError } from "./transform.ts";
 import { importModule } from "./import.ts";
 
 export interface LoadedFunctions {
@@ -57,6 +58,10 @@ export function describeLoadError(err: unknown): string {
   let message = err.message.split("\n")[0];
   if (err.name && err.name !== "Error" && !message.startsWith(err.name)) message = `${err.name}: ${message}`;
   if (/:\d+(:\d+)?\b/.test(message)) return message;
+  if (err instanceof SyntaxError) {
+    const located = locateSyntaxError(loadedJavaScript);
+    if (located) return `SyntaxError: ${located}`;
+  }
   const where = err.stack?.split("\n").find((l) => /file:\/\/|\(\/|at \//.test(l));
   const location = where?.match(/(?:file:\/\/)?(\/[^\s()]+:\d+:\d+)/)?.[1];
   return location ? `${message} (at ${location})` : message;
