@@ -50,7 +50,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const handler = connectNodeAdapter({
     routes: (router) => router.service(WorkflowService, createWorkflowService({ connection: options.connection, report })),
     interceptors,
-    fallback: (req, res) => serveStatic(assets, req as IncomingMessage, res as ServerResponse),
+    fallback: (req, res) => {
+      if (looksLikeRpc(req.url ?? "/")) return unknownProcedure(req as IncomingMessage, res as ServerResponse);
+      serveStatic(assets, req as IncomingMessage, res as ServerResponse);
+    },
   });
 
   const server = createServer((req, res) => {
@@ -80,4 +83,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         server.closeAllConnections();
       }),
   };
+}
+
+/** "/package.Service/Method": a call the router did not know, not a file. */
+function looksLikeRpc(url: string): boolean {
+  return /^\/[A-Za-z_][\w]*(\.[A-Za-z_]\w*)+\/[A-Za-z_]\w*$/.test(new URL(url, "http://localhost").pathname);
+}
+
+/** What the Connect protocol answers for a procedure that does not exist. */
+function unknownProcedure(req: IncomingMessage, res: ServerResponse): void {
+  const path = new URL(req.url ?? "/", "http://localhost").pathname;
+  res.writeHead(404, { "Content-Type": "application/json" });
+  res.end(JSON.stringify({ code: "unimplemented", message: `no procedure ${path.slice(1)}; see dfut.v1.WorkflowService` }));
 }

@@ -1,5 +1,5 @@
 /** Workflows the API and web tests run: the seed's order workflow and a few that wait or fail. */
-import { ApplicationFailure, type WorkflowContext } from "dfut";
+import { activityContext, ApplicationFailure, type WorkflowContext } from "dfut";
 import { ChargeCreditCardActivity, OrderWorkflow, ShipPackageActivity } from "../../examples/order.ts";
 
 export async function RefuseActivity(reason: string): Promise<never> {
@@ -12,9 +12,20 @@ export async function ApprovalWorkflow(ctx: WorkflowContext, requester: string) 
   return { requester, decision };
 }
 
+/** Fails its first two attempts, then succeeds. */
+export async function FlakyChargeActivity(amount: number): Promise<string> {
+  const { attempt } = activityContext();
+  if (attempt < 3) throw new Error(`card declined (attempt ${attempt})`);
+  return `charged ${amount}`;
+}
+
+export async function FlakyWorkflow(ctx: WorkflowContext, amount: number) {
+  return ctx.withOptions({ retry: { initialInterval: 50, backoffCoefficient: 1 } }).executeActivity(FlakyChargeActivity, amount);
+}
+
 export async function RefusingWorkflow(ctx: WorkflowContext, reason: string) {
   return ctx.executeActivity(RefuseActivity, reason);
 }
 
-export const workflows = { OrderWorkflow, ApprovalWorkflow, RefusingWorkflow };
-export const activities = { ChargeCreditCardActivity, ShipPackageActivity, RefuseActivity };
+export const workflows = { OrderWorkflow, ApprovalWorkflow, RefusingWorkflow, FlakyWorkflow };
+export const activities = { ChargeCreditCardActivity, ShipPackageActivity, RefuseActivity, FlakyChargeActivity };

@@ -123,6 +123,19 @@ describe("the web UI in Chromium", () => {
     await expect.poll(() => failedActivity.innerText()).toContain("refused: out of stock");
     expect(await failedActivity.innerText()).toContain("No retry");
 
+    // Retries are visible: two failed attempts with their errors, then the one that worked.
+    await env.client.start("FlakyWorkflow", { args: [30], workflowId: "flaky-ui-1" });
+    await page.goto(`${http.url}#/workflows/flaky-ui-1`);
+    await expect.poll(() => page.locator(".wf-title [data-status]").getAttribute("data-status")).toBe("completed");
+    const flaky = page.locator('[data-activity-type="FlakyChargeActivity"]');
+    expect(await flaky.locator(".phase-failed").count()).toBe(2);
+    const flakyText = await flaky.innerText();
+    expect(flakyText).toContain("card declined (attempt 1)");
+    expect(flakyText).toContain("card declined (attempt 2)");
+    expect(flakyText).toContain("Will retry at");
+    expect(flakyText).toContain("attempt 3");
+    await page.screenshot({ path: `${screenshots}workflow-retries.png`, fullPage: true });
+
     await page.goto(`${http.url}#/workflows/approval-ui-2`);
     const badge = page.locator(".wf-title [data-status]");
     await expect.poll(() => badge.getAttribute("data-status")).toBe("running");
@@ -166,7 +179,7 @@ describe("the web UI in Chromium", () => {
 
   it("a restarted HTTP server, with a new connection and no state, shows the same data", async () => {
     await page.goto(http.url);
-    await expect.poll(() => page.locator("tbody tr").count()).toBe(9);
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(10);
     const before = await page.locator("tbody").innerText();
     const port = new URL(http.url).port;
     await http.close();
@@ -176,7 +189,7 @@ describe("the web UI in Chromium", () => {
       connection = await connectDfut({ servers: env.nats.url });
       http = await startHttpServer({ connection, addr: `127.0.0.1:${port}` });
       await page.reload();
-      await expect.poll(() => page.locator("tbody tr").count()).toBe(9);
+      await expect.poll(() => page.locator("tbody tr").count()).toBe(10);
       // Durations of closed workflows are fixed, so the whole table reads the same.
       expect(await page.locator("tbody").innerText()).toBe(before);
       await page.goto(`${http.url}#/workflows/order-ui-1`);
