@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import type { DfutClient } from "../../client/client.ts";
 import type { GlobalOptions } from "../globals.ts";
+import { isTerminal } from "../../common/events.ts";
+import { followHistory } from "../follow.ts";
 import { HistoryView } from "../history-view.ts";
 import { printLine, table } from "../output.ts";
 import { withClient } from "../session.ts";
@@ -12,22 +14,31 @@ export function watchCommand(program: Command): void {
     .command("watch")
     .description("live terminal view of a workflow's events, or of all executions")
     .argument("[workflowId]", "the workflow to watch; without it, the list of executions")
-    .addHelpText("after", "\nKeys: q quits. When stdin or stdout is not a terminal, prints the history (or the list) once.")
+    .addHelpText(
+      "after",
+      "\nKeys: q quits. When stdin or stdout is not a terminal, prints the events as they come\n" +
+        "until the workflow closes (like 'dfut history --follow'), or the list of executions once.",
+    )
     .action(async (workflowId: string | undefined, _options: GlobalOptions, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>();
       const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
       const runWatch = interactive ? await loadWatchUi() : undefined;
       await withClient(options, async (client) => {
         if (runWatch) return runWatch({ client, workflowId });
-        console.error("dfut: not a terminal; printing a snapshot instead of the live view");
-        await printSnapshot(client, workflowId);
+        console.error("dfut: not a terminal; printing events instead of the live view");
+        await printPlain(client, workflowId);
       });
     });
 }
 
-async function printSnapshot(client: DfutClient, workflowId: string | undefined): Promise<void> {
+async function printPlain(client: DfutClient, workflowId: string | undefined): Promise<void> {
   if (workflowId) {
-    printLine(new HistoryView().table(await client.history(workflowId)));
+    const events = await client.history(workflowId);
+    const view = new HistoryView();
+    printLine(view.header());
+    for (const event of events) printLine(view.line(event));
+    const last = events.at(-1)!;
+    if (!isTerminal(last)) await followHistory(client, workflowId, last.seq, (event) => printLine(view.line(event)));
     return;
   }
   const t = table(["workflow id", "type", "status", "started"]);
