@@ -100,14 +100,18 @@ export async function* watchHistory(connection: DfutConnection, workflowId: stri
       channel.close();
     })().catch((err: unknown) => channel.close(err));
     let caughtUp = false;
+    let events: HistoryEvent[] = [];
     for await (const batch of channel.batches()) {
-      const events: HistoryEvent[] = [];
       for (const item of batch) {
         if (item === "caught-up") caughtUp = true;
         else events.push(item);
       }
+      // Until caught up, gather what was recorded before the call into one message.
+      if (!caughtUp && !channel.closed) continue;
       yield { events, caughtUp };
+      events = [];
     }
+    if (events.length > 0) yield { events, caughtUp };
   } finally {
     signal.removeEventListener("abort", stop);
     messages?.stop();
