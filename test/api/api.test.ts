@@ -241,7 +241,11 @@ describe("live streams", () => {
     await env.client.start("ApprovalWorkflow", { args: ["ed"], workflowId: "api-live-3" });
     const types: string[] = [];
     let signaled = false;
+    let first = true;
     for await (const message of client(http.url).watchHistory({ workflowId: "api-live-3" })) {
+      // What was recorded before the call comes as one message.
+      if (first) expect(message).toMatchObject({ caughtUp: true, events: [expect.objectContaining({ type: "WorkflowStarted" })] });
+      first = false;
       types.push(...message.events.map((e) => e.type));
       if (message.caughtUp && !signaled) {
         signaled = true;
@@ -252,6 +256,25 @@ describe("live streams", () => {
     expect(types[0]).toBe("WorkflowStarted");
     expect(types).toContain("SignalReceived");
     expect(types.at(-1)).toBe("WorkflowCompleted");
+  });
+});
+
+describe("stream clean-up", () => {
+  it("a stream the client leaves releases its JetStream consumer", async () => {
+    const consumers = async () => {
+      let n = 0;
+      for await (const _ of await env.connection.jsm.consumers.list("DFUT_HISTORY")) n++;
+      return n;
+    };
+    const before = await consumers();
+    await env.client.start("ApprovalWorkflow", { args: ["fay"], workflowId: "api-leave-1" });
+    const abort = new AbortController();
+    for await (const message of client(http.url).watchHistory({ workflowId: "api-leave-1" }, { signal: abort.signal })) {
+      if (message.caughtUp) break;
+    }
+    abort.abort();
+    await eventually(async () => ((await consumers()) === before ? true : undefined), 10_000, "the ordered consumer to go");
+    await env.client.cancel("api-leave-1");
   });
 });
 
