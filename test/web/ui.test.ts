@@ -52,6 +52,7 @@ describe("the web UI in Chromium", () => {
     await page.getByLabel("amount").fill("1000");
     await page.getByLabel("quantity").fill("2");
     await page.getByLabel(/Workflow ID/).fill("order-ui-1");
+    await page.screenshot({ path: `${screenshots}start.png`, fullPage: true });
     await page.getByRole("button", { name: "Start" }).click();
 
     // The workflow's page, running: its first activity is scheduled, and no worker takes it yet.

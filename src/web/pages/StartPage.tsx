@@ -28,7 +28,9 @@ export function StartPage({ initialType }: { initialType?: string }) {
     setSelected(keyOf(initial));
   }, [types, initialType, selected]);
   const type = useMemo(() => types.find((t) => keyOf(t) === selected), [types, selected]);
-  useEffect(() => setValues(type ? type.parameters.map(() => "") : []), [type]);
+  const parameterCount = type?.parameters.length ?? 0;
+  // A new type gets empty fields; reloading the list keeps what was typed.
+  useEffect(() => setValues(Array.from({ length: parameterCount }, () => "")), [selected, parameterCount]);
 
   const args: JsonValue[] = values.map(parseArgument);
 

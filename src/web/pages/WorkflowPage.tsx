@@ -69,7 +69,8 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
             <h1 className="wf-id">{workflowId}</h1>
           </div>
           <StatusBadge status={status} />
-          <LiveDot live={history.live || history.complete} error={history.error} />
+          {/* A closed workflow's history is complete: nothing more will arrive. */}
+          {!history.complete && <LiveDot live={history.live} error={history.error} />}
         </div>
         <dl className="facts">
           <div>
