@@ -102,16 +102,33 @@ export function fit(text: string, width: number): string {
   return cut + " ".repeat(Math.max(0, width - Array.from(cut).length));
 }
 
-/** Splits text into lines of at most `width` characters, at most `maxLines` of them (the last cut with "…"). */
-export function wrapHard(text: string, width: number, maxLines: number): string[] {
-  const chars = Array.from(text.replace(/\s*\n\s*/g, " "));
+/**
+ * Wraps text at spaces into lines of at most `width` characters (words longer than a line are
+ * split), at most `maxLines` of them; the last line ends with "…" when text is left over.
+ */
+export function wrapText(text: string, width: number, maxLines: number): string[] {
   if (width <= 0 || maxLines <= 0) return [];
   const lines: string[] = [];
-  for (let i = 0; i < chars.length && lines.length < maxLines; i += width) {
-    lines.push(chars.slice(i, i + width).join(""));
+  let line: string[] = [];
+  const push = () => {
+    lines.push(line.join(""));
+    line = [];
+  };
+  for (const word of text.replace(/\s+/g, " ").trim().split(" ")) {
+    let chars = Array.from(word);
+    if (line.length > 0 && line.length + 1 + chars.length > width) push();
+    if (line.length > 0) line.push(" ");
+    while (line.length + chars.length > width) {
+      const room = width - line.length;
+      line.push(...chars.slice(0, room));
+      chars = chars.slice(room);
+      push();
+    }
+    line.push(...chars);
   }
-  if (chars.length > width * maxLines) lines[maxLines - 1] = shorten(chars.slice((maxLines - 1) * width).join(""), width);
-  return lines.length ? lines : [""];
+  if (line.length > 0 || lines.length === 0) push();
+  if (lines.length <= maxLines) return lines;
+  return [...lines.slice(0, maxLines - 1), shorten(lines.slice(maxLines - 1).join(" "), width)];
 }
 
 const pad2 = (n: number) => String(n).padStart(2, "0");

@@ -1,6 +1,6 @@
 // Workflows for the watch UI tests: one that holds an activity open until the test lets it go,
 // and one long enough to need scrolling.
-import { activityContext, type WorkflowContext } from "dfut";
+import { activityContext, ApplicationFailure, type WorkflowContext } from "dfut";
 import { AddActivity } from "../../examples/order.ts";
 
 const gates = new Map<string, { promise: Promise<void>; open: () => void }>();
@@ -40,4 +40,23 @@ export async function StepsWorkflow(ctx: WorkflowContext, steps: number) {
   let total = 0;
   for (let i = 0; i < steps; i++) total = await ctx.executeActivity(AddActivity, total, 1);
   return total;
+}
+
+/** Fails its first attempt; the second waits at the workflow's gate. */
+export async function FailThenGateActivity(): Promise<string> {
+  const { attempt } = activityContext();
+  if (attempt === 1) throw new Error("card reader jammed");
+  return GateActivity("retried");
+}
+
+export async function RetryWorkflow(ctx: WorkflowContext) {
+  return ctx.withOptions({ retry: { initialInterval: 50, maximumAttempts: 3 } }).executeActivity(FailThenGateActivity);
+}
+
+export async function RefusedActivity(): Promise<never> {
+  throw ApplicationFailure.nonRetryable("card declined", "CardDeclined");
+}
+
+export async function DeclinedWorkflow(ctx: WorkflowContext) {
+  return ctx.executeActivity(RefusedActivity);
 }

@@ -3,7 +3,19 @@ import { render, cleanup } from "ink-testing-library";
 import { AddActivity, ChargeCreditCardActivity, OrderWorkflow, ShipPackageActivity } from "../../examples/order.ts";
 import { WatchApp } from "../../src/tui/app.tsx";
 import { eventually, startEnv, type TestEnv } from "../support/env.ts";
-import { GateActivity, GatedWorkflow, openGate, StepsWorkflow } from "./fixtures.ts";
+import { PassThrough, Writable } from "node:stream";
+import { stripVTControlCharacters } from "node:util";
+import { runWatch } from "../../src/tui/watch.tsx";
+import {
+  DeclinedWorkflow,
+  FailThenGateActivity,
+  GateActivity,
+  GatedWorkflow,
+  openGate,
+  RefusedActivity,
+  RetryWorkflow,
+  StepsWorkflow,
+} from "./fixtures.ts";
 
 const UP = "\u001B[A";
 const DOWN = "\u001B[B";
@@ -14,8 +26,8 @@ let env: TestEnv;
 beforeAll(async () => {
   env = await startEnv();
   await env.worker({
-    workflows: { OrderWorkflow, GatedWorkflow, StepsWorkflow },
-    activities: { ChargeCreditCardActivity, ShipPackageActivity, AddActivity, GateActivity },
+    workflows: { OrderWorkflow, GatedWorkflow, StepsWorkflow, RetryWorkflow, DeclinedWorkflow },
+    activities: { ChargeCreditCardActivity, ShipPackageActivity, AddActivity, GateActivity, FailThenGateActivity, RefusedActivity },
   });
 });
 afterEach(() => cleanup());
@@ -122,6 +134,62 @@ describe("dfut watch <id>", () => {
     const narrow = await frameWhere(ui, (f) => seqs(f).length > 0 && seqs(f).length < visible, "a smaller terminal");
     for (const line of narrow.split("\n")) expect(line.length).toBeLessThanOrEqual(60);
     expect(narrow.split("\n").length).toBeLessThan(16);
+  });
+});
+
+describe("dfut watch <id>, failures", () => {
+  it("shows a failed attempt waiting for its retry, then the retry running", async () => {
+    const ui = render(<WatchApp client={env.client} workflowId="retry-1" />);
+    await env.client.start(RetryWorkflow, { workflowId: "retry-1" });
+    const second = await frameWhere(ui, has("#1 FailThenGateActivity  attempt 2  running"), "the second attempt running");
+    expect(second).toContain("● Running");
+    expect(second).toMatch(/ActivityFailed +#1 FailThenGateActivity attempt 1 ✗ card reader jammed/);
+    openGate("retry-1");
+    await frameWhere(ui, has("● Completed", 'Result "retried done"'), "the result");
+  });
+
+  it("shows a failed workflow with its error", async () => {
+    await env.client.start(DeclinedWorkflow, { workflowId: "declined-1" });
+    const ui = render(<WatchApp client={env.client} workflowId="declined-1" />);
+    const frame = await frameWhere(ui, has("● Failed", "WorkflowFailed"), "the failure");
+    expect(frame).toMatch(/^Error ActivityFailure: activity RefusedActivity \(#1\) failed after 1 attempt\(s\): CardDeclined: card\n +declined$/m);
+    expect(frame).toMatch(/ActivityFailed +#1 RefusedActivity attempt 1 ✗ CardDeclined: card declined/);
+  });
+});
+
+/** Terminal-like streams: real Node streams that say they are a TTY (input accepts raw mode). */
+function keyboard(): NodeJS.ReadStream {
+  return Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => undefined, ref: () => undefined, unref: () => undefined }) as unknown as NodeJS.ReadStream;
+}
+
+function screenCapture(): { stream: NodeJS.WriteStream; text(): string } {
+  let out = "";
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      out += chunk.toString("utf8");
+      done();
+    },
+  });
+  const tty = Object.assign(stream, { isTTY: true, columns: 100, rows: 30 });
+  return { stream: tty as unknown as NodeJS.WriteStream, text: () => stripVTControlCharacters(out) };
+}
+
+describe("runWatch", () => {
+  it("draws live on a terminal and resolves when the user presses q", async () => {
+    await env.client.execute(OrderWorkflow, { args: ["Cy", "desk-2", 10, 1], workflowId: "order-q" });
+    const stdin = keyboard();
+    const screen = screenCapture();
+    let finished = false;
+    const done = runWatch({ client: env.client, workflowId: "order-q", stdin, stdout: screen.stream }).then(() => (finished = true));
+    await eventually(() => screen.text().includes('Result {"tracking_id":"trk_order-q"'), 15_000, "the result on the screen");
+    expect(finished).toBe(false);
+    stdin.write("q");
+    await done;
+    expect(finished).toBe(true);
+  });
+
+  it("refuses a workflow id that cannot be a subject token", async () => {
+    await expect(runWatch({ client: env.client, workflowId: "a.b" })).rejects.toThrow(/workflow id/i);
   });
 });
 

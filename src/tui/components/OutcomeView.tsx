@@ -1,6 +1,6 @@
 import { Box, Text } from "ink";
 import type { ErrorInfo } from "../../common/events.ts";
-import { compactJson, errorText, wrapHard } from "../format.ts";
+import { compactJson, errorText, wrapText } from "../format.ts";
 import type { Outcome } from "../summary.ts";
 
 const MAX_LINES = 4;
@@ -16,7 +16,7 @@ export function outcomeLines(outcome: Outcome, width: number): { label: string; 
         ? errorText(outcome.error, width * MAX_LINES)
         : outcome.reason || "(no reason given)";
   const inner = Math.max(1, width - label.length - 1);
-  return { label, color, lines: wrapHard(text, inner, MAX_LINES) };
+  return { label, color, lines: wrapText(text, inner, MAX_LINES) };
 }
 
 export function outcomeHeight(outcome: Outcome | undefined, width: number): number {
