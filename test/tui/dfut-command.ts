@@ -1,5 +1,6 @@
-// How the terminal tests run `dfut watch`: the built executable when the repository builds one
-// (rebuilt only when it is missing or older than the sources), else a bundle of watch-main.ts.
+// How the terminal tests run `dfut watch`: dist/dfut when it is newer than the sources; else a
+// fresh build in a temporary folder (dist/ is left alone, so parallel runs never write over an
+// executable in use); without build.mjs, a bundle of watch-main.ts.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,7 +21,7 @@ function newestMtime(dir: string): number {
 export interface WatchCommand {
   /** Program and arguments that run `dfut watch [id]`. */
   argv(workflowId?: string): string[];
-  /** What runs: "dist/dfut" or "watch-main bundle". */
+  /** What runs: "dist/dfut", "a fresh build" or "watch-main bundle". */
   kind: string;
   /** Removes what was built for the test. */
   dispose(): void;
@@ -30,10 +31,16 @@ export async function watchCommand(): Promise<WatchCommand> {
   const exe = join(root, "dist", "dfut");
   if (existsSync(join(root, "build.mjs"))) {
     const sources = Math.max(newestMtime(join(root, "src")), statSync(join(root, "build.mjs")).mtimeMs);
-    if (!existsSync(exe) || statSync(exe).mtimeMs < sources) {
-      execFileSync(process.execPath, ["build.mjs"], { cwd: root, stdio: "pipe" });
+    if (existsSync(exe) && statSync(exe).mtimeMs >= sources) {
+      return { kind: "dist/dfut", argv: (id) => [exe, "watch", ...(id ? [id] : [])], dispose: () => undefined };
     }
-    return { kind: "dist/dfut", argv: (id) => [exe, "watch", ...(id ? [id] : [])], dispose: () => undefined };
+    const dir = mkdtempSync(join(tmpdir(), "dfut-build-"));
+    execFileSync(process.execPath, ["build.mjs", "--out", dir], { cwd: root, stdio: "pipe" });
+    return {
+      kind: "a fresh build",
+      argv: (id) => [join(dir, "dfut"), "watch", ...(id ? [id] : [])],
+      dispose: () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const { build } = await import("esbuild");
   const dir = mkdtempSync(join(tmpdir(), "dfut-watch-"));
