@@ -13,7 +13,7 @@ async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       // Help and version were printed already; help for a missing command exits non-zero.
       if (["commander.helpDisplayed", "commander.version", "commander.help"].includes(err.code)) return err.exitCode;
-      process.stderr.write(`dfut: ${err.message.replace(/^error: /, "")}${hint(err)}\n`);
+      process.stderr.write(`dfut: ${err.message.replace(/^error: /, "").replace(/\s*\n\s*/g, " ")}${hint(err)}\n`);
       return err.exitCode || 1;
     }
     process.stderr.write(`dfut: ${errorLine(err)}\n`);

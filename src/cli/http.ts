@@ -1,6 +1,6 @@
 /** The web UI and API of `dfut server` and `dfut dev`. */
 import { Option, type Command } from "commander";
-import { startHttpServer, type HttpServer } from "../api/http.ts";
+import type { HttpServer } from "../api/http.ts";
 import { parseAddress } from "../api/address.ts";
 import type { DfutConnection } from "../common/connection.ts";
 
@@ -26,6 +26,7 @@ export function validateHttpOptions(options: HttpCliOptions): void {
 
 export async function startHttp(options: HttpCliOptions, connection: DfutConnection): Promise<HttpServer | undefined> {
   if (options.http === false) return undefined;
+  const { startHttpServer } = await import("../api/http.ts");
   return startHttpServer({
     connection,
     addr: options.http,

@@ -1,5 +1,5 @@
 /** The NATS connection of `dfut server` and `dfut dev`: the one given, one already running, or an embedded one. */
-import { connectDfut, DEFAULT_NATS_URL, type DfutConnection } from "../common/connection.ts";
+import type { DfutConnection } from "../common/connection.ts";
 import { EMBEDDED_HOST, isListening, startEmbeddedNatsServer, type EmbeddedNatsServer } from "../embedded/nats-server.ts";
 import { connectionOptions, natsUrlGiven, type GlobalOptions } from "./globals.ts";
 
@@ -15,6 +15,7 @@ export interface NatsSetup {
 }
 
 export async function openNats(options: NatsOptions, name: string): Promise<NatsSetup> {
+  const { connectDfut, DEFAULT_NATS_URL } = await import("../common/connection.ts");
   const connect = (servers?: string) => connectDfut({ ...connectionOptions(options, name), ...(servers ? { servers } : {}) });
   if (natsUrlGiven(options)) {
     return { connection: await connect(), url: options.nats || process.env.NATS_URL || DEFAULT_NATS_URL };

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { DfutServer } from "../../server/server.ts";
+import type { DfutServer } from "../../server/server.ts";
 import type { Worker } from "../../worker/worker.ts";
 import { addEmbeddedNatsOptions, addWorkerOptions } from "../common-options.ts";
 import { UsageError } from "../errors.ts";
@@ -7,7 +7,7 @@ import { addHttpOptions, startHttp, validateHttpOptions, type HttpCliOptions } f
 import { openNats, type NatsOptions } from "../nats.ts";
 import { printLine } from "../output.ts";
 import { cleanUp, untilSignal } from "../shutdown.ts";
-import { runWorker, type WorkerCliOptions } from "../worker-run.ts";
+import type { WorkerCliOptions } from "../worker-run.ts";
 
 type DevOptions = NatsOptions & HttpCliOptions & WorkerCliOptions;
 
@@ -23,6 +23,8 @@ export function devCommand(program: Command): void {
     const options = cmd.optsWithGlobals<DevOptions>();
     if (options.load.length === 0) throw new UsageError("dfut dev needs --load <module>, e.g. dfut dev --load ./order.ts");
     validateHttpOptions(options);
+    const { runWorker } = await import("../worker-run.ts");
+    const { DfutServer } = await import("../../server/server.ts");
     const nats = await openNats(options, "dfut dev");
     let server: DfutServer | undefined;
     let worker: Worker | undefined;

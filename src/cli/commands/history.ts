@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { isTerminal } from "../../common/events.ts";
-import { followHistory } from "../follow.ts";
 import { outputOption, type GlobalOptions, type OutputFormat } from "../globals.ts";
 import { HistoryView } from "../history-view.ts";
 import { printJson, printLine } from "../output.ts";
@@ -37,6 +36,7 @@ export function historyCommand(program: Command): void {
         }
         const last = events.at(-1)!;
         if (isTerminal(last)) return;
+        const { followHistory } = await import("../follow.ts");
         await followHistory(client, workflowId, last.seq, (event) => {
           if (json) printJson(event, false);
           else printLine(view.line(event));

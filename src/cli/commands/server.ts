@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { DfutServer } from "../../server/server.ts";
+import type { DfutServer } from "../../server/server.ts";
 import { parsePositiveInt } from "../args.ts";
 import { addEmbeddedNatsOptions } from "../common-options.ts";
 import { addHttpOptions, startHttp, validateHttpOptions, type HttpCliOptions } from "../http.ts";
@@ -26,6 +26,7 @@ export function serverCommand(program: Command): void {
   command.action(async (_options: ServerCliOptions, cmd: Command) => {
     const options = cmd.optsWithGlobals<ServerCliOptions>();
     validateHttpOptions(options);
+    const { DfutServer } = await import("../../server/server.ts");
     const nats = await openNats(options, "dfut server");
     let server: DfutServer | undefined;
     let http: Awaited<ReturnType<typeof startHttp>>;

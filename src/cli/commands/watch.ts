@@ -2,11 +2,9 @@ import type { Command } from "commander";
 import type { DfutClient } from "../../client/client.ts";
 import type { GlobalOptions } from "../globals.ts";
 import { isTerminal } from "../../common/events.ts";
-import { followHistory } from "../follow.ts";
 import { HistoryView } from "../history-view.ts";
 import { printLine, table } from "../output.ts";
 import { withClient } from "../session.ts";
-import { loadWatchUi } from "../watch-ui.ts";
 import { formatDateTime } from "../../tui/format.ts";
 
 export function watchCommand(program: Command): void {
@@ -22,7 +20,7 @@ export function watchCommand(program: Command): void {
     .action(async (workflowId: string | undefined, _options: GlobalOptions, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>();
       const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-      const runWatch = interactive ? await loadWatchUi() : undefined;
+      const runWatch = interactive ? await (await import("../watch-ui.ts")).loadWatchUi() : undefined;
       await withClient(options, async (client) => {
         if (runWatch) return runWatch({ client, workflowId });
         console.error("dfut: not a terminal; printing events instead of the live view");
@@ -38,7 +36,9 @@ async function printPlain(client: DfutClient, workflowId: string | undefined): P
     printLine(view.header());
     for (const event of events) printLine(view.line(event));
     const last = events.at(-1)!;
-    if (!isTerminal(last)) await followHistory(client, workflowId, last.seq, (event) => printLine(view.line(event)));
+    if (isTerminal(last)) return;
+    const { followHistory } = await import("../follow.ts");
+    await followHistory(client, workflowId, last.seq, (event) => printLine(view.line(event)));
     return;
   }
   const t = table(["workflow id", "type", "status", "started"]);

@@ -3,7 +3,7 @@ import { addWorkerOptions } from "../common-options.ts";
 import { UsageError } from "../errors.ts";
 import { connectionOptions, type GlobalOptions } from "../globals.ts";
 import { cleanUp, untilSignal } from "../shutdown.ts";
-import { runWorker, type WorkerCliOptions } from "../worker-run.ts";
+import type { WorkerCliOptions } from "../worker-run.ts";
 
 export function workerCommand(program: Command): void {
   const command = program
@@ -19,6 +19,7 @@ export function workerCommand(program: Command): void {
   command.action(async (_options: WorkerCliOptions, cmd: Command) => {
     const options = cmd.optsWithGlobals<WorkerCliOptions & GlobalOptions>();
     if (options.load.length === 0) throw new UsageError("dfut worker needs --load <module>, e.g. dfut worker --load ./order.ts");
+    const { runWorker } = await import("../worker-run.ts");
     const worker = await runWorker(options, { ...connectionOptions(options, "dfut worker"), timeout: 5000 });
     const signal = await untilSignal();
     console.log(`dfut worker: ${signal}, stopping`);

@@ -1,0 +1,208 @@
+/**
+ * dist/dfut as users run it: built once by build.mjs, then server, worker and client commands
+ * as separate processes against a real nats-server.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, NatsServer } from "../support/nats-server.ts";
+import { isListening } from "../../src/embedded/nats-server.ts";
+import { buildExecutable, ROOT, run, start, type Background, type RunResult } from "./dfut.ts";
+import { writeUserProject } from "./user-module.ts";
+
+const version = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version as string;
+
+let exe: string;
+let removeBuild: () => void;
+let nats: NatsServer;
+let userDir: string;
+const background: Background[] = [];
+
+const dfut = (...args: string[]) => run(exe, [...args, "--nats", nats.url]);
+
+function lines(text: string): string[] {
+  return text.split("\n").filter((l) => l.trim() !== "");
+}
+
+beforeAll(async () => {
+  ({ exe, remove: removeBuild } = buildExecutable());
+  nats = await NatsServer.start();
+  userDir = writeUserProject();
+  const server = start(exe, ["server", "--nats", nats.url, "--http", "127.0.0.1:0"]);
+  background.push(server);
+  await server.waitFor("dfut server ready");
+  const worker = start(exe, ["worker", "--load", "examples/order.ts", "--load", join(userDir, "paint.ts"), "--nats", nats.url]);
+  background.push(worker);
+  await worker.waitFor("activities:");
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(background.map((b) => b.stop()));
+  await nats?.stop();
+  removeBuild?.();
+  if (userDir) rmSync(userDir, { recursive: true, force: true });
+});
+
+describe("the order workflow end to end", () => {
+  it("dfut start OrderWorkflow Bob widget-1000 1000 2 --wait prints the id, then the result", async () => {
+    const { code, stdout, stderr } = await dfut("start", "OrderWorkflow", "Bob", "widget-1000", "1000", "2", "--wait");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const [id, result, ...rest] = lines(stdout);
+    expect(rest).toEqual([]);
+    expect(id).toMatch(/^OrderWorkflow-[0-9a-f]{8}$/);
+    expect(JSON.parse(result)).toEqual({
+      tracking_id: `trk_${id}`,
+      charge_id: `ch_${id}`,
+      product_id: "widget-1000",
+      quantity: 2,
+    });
+  });
+
+  it("history prints the event log as a table, and in full with -o json", async () => {
+    await dfut("start", "OrderWorkflow", "Ann", "gadget-7", "250", "4", "--id", "order-history", "--wait");
+    const text = await dfut("history", "order-history");
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/│ seq\s+│ time\s+│ event\s+│ details/);
+    expect(text.stdout).toMatch(/WorkflowStarted\s+│ OrderWorkflow\("Ann", "gadget-7", 250, 4\)/);
+    expect(text.stdout).toMatch(/ActivityCompleted\s+│ #1 ChargeCreditCardActivity attempt 1 → \{"chargeId":"ch_order-/);
+    expect(text.stdout).toContain("WorkflowCompleted");
+
+    const json = await dfut("history", "order-history", "-o", "json");
+    expect(json.code).toBe(0);
+    const events = JSON.parse(json.stdout) as Array<{ type: string; seq: number; result?: unknown }>;
+    expect(events.map((e) => e.type)).toEqual([
+      "WorkflowStarted",
+      "ActivityScheduled",
+      "ActivityStarted",
+      "ActivityCompleted",
+      "ActivityScheduled",
+      "ActivityStarted",
+      "ActivityCompleted",
+      "WorkflowCompleted",
+    ]);
+    expect(events.at(-1)!.result).toEqual({
+      tracking_id: "trk_order-history",
+      charge_id: "ch_order-history",
+      product_id: "gadget-7",
+      quantity: 4,
+    });
+  });
+
+  it("list, describe and result report the closed workflow", async () => {
+    await dfut("start", "OrderWorkflow", "Cy", "w-1", "5", "1", "--id", "order-describe", "--wait");
+    const list = await dfut("list", "--type", "OrderWorkflow", "--status", "completed", "-o", "json");
+    expect(list.code).toBe(0);
+    expect((JSON.parse(list.stdout) as Array<{ workflowId: string }>).map((r) => r.workflowId)).toContain("order-describe");
+
+    const describeText = await dfut("describe", "order-describe");
+    expect(describeText.stdout).toMatch(/status\s+│ completed/);
+    const described = JSON.parse((await dfut("describe", "order-describe", "-o", "json")).stdout);
+    expect(described).toMatchObject({ workflowId: "order-describe", workflowType: "OrderWorkflow", status: "completed" });
+
+    const result = await dfut("result", "order-describe");
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ charge_id: "ch_order-describe" });
+  });
+});
+
+describe("worker --load", () => {
+  it("runs a TypeScript module with an enum, an extension-less import and its own node_modules", async () => {
+    const worker = background[1].output();
+    expect(worker).toContain("PaintWorkflow(which)");
+    expect(worker).toMatch(/activities: .*Paint\(p\)/);
+    const { code, stdout } = await dfut("start", "PaintWorkflow", "Blue", "--wait");
+    expect(code).toBe(0);
+    expect(JSON.parse(lines(stdout)[1])).toBe("PAINTED BLUE!");
+  });
+
+  it("start --wait exits non-zero and says why when the workflow fails", async () => {
+    const { code, stdout, stderr } = await dfut("start", "BrokenWorkflow", "--id", "broken-1", "--wait");
+    expect(code).toBe(1);
+    expect(lines(stdout)).toEqual(["broken-1"]);
+    expect(stderr.trim()).toBe("dfut: workflow broken-1 failed: Error: the order was broken on purpose");
+  });
+});
+
+describe("signals, cancellation and history --follow", () => {
+  it("history --follow streams events until the signal completes the workflow", async () => {
+    expect((await dfut("start", "ApprovalWorkflow", "invoice-9", "--id", "approval-1")).code).toBe(0);
+    const follow = start(exe, ["history", "approval-1", "--follow", "--nats", nats.url]);
+    background.push(follow);
+    await follow.waitFor("WorkflowStarted");
+    const signal = await dfut("signal", "approval-1", "approve", '{"ok":true}');
+    expect(signal.code).toBe(0);
+    expect(await follow.exited).toBe(0);
+    expect(follow.output()).toMatch(/SignalReceived\s+approve \{"ok":true\}/);
+    expect(follow.output()).toMatch(/WorkflowCompleted\s+→ \{"item":"invoice-9","approved":true\}/);
+  });
+
+  it("cancel ends a waiting workflow, and result then exits non-zero", async () => {
+    await dfut("start", "ApprovalWorkflow", "invoice-10", "--id", "approval-2");
+    const cancel = await dfut("cancel", "approval-2", "--reason", "customer withdrew");
+    expect(cancel.code).toBe(0);
+    const result = await dfut("result", "approval-2");
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toMatch(/^dfut: workflow approval-2 (was canceled|failed: CancelledError)/);
+  });
+});
+
+describe("user mistakes: one line, exit code 1, no stack trace", () => {
+  const cases: Array<[string, () => Promise<string[]>, RegExp]> = [
+    ["an unknown command", async () => ["frobnicate"], /^dfut: unknown command 'frobnicate'/],
+    ["a command with a typo", async () => ["histroy", "x"], /^dfut: unknown command 'histroy'.*Did you mean history\?/],
+    ["unreachable NATS", async () => ["list", "--nats", `nats://127.0.0.1:${await freePort()}`], /^dfut: cannot reach NATS at nats:\/\/127\.0\.0\.1:\d+/],
+    ["an unknown workflow id", async () => ["history", "no-such-order", "--nats", nats.url], /^dfut: no workflow with id "no-such-order"$/],
+    ["a workflow id NATS cannot carry", async () => ["describe", "a.b", "--nats", nats.url], /^dfut: workflow id "a\.b" contains '\.'/],
+    ["bad JSON in --input", async () => ["start", "OrderWorkflow", "--input", "[1,", "--nats", nats.url], /^dfut: --input is not valid JSON/],
+    ["an argument that is broken JSON", async () => ["start", "OrderWorkflow", '{"customer":', "--nats", nats.url], /^dfut: argument 1 looks like JSON but does not parse/],
+    ["an unknown workflow type", async () => ["start", "NoSuchWorkflow", "--nats", nats.url], /^dfut: unknown workflow type NoSuchWorkflow: .*known: .*OrderWorkflow/],
+    ["a workflow id used twice", async () => ["start", "OrderWorkflow", "--id", "order-history", "--nats", nats.url], /^dfut: a workflow with id "order-history" already exists/],
+    ["a module with a syntax error", async () => ["worker", "--load", join(userDir, "syntax.ts")], /^dfut: cannot load .*syntax\.ts: SyntaxError: .*syntax\.ts:3:\d+: /],
+    ["a module that throws while loading", async () => ["worker", "--load", join(userDir, "throws.ts")], /^dfut: cannot load .*throws\.ts: refused at load 1 \(at .*throws\.ts:3:\d+\)$/],
+    ["a module that does not exist", async () => ["worker", "--load", "nope/missing.ts"], /^dfut: cannot load nope\/missing\.ts: no such file$/],
+    ["a worker without --load", async () => ["worker"], /^dfut: dfut worker needs --load <module>/],
+    ["a bad --limit", async () => ["list", "--limit", "zero"], /^dfut: --limit must be a positive whole number/],
+    ["a bad --output", async () => ["list", "-o", "yaml"], /^dfut: option '-o, --output <format>' argument 'yaml' is invalid/],
+    ["a bad --http address", async () => ["server", "--http", "everywhere"], /^dfut: invalid HTTP address "everywhere"/],
+  ];
+  it.each(cases)("%s", async (_name, args, message) => {
+    const result: RunResult = await run(exe, await args());
+    expect(result.code, result.stderr).toBe(1);
+    expect(lines(result.stderr)).toHaveLength(1);
+    expect(result.stderr.trim()).toMatch(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("the executable on its own", () => {
+  const bare = { cleanEnv: true, env: { PATH: "/nonexistent" } };
+
+  it("runs with an empty environment and no node on PATH", async () => {
+    const v = await run(exe, ["--version"], bare);
+    expect(v).toEqual({ code: 0, stdout: `${version}\n`, stderr: "" });
+    const help = await run(exe, ["--help"], bare);
+    expect(help.code).toBe(0);
+    for (const command of ["server", "worker", "dev", "start", "history", "list", "describe", "result", "signal", "cancel", "watch"]) {
+      expect(help.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
+    }
+  });
+
+  it("dfut server starts its embedded nats-server without one on PATH, and stops it on SIGTERM", async () => {
+    const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), "dfut-data-"));
+    try {
+      const server = start(exe, ["server", "--embedded-port", String(port), "--data-dir", dataDir, "--http", "127.0.0.1:0"], bare);
+      background.push(server);
+      await server.waitFor("dfut server ready");
+      expect(server.output()).toContain(`started an embedded nats-server with JetStream there (data in ${dataDir})`);
+      const list = await run(exe, ["list", "--nats", `nats://127.0.0.1:${port}`], bare);
+      expect(list).toMatchObject({ code: 0, stdout: "no workflow executions\n" });
+      expect(await server.stop("SIGTERM")).toBe(0);
+      expect(await isListening("127.0.0.1", port)).toBe(false);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
