@@ -1,5 +1,6 @@
 /** The NATS connection of `dfut server` and `dfut dev`: the one given, one already running, or an embedded one. */
 import type { DfutConnection } from "../common/connection.ts";
+import { NatsUnavailableError } from "../common/errors.ts";
 import { EMBEDDED_HOST, isListening, startEmbeddedNatsServer, type EmbeddedNatsServer } from "../embedded/nats-server.ts";
 import { connectionOptions, natsUrlGiven, type GlobalOptions } from "./globals.ts";
 
@@ -18,7 +19,14 @@ export async function openNats(options: NatsOptions, name: string): Promise<Nats
   const { connectDfut, DEFAULT_NATS_URL } = await import("../common/connection.ts");
   const connect = (servers?: string) => connectDfut({ ...connectionOptions(options, name), ...(servers ? { servers } : {}) });
   if (natsUrlGiven(options)) {
-    return { connection: await connect(), url: options.nats || process.env.NATS_URL || DEFAULT_NATS_URL };
+    const url = options.nats || process.env.NATS_URL || DEFAULT_NATS_URL;
+    try {
+      return { connection: await connect(), url };
+    } catch (err) {
+      if (!(err instanceof NatsUnavailableError)) throw err;
+      const source = options.nats ? "--nats" : "NATS_URL";
+      throw new NatsUnavailableError(`${err.message.replace(/; start one with .*$/, "")}; it was named by ${source}, so dfut does not start its own`);
+    }
   }
   const defaultUrl = `nats://${EMBEDDED_HOST}:${options.embeddedPort}`;
   if (await isListening(EMBEDDED_HOST, options.embeddedPort)) {

@@ -62,6 +62,9 @@ export async function startEmbeddedNatsServer(options: { dataDir: string; port?:
   }
   const child = spawn(binary, ["-a", EMBEDDED_HOST, "-p", String(port), "-js", "-sd", options.dataDir], {
     stdio: ["ignore", "ignore", "pipe"],
+    // Its own process group: Ctrl-C in the terminal reaches dfut only, which stops the
+    // nats-server after everything that uses it.
+    detached: true,
   });
   let log = "";
   child.stderr?.on("data", (d: Buffer) => {

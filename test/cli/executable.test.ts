@@ -176,6 +176,26 @@ describe("user mistakes: one line, exit code 1, no stack trace", () => {
   });
 });
 
+describe("dfut dev", () => {
+  it("runs server, worker and an embedded nats-server in one process, and stops them all", async () => {
+    const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), "dfut-dev-"));
+    try {
+      const dev = start(exe, ["dev", "--load", "examples/order.ts", "--embedded-port", String(port), "--data-dir", dataDir, "--no-http"]);
+      background.push(dev);
+      await dev.waitFor("dfut dev ready");
+      const url = `nats://127.0.0.1:${port}`;
+      const { code, stdout } = await run(exe, ["start", "OrderWorkflow", "Bob", "widget-1000", "1000", "2", "--wait", "--id", "dev-order", "--nats", url]);
+      expect(code).toBe(0);
+      expect(JSON.parse(lines(stdout)[1])).toMatchObject({ tracking_id: "trk_dev-order", quantity: 2 });
+      expect(await dev.stop("SIGINT")).toBe(0);
+      expect(await isListening("127.0.0.1", port)).toBe(false);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("the executable on its own", () => {
   const bare = { cleanEnv: true, env: { PATH: "/nonexistent" } };
 
