@@ -2,11 +2,13 @@
  * The web UI's files: from the executable's SEA assets (web/index.html, web/app.js,
  * web/app.css) when running as the single executable, else from a dist/web folder.
  */
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as sea from "node:sea";
+import { gzipSync } from "node:zlib";
 
 export const WEB_ASSETS = ["index.html", "app.js", "app.css"] as const;
 export type WebAsset = (typeof WEB_ASSETS)[number];
@@ -93,11 +95,35 @@ export function serveStatic(assets: WebAssets, req: IncomingMessage, res: Server
     res.end(`the web UI is not built (looked in ${assets.source}); run 'npm run build'. The API works without it.\n`);
     return;
   }
-  res.writeHead(200, {
+  const { etag, gzipped } = encoded(name, body);
+  const headers: Record<string, string | number> = {
     "Content-Type": TYPES[name],
-    "Content-Length": body.length,
     "Cache-Control": "no-cache",
+    ETag: etag,
+    Vary: "Accept-Encoding",
     ...SECURITY_HEADERS,
-  });
-  res.end(req.method === "HEAD" ? undefined : body);
+  };
+  if (req.headers["if-none-match"] === etag) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  const gzip = /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
+  const payload = gzip ? gzipped : body;
+  if (gzip) headers["Content-Encoding"] = "gzip";
+  headers["Content-Length"] = payload.length;
+  res.writeHead(200, headers);
+  res.end(req.method === "HEAD" ? undefined : payload);
+}
+
+const compressed = new Map<string, { etag: string; gzipped: Buffer }>();
+
+/** The file's ETag and gzip form, computed once per content. */
+function encoded(name: WebAsset, body: Buffer): { etag: string; gzipped: Buffer } {
+  const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`;
+  const cached = compressed.get(name);
+  if (cached?.etag === etag) return cached;
+  const entry = { etag, gzipped: gzipSync(body) };
+  compressed.set(name, entry);
+  return entry;
 }

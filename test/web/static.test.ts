@@ -44,7 +44,11 @@ describe("the web UI's files", () => {
 
     const js = await fetch(new URL("app.js", http.url));
     expect(js.headers.get("content-type")).toMatch(/^text\/javascript/);
+    // Sent compressed to clients that take gzip (fetch does, and unpacks it).
+    expect(js.headers.get("content-encoding")).toBe("gzip");
     expect((await js.text()).length).toBeGreaterThan(10_000);
+    const again = await fetch(new URL("app.js", http.url), { headers: { "If-None-Match": js.headers.get("etag") ?? "" } });
+    expect(again.status).toBe(304);
     const css = await fetch(new URL("app.css", http.url));
     expect(css.headers.get("content-type")).toMatch(/^text\/css/);
     expect(await css.text()).not.toMatch(/@import|url\(https?:/);
