@@ -86,6 +86,30 @@ export function compactJson(value: unknown): string {
   }
 }
 
+/**
+ * JSON on one line with a space after each comma and colon, so long values wrap at word
+ * boundaries: `{"a": 1, "b": [1, 2]}`.
+ */
+export function spacedJson(value: unknown): string {
+  if (value === undefined) return "undefined";
+  let plain: unknown;
+  try {
+    const json = JSON.stringify(value);
+    if (json === undefined) return String(value);
+    plain = JSON.parse(json);
+  } catch {
+    return String(value);
+  }
+  const spaced = (v: unknown): string => {
+    if (Array.isArray(v)) return `[${v.map(spaced).join(", ")}]`;
+    if (v !== null && typeof v === "object") {
+      return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${spaced(x)}`).join(", ")}}`;
+    }
+    return JSON.stringify(v);
+  };
+  return spaced(plain);
+}
+
 /** Cuts text to at most `width` characters, ending with "…" when cut. Newlines become spaces. */
 export function shorten(text: string, width: number): string {
   const flat = text.replace(/\s*\n\s*/g, " ");

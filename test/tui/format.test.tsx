@@ -5,7 +5,7 @@ import { Box } from "ink";
 import type { HistoryEvent } from "dfut";
 import { ExecutionsView } from "../../src/tui/components/ExecutionsView.tsx";
 import { WorkflowView } from "../../src/tui/components/WorkflowView.tsx";
-import { activityNames, compactJson, eventDetails, formatDuration, shorten, wrapText } from "../../src/tui/format.ts";
+import { activityNames, compactJson, eventDetails, formatDuration, shorten, spacedJson, wrapText } from "../../src/tui/format.ts";
 import { summarize } from "../../src/tui/summary.ts";
 
 afterEach(() => cleanup());
@@ -47,6 +47,7 @@ describe("format", () => {
     expect(wrapText("abcdefghijkl mn", 5, 5)).toEqual(["abcde", "fghij", "kl mn"]);
     expect(wrapText("one two three four five six", 9, 2)).toEqual(["one two", "three fo…"]);
     expect(compactJson({ a: [1, 2] })).toBe('{"a":[1,2]}');
+    expect(spacedJson({ a: [1, "x, y"], b: { c: null }, d: new Date(0) })).toBe('{"a": [1, "x, y"], "b": {"c": null}, "d": "1970-01-01T00:00:00.000Z"}');
     expect([850, 4200, 184_000, 7_500_000].map(formatDuration)).toEqual(["850ms", "4.2s", "3m 04s", "2h 05m"]);
   });
 });

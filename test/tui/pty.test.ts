@@ -38,7 +38,7 @@ describe("dfut watch in a pseudo-terminal", () => {
     expect(term.text().slice(running)).not.toContain("Result");
 
     openGate("pty-gated");
-    const result = await term.waitFor('Result {"first":"pty done","sum":42}', running);
+    const result = await term.waitFor('Result {"first": "pty done", "sum": 42}', running);
     expect(term.text().slice(running, result)).toContain("#2 AddActivity attempt 1 → 42");
     // Ink drew in the alternate screen, which the program leaves again on exit.
     expect(term.raw()).toContain("\u001B[?1049h");
@@ -52,7 +52,7 @@ describe("dfut watch in a pseudo-terminal", () => {
     await env.client.execute(OrderWorkflow, { args: ["Bob", "widget-1000", 1000, 2], workflowId: "pty-order" });
     const term = new ScriptTerminal(command.argv("pty-order"), { columns: 80, rows: 24, env: { NATS_URL: env.nats.url } });
     terminals.push(term);
-    await term.waitFor('Result {"tracking_id":"trk_pty-order"');
+    await term.waitFor('Result {"tracking_id": "trk_pty-order"');
     term.type("\u0003");
     expect(await term.exited).toBe(0);
   });

@@ -72,7 +72,7 @@ describe("dfut watch <id>", () => {
     expect(frame).toContain("● Completed");
     expect(frame).toContain("ChargeCreditCardActivity");
     expect(frame).toContain("ShipPackageActivity");
-    expect(frame).toContain('"tracking_id":"trk_order-done"');
+    expect(frame).toContain('Result {"tracking_id": "trk_order-done", "charge_id": "ch_order-done", "product_id": "widget-1000",');
     expect(frame).toContain("8 events");
     expect(seqs(frame)).toHaveLength(8);
     expect(frame).not.toContain("Running");
@@ -92,7 +92,7 @@ describe("dfut watch <id>", () => {
 
     openGate("gated-later");
     const done = await frameWhere(ui, has("● Completed", "Result"), "the result");
-    expect(done).toContain('{"first":"first done","sum":42}');
+    expect(done).toContain('Result {"first": "first done", "sum": 42}');
     expect(done).toContain("#2 AddActivity attempt 1 → 42");
     expect(done).not.toContain("Running\n");
     // Every frame on the way was a live update of the same view: the count of events only grew.
@@ -181,7 +181,7 @@ describe("runWatch", () => {
     const screen = screenCapture();
     let finished = false;
     const done = runWatch({ client: env.client, workflowId: "order-q", stdin, stdout: screen.stream }).then(() => (finished = true));
-    await eventually(() => screen.text().includes('Result {"tracking_id":"trk_order-q"'), 15_000, "the result on the screen");
+    await eventually(() => screen.text().includes('Result {"tracking_id": "trk_order-q"'), 15_000, "the result on the screen");
     expect(finished).toBe(false);
     stdin.write("q");
     await done;
@@ -210,7 +210,7 @@ describe("dfut watch (the execution list)", () => {
     for (let i = 0; i < target; i++) ui.stdin.write(DOWN);
     await frameWhere(ui, (f) => (f.split("\n").find((l) => l.includes("order-done")) ?? "").startsWith("›"), "the cursor on order-done");
     ui.stdin.write(ENTER);
-    const opened = await frameWhere(ui, has("WorkflowCompleted", '"tracking_id":"trk_order-done"'), "the opened workflow");
+    const opened = await frameWhere(ui, has("WorkflowCompleted", 'Result {"tracking_id": "trk_order-done"'), "the opened workflow");
     expect(opened).toContain("esc back");
 
     ui.stdin.write(ESC);

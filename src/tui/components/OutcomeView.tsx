@@ -1,6 +1,6 @@
 import { Box, Text } from "ink";
 import type { ErrorInfo } from "../../common/events.ts";
-import { compactJson, errorText, wrapText } from "../format.ts";
+import { errorText, spacedJson, wrapText } from "../format.ts";
 import type { Outcome } from "../summary.ts";
 
 const MAX_LINES = 4;
@@ -11,7 +11,7 @@ export function outcomeLines(outcome: Outcome, width: number): { label: string; 
   const color = outcome.kind === "completed" ? "green" : outcome.kind === "failed" ? "red" : "magenta";
   const text =
     outcome.kind === "completed"
-      ? compactJson(outcome.result)
+      ? spacedJson(outcome.result)
       : outcome.kind === "failed"
         ? errorText(outcome.error, width * MAX_LINES)
         : outcome.reason || "(no reason given)";
