@@ -3,6 +3,7 @@ import { Option, type Command } from "commander";
 import type { HttpServer } from "../api/http.ts";
 import { parseAddress } from "../api/address.ts";
 import type { DfutConnection } from "../common/connection.ts";
+import { DfutError } from "../common/errors.ts";
 
 export interface HttpCliOptions {
   /** false with --no-http. */
@@ -27,11 +28,17 @@ export function validateHttpOptions(options: HttpCliOptions): void {
 export async function startHttp(options: HttpCliOptions, connection: DfutConnection): Promise<HttpServer | undefined> {
   if (options.http === false) return undefined;
   const { startHttpServer } = await import("../api/http.ts");
-  return startHttpServer({
+  const started = startHttpServer({
     connection,
     addr: options.http,
     authToken: options.authToken,
     insecureNoAuth: options.insecureNoAuth,
     report: (err) => console.error(`dfut: api: ${(err as Error)?.message ?? err}`),
+  });
+  return started.catch((err: unknown) => {
+    if (err instanceof DfutError && err.code === "unavailable") {
+      throw new DfutError("unavailable", `${err.message}; pass --http <host:port> for another address, or --no-http`);
+    }
+    throw err;
   });
 }

@@ -66,6 +66,10 @@ export async function startEmbeddedNatsServer(options: { dataDir: string; port?:
     // nats-server after everything that uses it.
     detached: true,
   });
+  // However dfut ends (an uncaught error, process.exit), the nats-server it started ends too.
+  const killOnExit = () => child.kill("SIGTERM");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.removeListener("exit", killOnExit));
   let log = "";
   child.stderr?.on("data", (d: Buffer) => {
     log = (log + d.toString()).slice(-4000);
