@@ -10,6 +10,8 @@ export interface ExecutionTableProps {
   selected: number;
   now: number;
   width: number;
+  /** Column widths; by default fitted to `records`. Pass widths fitted to every row to keep them steady while scrolling. */
+  columns?: ExecutionColumns;
 }
 
 const STATUS_WIDTH = 11;
@@ -43,8 +45,7 @@ function note(record: ExecutionRecord): string {
 }
 
 /** A header line and one line per execution: status, type, id, started, duration, note. */
-export function ExecutionTable({ records, selected, now, width }: ExecutionTableProps) {
-  const columns = executionColumns(records, width);
+export function ExecutionTable({ records, selected, now, width, columns = executionColumns(records, width) }: ExecutionTableProps) {
   const { type: typeWidth, id: idWidth, note: noteWidth } = columns;
   const started = (iso: string | undefined) => (columns.started === 8 ? formatTime(iso).slice(0, 8) : formatDateTime(iso));
   return (

@@ -1,6 +1,6 @@
 import { Box, Text } from "ink";
 import type { ExecutionRecord } from "../../common/executions.ts";
-import { ExecutionTable } from "./ExecutionTable.tsx";
+import { ExecutionTable, executionColumns } from "./ExecutionTable.tsx";
 import { KeyHelp } from "./KeyHelp.tsx";
 import { Spinner } from "./Spinner.tsx";
 
@@ -44,7 +44,7 @@ export function ExecutionsView({ records, loaded, error, selected, offset, now, 
         ) : records.length === 0 ? (
           <Text dimColor>no executions yet; they appear here as they start</Text>
         ) : (
-          <ExecutionTable records={shown} selected={selected - offset} now={now} width={width} />
+          <ExecutionTable records={shown} selected={selected - offset} now={now} width={width} columns={executionColumns(records, width)} />
         )}
       </Box>
       <KeyHelp keys="↑↓ select · enter open · q quit" note={position} width={width} />
