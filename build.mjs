@@ -2,7 +2,7 @@
  * Builds dist/dfut: one executable holding Node, the engine, the CLI, the terminal UI, the web UI
  * and (when one is on this machine) a nats-server, using Node's single executable applications.
  *
- *   node build.mjs            (Node 26; node_modules/.bin/node in this repository)
+ *   node build.mjs [--out <dir>]     (Node 26: node_modules/.bin/node here; default dist/)
  *
  * Steps: esbuild bundles src/main.ts into dist/dfut.mjs; amaro (the TypeScript compiler for user
  * modules) and the terminal UI become separate files that the executable carries as assets and
@@ -12,12 +12,13 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { delimiter, join, resolve } from "node:path";
+import { delimiter, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
-const dist = resolve(root, "dist");
+const outAt = process.argv.indexOf("--out");
+const dist = resolve(root, outAt > 0 && process.argv[outAt + 1] ? process.argv[outAt + 1] : "dist");
 const version = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
 const started = Date.now();
 
@@ -81,7 +82,7 @@ await Promise.all([
 let webDir;
 if (existsSync(join(root, "scripts/build-web.mjs")) && existsSync(join(root, "src/web/main.tsx"))) {
   const { buildWeb } = await import("./scripts/build-web.mjs");
-  webDir = await buildWeb("dist/web");
+  webDir = await buildWeb(join(dist, "web"));
 }
 
 /** nats-server from PATH or the sbin folders, to embed; none means `dfut server` needs one installed. */
@@ -121,7 +122,7 @@ execFileSync(process.execPath, ["--build-sea", join(dist, "sea-config.json")], {
 
 const mb = (p) => (statSync(p).size / 1e6).toFixed(1);
 console.log(
-  `dist/dfut ${mb(join(dist, "dfut"))} MB (dfut ${version}, Node ${process.versions.node}; ` +
+  `${relative(process.cwd(), join(dist, "dfut")) || join(dist, "dfut")} ${mb(join(dist, "dfut"))} MB (dfut ${version}, Node ${process.versions.node}; ` +
     `terminal UI: ${hasUi ? "yes" : "no"}, web UI: ${webDir ? "yes" : "no"}, ` +
     `nats-server: ${natsServer ?? "none found, not embedded"}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
 );
