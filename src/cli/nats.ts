@@ -23,7 +23,7 @@ export async function openNats(options: NatsOptions, name: string): Promise<Nats
     try {
       return { connection: await connect(), url };
     } catch (err) {
-      if (!(err instanceof NatsUnavailableError)) throw err;
+      if (!(err instanceof NatsUnavailableError) || !err.message.startsWith("cannot reach")) throw err;
       const source = options.nats ? "--nats" : "NATS_URL";
       throw new NatsUnavailableError(`${err.message.replace(/; start one with .*$/, "")}; it was named by ${source}, so dfut does not start its own`);
     }

@@ -7,6 +7,8 @@ export async function withClient<T>(options: GlobalOptions, run: (client: DfutCl
   const { DfutClient } = await import("../client/client.ts");
   const client = await DfutClient.connect({ ...connectionOptions(options, "dfut cli"), timeout: 3000 });
   try {
+    // One cheap request that turns "stream not found" and timeouts into "run dfut server first".
+    await client.ping();
     return await run(client);
   } finally {
     await client.close();

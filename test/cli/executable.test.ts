@@ -16,6 +16,8 @@ const version = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).ver
 let exe: string;
 let removeBuild: () => void;
 let nats: NatsServer;
+/** A NATS server dfut was never set up on. */
+let bareNats: NatsServer;
 let userDir: string;
 const background: Background[] = [];
 
@@ -27,7 +29,7 @@ function lines(text: string): string[] {
 
 beforeAll(async () => {
   ({ exe, remove: removeBuild } = buildExecutable());
-  nats = await NatsServer.start();
+  [nats, bareNats] = await Promise.all([NatsServer.start(), NatsServer.start()]);
   userDir = writeUserProject();
   const server = start(exe, ["server", "--nats", nats.url, "--http", "127.0.0.1:0"]);
   background.push(server);
@@ -39,7 +41,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(background.map((b) => b.stop()));
-  await nats?.stop();
+  await Promise.all([nats?.stop(), bareNats?.stop()]);
   removeBuild?.();
   if (userDir) rmSync(userDir, { recursive: true, force: true });
 });
@@ -153,6 +155,8 @@ describe("user mistakes: one line, exit code 1, no stack trace", () => {
     ["an unknown command", async () => ["frobnicate"], /^dfut: unknown command 'frobnicate'/],
     ["a command with a typo", async () => ["histroy", "x"], /^dfut: unknown command 'histroy'.*Did you mean history\?/],
     ["unreachable NATS", async () => ["list", "--nats", `nats://127.0.0.1:${await freePort()}`], /^dfut: cannot reach NATS at nats:\/\/127\.0\.0\.1:\d+/],
+    ["NATS that dfut is not set up on", async () => ["list", "--nats", bareNats.url], /^dfut: dfut is not set up on this NATS server yet; start 'dfut server' once against it$/],
+    ["a server named NATS it cannot reach", async () => ["server", "--nats", `nats://127.0.0.1:${await freePort()}`], /^dfut: cannot reach NATS at .*; it was named by --nats, so dfut does not start its own$/],
     ["an unknown workflow id", async () => ["history", "no-such-order", "--nats", nats.url], /^dfut: no workflow with id "no-such-order"$/],
     ["a workflow id NATS cannot carry", async () => ["describe", "a.b", "--nats", nats.url], /^dfut: workflow id "a\.b" contains '\.'/],
     ["bad JSON in --input", async () => ["start", "OrderWorkflow", "--input", "[1,", "--nats", nats.url], /^dfut: --input is not valid JSON/],
