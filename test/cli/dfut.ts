@@ -10,7 +10,12 @@ export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Runs build.mjs into a temporary folder; returns the executable's path and a clean-up. */
 export function buildExecutable(): { exe: string; remove(): void } {
   const out = mkdtempSync(join(tmpdir(), "dfut-build-"));
-  execFileSync(process.execPath, [join(ROOT, "build.mjs"), "--out", out], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+  try {
+    execFileSync(process.execPath, [join(ROOT, "build.mjs"), "--out", out], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+  } catch (err) {
+    rmSync(out, { recursive: true, force: true });
+    throw err;
+  }
   return { exe: join(out, "dfut"), remove: () => rmSync(out, { recursive: true, force: true }) };
 }
 
