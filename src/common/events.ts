@@ -68,13 +68,21 @@ export interface ActivityStarted extends EventBase {
   attempt: number;
   worker: string;
 }
-export interface ActivityCompleted extends EventBase {
+/**
+ * Set on an outcome when the writer proved, by fencing its appends, that the only event between
+ * the ActivityScheduled at this sequence and the outcome is the attempt's ActivityStarted: a
+ * worker whose cached execution ends at that ActivityScheduled can apply the outcome unread.
+ */
+interface Contiguity {
+  contiguousSince?: number;
+}
+export interface ActivityCompleted extends EventBase, Contiguity {
   type: "ActivityCompleted";
   activityId: number;
   attempt: number;
   result: unknown;
 }
-export interface ActivityFailed extends EventBase {
+export interface ActivityFailed extends EventBase, Contiguity {
   type: "ActivityFailed";
   activityId: number;
   attempt: number;
@@ -180,4 +188,13 @@ export function wakesWorkflow(event: HistoryEvent): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * Waking events whose writer publishes the workflow task itself, before it acks the task that
+ * made it write the event: a crash in between redelivers that task, and the redelivery publishes
+ * the workflow task again (deduplicated). The dispatcher publishes the tasks of the others.
+ */
+export function taskPublishedByWriter(event: HistoryEvent): boolean {
+  return event.type === "ActivityCompleted" || event.type === "ActivityFailed" || event.type === "TimerFired";
 }

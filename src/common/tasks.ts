@@ -21,8 +21,12 @@ export interface ActivityTask {
   attempt: number;
   /** When the activity was first scheduled (for scheduleToCloseTimeout). */
   scheduledAt: string;
+  /** History sequence of the ActivityScheduled event. */
+  scheduledSeq?: number;
   /** Do not start before this time (retry backoff). */
   notBefore?: string;
+  /** Queue of the workflow's own tasks, for the task that reports the outcome. */
+  workflowQueue: string;
   /** Look at history before running: this task may duplicate one already run. */
   verify?: boolean;
 }
@@ -32,6 +36,8 @@ export interface TimerTask {
   workflowId: string;
   timerId: number;
   fireAt: string;
+  /** Queue of the workflow's tasks, for the task that reports the firing. */
+  queue: string;
 }
 
 export const taskMsgIds = {

@@ -2,7 +2,7 @@ import type { JsMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { DfutConnection } from "../common/connection.ts";
 import { decodeEvent, firstEvent } from "../common/history.ts";
-import { statusOf, wakesWorkflow, type HistoryEvent } from "../common/events.ts";
+import { statusOf, taskPublishedByWriter, wakesWorkflow, type HistoryEvent } from "../common/events.ts";
 import { updateExecution, type ExecutionRecord } from "../common/executions.ts";
 import { subjects, workflowIdFromSubject } from "../common/names.ts";
 import { encodeJson } from "../common/payload.ts";
@@ -44,12 +44,13 @@ export class Dispatcher {
     const { js } = this.connection;
     const work: Promise<unknown>[] = [];
     if (event.type === "WorkflowStarted") this.#rememberQueue(workflowId, event.queue);
-    if (wakesWorkflow(event)) {
+    if (wakesWorkflow(event) && !taskPublishedByWriter(event)) {
       const queue = await this.#queueOf(workflowId);
       if (queue) work.push(publishWorkflowTask(js, queue, workflowId, event));
     }
     if (event.type === "ActivityScheduled") {
       const task: ActivityTask = {
+        workflowQueue: (await this.#queueOf(workflowId)) ?? event.options.queue,
         workflowId,
         activityId: event.activityId,
         activityType: event.activityType,
@@ -57,6 +58,7 @@ export class Dispatcher {
         options: event.options,
         attempt: 1,
         scheduledAt: event.time,
+        scheduledSeq: event.seq,
       };
       // Past half the duplicate window JetStream may no longer recognise a redelivered event's task.
       if (Date.now() - Date.parse(event.time) > DEDUP_SAFE_AGE_MS) task.verify = true;
@@ -67,7 +69,8 @@ export class Dispatcher {
       );
     }
     if (event.type === "TimerStarted") {
-      const timer: TimerTask = { workflowId, timerId: event.timerId, fireAt: event.fireAt };
+      const queue = (await this.#queueOf(workflowId)) ?? "";
+      const timer: TimerTask = { workflowId, timerId: event.timerId, fireAt: event.fireAt, queue };
       work.push(
         js.publish(subjects.timer(workflowId, event.timerId), encodeJson(timer), {
           msgID: taskMsgIds.timer(workflowId, event.timerId),

@@ -3,7 +3,7 @@ import type { DfutConnection } from "../common/connection.ts";
 import { appendEvent, lastEvent, nowIso } from "../common/history.ts";
 import { isTerminal, type NewEvent } from "../common/events.ts";
 import { decodeJson } from "../common/payload.ts";
-import { taskMsgIds, type TimerTask } from "../common/tasks.ts";
+import { publishWorkflowTask, taskMsgIds, type TimerTask } from "../common/tasks.ts";
 
 /**
  * Fires durable timers. A timer is a message that is handed back to the stream with a delay
@@ -25,7 +25,10 @@ export class TimerService {
     const last = await lastEvent(this.connection.jsm, timer.workflowId);
     if (last && !isTerminal(last)) {
       const event: NewEvent = { type: "TimerFired", time: nowIso(), timerId: timer.timerId };
-      await appendEvent(this.connection.js, timer.workflowId, event, { msgId: taskMsgIds.timerFired(timer.workflowId, timer.timerId) });
+      const { seq } = await appendEvent(this.connection.js, timer.workflowId, event, {
+        msgId: taskMsgIds.timerFired(timer.workflowId, timer.timerId),
+      });
+      await publishWorkflowTask(this.connection.js, timer.queue, timer.workflowId, { ...event, seq });
     }
     msg.ack();
   };

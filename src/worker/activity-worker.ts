@@ -1,14 +1,14 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { DfutConnection } from "../common/connection.ts";
-import { appendEvent, nowIso, readHistory } from "../common/history.ts";
-import { isTerminal, type ActivityFailed, type ErrorInfo, type HistoryEvent } from "../common/events.ts";
+import { appendEvent, HistoryConflictError, nowIso, readHistory } from "../common/history.ts";
+import { isTerminal, wakesWorkflow, type ErrorInfo, type HistoryEvent, type NewEvent } from "../common/events.ts";
 import { PayloadError, toErrorInfo } from "../common/errors.ts";
 import { clearProblem } from "../common/executions.ts";
 import { canRetry, retryDelay } from "../common/options.ts";
 import { assertJsonSerializable, decodeJson, encodeJson } from "../common/payload.ts";
 import { subjects } from "../common/names.ts";
-import { taskMsgIds, type ActivityTask } from "../common/tasks.ts";
+import { publishWorkflowTask, taskMsgIds, type ActivityTask } from "../common/tasks.ts";
 import { runInActivityContext, type ActivityContext } from "../activity/context.ts";
 import type { ActivityFunction } from "../workflow/definitions.ts";
 import type { Logger } from "./logger.ts";
@@ -25,6 +25,15 @@ export interface ActivityWorkerOptions {
   missingTypes: MissingTypeHandler;
   logger: Logger;
 }
+
+interface StartedAt {
+  seq: number;
+  /** True when it was appended right after the ActivityScheduled. */
+  fenced: boolean;
+}
+
+type ActivityCompleted = Omit<Extract<NewEvent, { type: "ActivityCompleted" }>, never>;
+type ActivityFailed = Omit<Extract<NewEvent, { type: "ActivityFailed" }>, never>;
 
 type Outcome = { ok: true; result: unknown } | { ok: false; error: ErrorInfo };
 
@@ -66,12 +75,7 @@ export class ActivityTaskHandler {
       const settled = await this.#settleFromHistory(task, msg);
       if (settled) return;
     }
-    const started = appendEvent(
-      this.options.connection.js,
-      task.workflowId,
-      { type: "ActivityStarted", time: nowIso(), activityId: task.activityId, attempt: task.attempt, worker: this.options.identity },
-      { msgId: taskMsgIds.activityStarted(task.workflowId, task.activityId, task.attempt) },
-    );
+    const started = this.#appendStarted(task);
     started.catch(() => undefined);
     const outcome = await this.#run(fn, task, msg);
     if (this.#stopping) {
@@ -79,9 +83,7 @@ export class ActivityTaskHandler {
       msg.nak();
       return;
     }
-    // Publishes on one connection are stored in order, so the outcome may go out before the
-    // start's ack is back; the task is acked only once both are stored.
-    await Promise.all([started, this.#record(task, outcome)]);
+    await this.#record(task, outcome, await started);
     msg.ack();
   };
 
@@ -103,6 +105,7 @@ export class ActivityTaskHandler {
     const outcome = mine.find((e) => e.type === "ActivityCompleted" || e.type === "ActivityFailed");
     if (outcome) {
       if (outcome.type === "ActivityFailed" && outcome.willRetry) await this.#scheduleRetry(task, outcome);
+      else await publishWorkflowTask(this.options.connection.js, task.workflowQueue, task.workflowId, outcome);
       msg.ack();
       await clearProblem(this.options.executions, task.workflowId);
       return true;
@@ -192,22 +195,67 @@ export class ActivityTaskHandler {
     return { ok: true, result: result ?? null };
   }
 
-  async #record(task: ActivityTask, outcome: Outcome): Promise<void> {
-    const { js, maxPayload } = this.options.connection;
-    const msgId = taskMsgIds.activityOutcome(task.workflowId, task.activityId, task.attempt);
+  /**
+   * Appends ActivityStarted, fenced on the ActivityScheduled when this is the first attempt, so
+   * that the outcome can prove it directly follows (see Contiguity). Without the fence, or
+   * when something else was appended meanwhile, it is appended unfenced.
+   */
+  async #appendStarted(task: ActivityTask): Promise<StartedAt> {
+    const event: NewEvent = {
+      type: "ActivityStarted",
+      time: nowIso(),
+      activityId: task.activityId,
+      attempt: task.attempt,
+      worker: this.options.identity,
+    };
+    const msgId = taskMsgIds.activityStarted(task.workflowId, task.activityId, task.attempt);
+    const { js } = this.options.connection;
+    if (task.attempt === 1 && task.scheduledSeq !== undefined) {
+      try {
+        const { seq, duplicate } = await appendEvent(js, task.workflowId, event, { msgId, expectLastSeq: task.scheduledSeq });
+        return { seq, fenced: !duplicate };
+      } catch (err) {
+        if (!(err instanceof HistoryConflictError)) throw err;
+      }
+    }
+    const { seq } = await appendEvent(js, task.workflowId, event, { msgId });
+    return { seq, fenced: false };
+  }
+
+  async #record(task: ActivityTask, outcome: Outcome, started?: StartedAt): Promise<void> {
     const base = { time: nowIso(), activityId: task.activityId, attempt: task.attempt };
     if (outcome.ok) {
       try {
-        await appendEvent(js, task.workflowId, { type: "ActivityCompleted", ...base, result: outcome.result }, { msgId, maxPayload });
+        await this.#appendOutcome(task, { type: "ActivityCompleted", ...base, result: outcome.result }, started);
         return;
       } catch (err) {
         if (!(err instanceof PayloadError)) throw err;
         outcome = { ok: false, error: { ...toErrorInfo(err), nonRetryable: true } };
       }
     }
-    const failed = this.#failureEvent(task, outcome.error);
-    await appendEvent(js, task.workflowId, { ...failed, ...base }, { msgId });
+    const failed = { ...this.#failureEvent(task, outcome.error), ...base };
+    await this.#appendOutcome(task, failed, started);
     if (failed.willRetry) await this.#scheduleRetry(task, failed);
+  }
+
+  /** Appends the outcome (fenced on the attempt's start when that start was fenced) and wakes the workflow. */
+  async #appendOutcome(task: ActivityTask, event: ActivityCompleted | ActivityFailed, started?: StartedAt): Promise<void> {
+    const { js, maxPayload } = this.options.connection;
+    const msgId = taskMsgIds.activityOutcome(task.workflowId, task.activityId, task.attempt);
+    let seq: number | undefined;
+    if (started?.fenced && task.scheduledSeq !== undefined) {
+      try {
+        const contiguous = { ...event, contiguousSince: task.scheduledSeq };
+        ({ seq } = await appendEvent(js, task.workflowId, contiguous, { msgId, maxPayload, expectLastSeq: started.seq }));
+        event = contiguous;
+      } catch (err) {
+        if (!(err instanceof HistoryConflictError)) throw err;
+      }
+    }
+    seq ??= (await appendEvent(js, task.workflowId, event, { msgId, maxPayload })).seq;
+    if (wakesWorkflow({ ...event, seq })) {
+      await publishWorkflowTask(js, task.workflowQueue, task.workflowId, { ...event, seq });
+    }
   }
 
   #failureEvent(task: ActivityTask, error: ErrorInfo): Pick<ActivityFailed, "type" | "error" | "willRetry" | "nextAttemptAt"> {

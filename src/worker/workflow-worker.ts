@@ -53,7 +53,14 @@ export class WorkflowTaskHandler {
         msg.ack();
         return;
       }
-      const outcome = await this.#step(task, attempt === 0 ? cached : undefined, msg);
+      let outcome: "done" | "conflict";
+      try {
+        outcome = await this.#step(task, attempt === 0 ? cached : undefined, msg);
+      } catch (err) {
+        // The cached run may hold commands whose append never landed: only history can tell.
+        this.#evict(task.workflowId);
+        throw err;
+      }
       if (outcome !== "conflict") return;
       this.#evict(task.workflowId);
     }
@@ -111,11 +118,15 @@ export class WorkflowTaskHandler {
 
   /**
    * The events the execution has not seen, up to the task's. A new workflow's first task carries
-   * its WorkflowStarted, which nothing can precede: no read at all. Otherwise read the tail; an
-   * event after the task's is caught by the fence when the commands are appended.
+   * its WorkflowStarted, which nothing can precede, and an outcome that proves its contiguity
+   * needs nothing else: no read at all. Otherwise read the tail; an event after the task's is
+   * caught by the fence when the commands are appended.
    */
   async #newEvents(task: WorkflowTask, cached: WorkflowExecution | undefined): Promise<HistoryEvent[]> {
-    if (!cached && task.event?.type === "WorkflowStarted") return [task.event];
+    const { event } = task;
+    if (!cached && event?.type === "WorkflowStarted") return [event];
+    // The activity worker proved nothing but its ActivityStarted lies between: nothing to read.
+    if (cached && event && "contiguousSince" in event && event.contiguousSince === cached.lastSeq) return [event];
     const afterSeq = cached?.lastSeq ?? 0;
     return readHistory(this.options.connection.jsm, task.workflowId, afterSeq, cached ? task.seq : undefined);
   }

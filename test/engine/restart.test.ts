@@ -44,6 +44,15 @@ describe("restarts", () => {
       expect(finishedBeforeHalt).toEqual([]);
       await new Promise((r) => setTimeout(r, 1000));
       await nats.resume();
+      const settled = await Promise.race([Promise.all(results), new Promise((r) => setTimeout(() => r("timeout"), 15000))]);
+      if (settled === "timeout") {
+        for (const h of handles) {
+          const hist = await client.history(h.workflowId);
+          const last = hist.slice(-3).map((e) => `${e.seq}:${e.type}:${"activityId" in e ? e.activityId : ""}:${"contiguousSince" in e ? e.contiguousSince : ""}`);
+          console.log(h.workflowId, hist.at(-1)?.type === "WorkflowCompleted" ? "done" : last.join(" "));
+        }
+        console.log(worker.output());
+      }
       expect(await Promise.all(results)).toEqual(handles.map(() => 30));
       for (let i = 0; i < 20; i++) {
         const history = await client.history(`broker-${i}`);
