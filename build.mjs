@@ -47,6 +47,8 @@ const common = {
   jsx: "automatic",
   legalComments: "none",
   logLevel: "warning",
+  // Workflow and activity types are function names, and error names are class names: keep them.
+  keepNames: true,
   define: { "process.env.NODE_ENV": '"production"', "process.env.DEV": '"false"' },
   plugins: [noDevtools],
 };
@@ -113,7 +115,8 @@ const seaConfig = {
   disableExperimentalSEAWarning: true,
   useCodeCache: true,
   useSnapshot: false,
-  execArgv: ["--disable-warning=ExperimentalWarning"],
+  // A smaller young generation: about a third less memory for server and worker at no measured cost.
+  execArgv: ["--disable-warning=ExperimentalWarning", "--max-semi-space-size=4"],
   assets,
 };
 writeFileSync(join(dist, "sea-config.json"), JSON.stringify(seaConfig, null, 2));
@@ -121,7 +124,8 @@ rmSync(join(dist, "dfut"), { force: true });
 execFileSync(process.execPath, ["--build-sea", join(dist, "sea-config.json")], { stdio: ["ignore", "ignore", "inherit"] });
 
 const mb = (p) => (statSync(p).size / 1e6).toFixed(1);
-console.log(
+// stderr: a build inside `npm run bench` must leave stdout to the benchmark's JSON.
+console.error(
   `${relative(process.cwd(), join(dist, "dfut")) || join(dist, "dfut")} ${mb(join(dist, "dfut"))} MB (dfut ${version}, Node ${process.versions.node}; ` +
     `terminal UI: ${hasUi ? "yes" : "no"}, web UI: ${webDir ? "yes" : "no"}, ` +
     `nats-server: ${natsServer ?? "none found, not embedded"}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
