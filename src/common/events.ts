@@ -191,10 +191,11 @@ export function wakesWorkflow(event: HistoryEvent): boolean {
 }
 
 /**
- * Waking events whose writer publishes the workflow task itself, before it acks the task that
- * made it write the event: a crash in between redelivers that task, and the redelivery publishes
- * the workflow task again (deduplicated). The dispatcher publishes the tasks of the others.
+ * Events a client writes (start, signal, cancel). Every other event is written while some task
+ * is held, and its writer publishes the work it causes before acking that task, so a crash
+ * redelivers the task and the work is published again. Nothing redelivers a client's write:
+ * for these the dispatcher publishes the workflow task (a transactional outbox).
  */
-export function taskPublishedByWriter(event: HistoryEvent): boolean {
-  return event.type === "ActivityCompleted" || event.type === "ActivityFailed" || event.type === "TimerFired";
+export function writtenByClient(event: HistoryEvent): boolean {
+  return event.type === "WorkflowStarted" || event.type === "SignalReceived" || event.type === "CancelRequested";
 }

@@ -1,5 +1,5 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
-import type { ActivityOptions, HistoryEvent } from "./events.ts";
+import type { ActivityOptions, ActivityScheduled, HistoryEvent, TimerStarted } from "./events.ts";
 import { subjects } from "./names.ts";
 import { encodeJson } from "./payload.ts";
 
@@ -69,4 +69,38 @@ export async function publishWorkflowTask(js: JetStreamClient, queue: string, wo
   const withEvent = encodeJson({ workflowId, seq: event.seq, event } satisfies WorkflowTask);
   const data = withEvent.length <= MAX_INLINE_EVENT_BYTES ? withEvent : encodeJson({ workflowId, seq: event.seq } satisfies WorkflowTask);
   await js.publish(subjects.workflowTask(queue), data, { msgID: workflowTaskMsgId(workflowId, event) });
+}
+
+/**
+ * Publishes the task a recorded step needs: the first attempt of an activity, or a timer. The
+ * workflow worker that appended the step does this before it acks its own task; `verify` marks
+ * a republication after a redelivery, which may duplicate a task already taken.
+ */
+export async function publishStepTask(
+  js: JetStreamClient,
+  workflowId: string,
+  workflowQueue: string,
+  step: ActivityScheduled | TimerStarted,
+  options: { verify?: boolean } = {},
+): Promise<void> {
+  if (step.type === "TimerStarted") {
+    const timer: TimerTask = { workflowId, timerId: step.timerId, fireAt: step.fireAt, queue: workflowQueue };
+    await js.publish(subjects.timer(workflowId, step.timerId), encodeJson(timer), { msgID: taskMsgIds.timer(workflowId, step.timerId) });
+    return;
+  }
+  const task: ActivityTask = {
+    workflowId,
+    activityId: step.activityId,
+    activityType: step.activityType,
+    args: step.args,
+    options: step.options,
+    attempt: 1,
+    scheduledAt: step.time,
+    scheduledSeq: step.seq,
+    workflowQueue,
+  };
+  if (options.verify) task.verify = true;
+  await js.publish(subjects.activityTask(step.options.queue), encodeJson(task), {
+    msgID: taskMsgIds.activity(workflowId, step.activityId, 1),
+  });
 }

@@ -2,24 +2,18 @@ import type { JsMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { DfutConnection } from "../common/connection.ts";
 import { decodeEvent, firstEvent } from "../common/history.ts";
-import { statusOf, taskPublishedByWriter, wakesWorkflow, type HistoryEvent } from "../common/events.ts";
+import { statusOf, writtenByClient, type HistoryEvent } from "../common/events.ts";
 import { updateExecution, type ExecutionRecord } from "../common/executions.ts";
-import { subjects, workflowIdFromSubject } from "../common/names.ts";
-import { encodeJson } from "../common/payload.ts";
-import {
-  publishWorkflowTask,
-  taskMsgIds,
-  type ActivityTask,
-  type TimerTask,
-} from "../common/tasks.ts";
+import { workflowIdFromSubject } from "../common/names.ts";
+import { publishWorkflowTask } from "../common/tasks.ts";
 
 const QUEUE_CACHE_SIZE = 50_000;
-const DEDUP_SAFE_AGE_MS = 60_000;
 
 /**
- * Turns history events into work: workflow tasks, activity tasks, timers, and the execution
- * index. The event is acked only after its work is stored (a transactional outbox), and every
- * task carries a message id derived from the event, so a redelivered event makes no duplicate.
+ * Follows all history: publishes the workflow tasks of the events clients write (start, signal,
+ * cancel), acking each event only after its task is stored (a transactional outbox; the task's
+ * message id is derived from the event, so a redelivered event makes no duplicate), and keeps
+ * the execution index. Tasks of all other events are published by their writers.
  */
 export class Dispatcher {
   readonly #queues = new Map<string, string>();
@@ -44,38 +38,9 @@ export class Dispatcher {
     const { js } = this.connection;
     const work: Promise<unknown>[] = [];
     if (event.type === "WorkflowStarted") this.#rememberQueue(workflowId, event.queue);
-    if (wakesWorkflow(event) && !taskPublishedByWriter(event)) {
+    if (writtenByClient(event)) {
       const queue = await this.#queueOf(workflowId);
       if (queue) work.push(publishWorkflowTask(js, queue, workflowId, event));
-    }
-    if (event.type === "ActivityScheduled") {
-      const task: ActivityTask = {
-        workflowQueue: (await this.#queueOf(workflowId)) ?? event.options.queue,
-        workflowId,
-        activityId: event.activityId,
-        activityType: event.activityType,
-        args: event.args,
-        options: event.options,
-        attempt: 1,
-        scheduledAt: event.time,
-        scheduledSeq: event.seq,
-      };
-      // Past half the duplicate window JetStream may no longer recognise a redelivered event's task.
-      if (Date.now() - Date.parse(event.time) > DEDUP_SAFE_AGE_MS) task.verify = true;
-      work.push(
-        js.publish(subjects.activityTask(task.options.queue), encodeJson(task), {
-          msgID: taskMsgIds.activity(workflowId, event.activityId, 1),
-        }),
-      );
-    }
-    if (event.type === "TimerStarted") {
-      const queue = (await this.#queueOf(workflowId)) ?? "";
-      const timer: TimerTask = { workflowId, timerId: event.timerId, fireAt: event.fireAt, queue };
-      work.push(
-        js.publish(subjects.timer(workflowId, event.timerId), encodeJson(timer), {
-          msgID: taskMsgIds.timer(workflowId, event.timerId),
-        }),
-      );
     }
     const projection = project(workflowId, event);
     if (projection) {

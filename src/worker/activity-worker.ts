@@ -104,13 +104,18 @@ export class ActivityTaskHandler {
     );
     const outcome = mine.find((e) => e.type === "ActivityCompleted" || e.type === "ActivityFailed");
     if (outcome) {
-      if (outcome.type === "ActivityFailed" && outcome.willRetry) await this.#scheduleRetry(task, outcome);
+      if (outcome.type === "ActivityFailed" && outcome.willRetry) await this.#scheduleRetry(task, outcome, true);
       else await publishWorkflowTask(this.options.connection.js, task.workflowQueue, task.workflowId, outcome);
       msg.ack();
       await clearProblem(this.options.executions, task.workflowId);
       return true;
     }
     if (mine.some((e) => e.type === "ActivityStarted")) {
+      if (task.verify && msg.info.deliveryCount === 1) {
+        // A copy republished after a redelivery, while the original is with another worker.
+        msg.ack();
+        return true;
+      }
       const seconds = Math.round(this.options.ackWaitMs / 100) / 10;
       await this.#record(task, {
         ok: false,
@@ -273,8 +278,8 @@ export class ActivityTaskHandler {
   }
 
   /** The next attempt is a new task that waits in the stream until its time: durable backoff. */
-  async #scheduleRetry(task: ActivityTask, failed: Pick<ActivityFailed, "nextAttemptAt">): Promise<void> {
-    const next: ActivityTask = { ...task, attempt: task.attempt + 1, notBefore: failed.nextAttemptAt, verify: undefined };
+  async #scheduleRetry(task: ActivityTask, failed: Pick<ActivityFailed, "nextAttemptAt">, republished = false): Promise<void> {
+    const next: ActivityTask = { ...task, attempt: task.attempt + 1, notBefore: failed.nextAttemptAt, verify: republished || undefined };
     await this.options.connection.js.publish(subjects.activityTask(task.options.queue), encodeJson(next), {
       msgID: taskMsgIds.activity(task.workflowId, task.activityId, next.attempt),
     });

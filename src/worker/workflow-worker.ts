@@ -6,7 +6,7 @@ import type { HistoryEvent } from "../common/events.ts";
 import { PayloadError, toErrorInfo } from "../common/errors.ts";
 import { clearProblem } from "../common/executions.ts";
 import { decodeJson } from "../common/payload.ts";
-import type { WorkflowTask } from "../common/tasks.ts";
+import { publishStepTask, type WorkflowTask } from "../common/tasks.ts";
 import { KeyedSerializer } from "../common/consume.ts";
 import { commandMsgId, commandToEvent, type Command, WorkflowExecution } from "../workflow/execution.ts";
 import type { WorkflowFunction } from "../workflow/definitions.ts";
@@ -55,7 +55,8 @@ export class WorkflowTaskHandler {
       }
       let outcome: "done" | "conflict";
       try {
-        outcome = await this.#step(task, attempt === 0 ? cached : undefined, msg);
+        // After a conflict, start over from history alone: neither the cache nor the task's event.
+        outcome = await this.#step(attempt === 0 ? task : { workflowId: task.workflowId, seq: task.seq }, attempt === 0 ? cached : undefined, msg);
       } catch (err) {
         // The cached run may hold commands whose append never landed: only history can tell.
         this.#evict(task.workflowId);
@@ -100,6 +101,7 @@ export class WorkflowTaskHandler {
       await this.#failTask(workflowId, events, err, msg);
       return "done";
     }
+    if (!cached || msg.info.redelivered) await this.#republish(execution);
     if (commands.length > 0) {
       try {
         await this.#append(execution, commands);
@@ -133,27 +135,53 @@ export class WorkflowTaskHandler {
 
   /** Appends commands one after another, each fenced on the one before it. */
   async #append(execution: WorkflowExecution, commands: Command[]): Promise<void> {
-    const { js, maxPayload } = this.options.connection;
-    for (const command of commands) {
-      let event = commandToEvent(command, nowIso());
-      let appended;
-      try {
-        appended = await appendEvent(js, execution.workflowId, event, {
-          expectLastSeq: execution.lastSeq,
-          msgId: commandMsgId(execution.workflowId, command),
-          maxPayload,
-        });
-      } catch (err) {
-        if (!(err instanceof PayloadError) || !isTerminal(command)) throw err;
-        // The workflow's own result is too large to record: that is the workflow's failure.
-        event = commandToEvent({ kind: "FailWorkflow", error: toErrorInfo(err) }, nowIso());
-        appended = await appendEvent(js, execution.workflowId, event, {
-          expectLastSeq: execution.lastSeq,
-          msgId: commandMsgId(execution.workflowId, command),
-        });
+    const { js } = this.options.connection;
+    const published: Promise<void>[] = [];
+    try {
+      for (const command of commands) {
+        const recorded = await this.#appendOne(execution, command);
+        // Each step's task goes out as soon as the step is recorded; the workflow task is acked
+        // only after all of them are stored, so a crash in between redelivers it (see #republish).
+        if (recorded.type === "ActivityScheduled" || recorded.type === "TimerStarted") {
+          published.push(publishStepTask(js, execution.workflowId, execution.queue, recorded));
+        }
       }
-      await execution.apply([{ ...event, seq: appended.seq } as HistoryEvent]);
+    } finally {
+      const results = await Promise.allSettled(published);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw failed.reason;
     }
+  }
+
+  async #appendOne(execution: WorkflowExecution, command: Command): Promise<HistoryEvent> {
+    const { js, maxPayload } = this.options.connection;
+    const msgId = commandMsgId(execution.workflowId, command);
+    let event = commandToEvent(command, nowIso());
+    let appended;
+    try {
+      appended = await appendEvent(js, execution.workflowId, event, { expectLastSeq: execution.lastSeq, msgId, maxPayload });
+    } catch (err) {
+      if (!(err instanceof PayloadError) || !isTerminal(command)) throw err;
+      // The workflow's own result is too large to record: that is the workflow's failure.
+      event = commandToEvent({ kind: "FailWorkflow", error: toErrorInfo(err) }, nowIso());
+      appended = await appendEvent(js, execution.workflowId, event, { expectLastSeq: execution.lastSeq, msgId });
+    }
+    const recorded = { ...event, seq: appended.seq } as HistoryEvent;
+    await execution.apply([recorded]);
+    return recorded;
+  }
+
+  /**
+   * A worker that recorded steps may have died before it published their tasks; whoever rebuilds
+   * the run from history (a redelivery, or a cold cache) publishes them again. That costs little:
+   * JetStream drops the copies it has seen, and activity workers check history before running a
+   * copy marked `verify`.
+   */
+  async #republish(execution: WorkflowExecution): Promise<void> {
+    const { js } = this.options.connection;
+    await Promise.all(
+      execution.pendingSteps().map((step) => publishStepTask(js, execution.workflowId, execution.queue, step, { verify: true })),
+    );
   }
 
   async #failTask(workflowId: string, events: HistoryEvent[], err: unknown, msg: JsMsg): Promise<void> {

@@ -1,4 +1,12 @@
-import type { ActivityOptions, ErrorInfo, HistoryEvent, NewEvent, WorkflowStarted } from "../common/events.ts";
+import type {
+  ActivityOptions,
+  ActivityScheduled,
+  ErrorInfo,
+  HistoryEvent,
+  NewEvent,
+  TimerStarted,
+  WorkflowStarted,
+} from "../common/events.ts";
 import { ActivityFailure, CancelledError, NonDeterminismError, toErrorInfo } from "../common/errors.ts";
 import { assertJsonSerializable } from "../common/payload.ts";
 import { resolveActivityOptions, type ActivityOptionsInput } from "../common/options.ts";
@@ -26,6 +34,7 @@ interface RecordedStep {
   kind: StepKind;
   label: string;
   seq: number;
+  event: ActivityScheduled | TimerStarted;
 }
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -97,10 +106,10 @@ export class WorkflowExecution {
         await flush();
         return;
       case "ActivityScheduled":
-        this.#record(event.activityId, { kind: "activity", label: event.activityType, seq: event.seq });
+        this.#record(event.activityId, { kind: "activity", label: event.activityType, seq: event.seq, event });
         return;
       case "TimerStarted":
-        this.#record(event.timerId, { kind: "timer", label: "timer", seq: event.seq });
+        this.#record(event.timerId, { kind: "timer", label: "timer", seq: event.seq, event });
         return;
       case "WorkflowCompleted":
       case "WorkflowFailed":
@@ -193,9 +202,10 @@ export class WorkflowExecution {
     return out;
   }
 
-  /** Steps the code produced that the history has not recorded yet (for diagnostics). */
-  get pendingCommands(): number {
-    return this.#commands.length;
+  /** Recorded steps still waiting for their outcome: what needs a task to make progress. */
+  pendingSteps(): (ActivityScheduled | TimerStarted)[] {
+    if (this.closed) return [];
+    return [...this.#recorded.entries()].filter(([id]) => !this.#steps.get(id)?.future.settled).map(([, r]) => r.event);
   }
 
   #start(): void {

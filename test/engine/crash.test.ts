@@ -78,3 +78,33 @@ describe("kill -9", () => {
     expect(types(history).filter((t) => t === "TimerStarted")).toHaveLength(1);
   });
 });
+
+describe("a workflow worker that died between recording a step and publishing its task", () => {
+  it("leaves nothing stuck: the next worker to rebuild the run publishes the task again", async () => {
+    const { appendEvent, lastEvent } = await import("../../src/common/history.ts");
+    const { resolveActivityOptions } = await import("../../src/common/options.ts");
+    // The history as the dead worker left it: its step is recorded, its task never published.
+    await env.client.start("SleepyWorkflow", { args: [10], workflowId: "orphan-step", queue: "orphans" });
+    const started = await lastEvent(env.connection.jsm, "orphan-step");
+    await appendEvent(
+      env.connection.js,
+      "orphan-step",
+      {
+        type: "ActivityScheduled",
+        time: new Date().toISOString(),
+        activityId: 1,
+        activityType: "StepActivity",
+        args: [1],
+        options: resolveActivityOptions("orphans"),
+      },
+      { expectLastSeq: started!.seq },
+    );
+    const w = spawnWorker(env.nats.url, "crashy.ts", { DFUT_EFFECTS_DIR: effects, DFUT_QUEUE: "orphans" });
+    processes.push(w);
+    await w.ready;
+    expect(await env.client.handle("orphan-step").result()).toBe(30);
+    expect(readEffects(effects, "step-orphan-step-1")).toHaveLength(1);
+    const scheduled = (await env.client.history("orphan-step")).filter((e) => e.type === "ActivityScheduled");
+    expect(scheduled).toHaveLength(2);
+  });
+});
