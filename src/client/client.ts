@@ -1,9 +1,9 @@
 import type { KV } from "@nats-io/kv";
-import type { Subscription } from "@nats-io/nats-core";
 import { connectDfut, type ConnectionOptions, type DfutConnection } from "../common/connection.ts";
-import { appendEvent, decodeEvent, HistoryConflictError, lastEvent, nowIso, readHistory } from "../common/history.ts";
+import { appendEvent, HistoryConflictError, lastEvent, nowIso, readHistory } from "../common/history.ts";
 import { isTerminal, type HistoryEvent, type NewEvent } from "../common/events.ts";
 import {
+  DfutError,
   InvalidArgumentError,
   WorkflowCanceledError,
   WorkflowClosedError,
@@ -122,47 +122,7 @@ export class DfutClient {
    */
   async result<R = unknown>(workflowId: string, options: { timeoutMs?: number } = {}): Promise<R> {
     validateWorkflowId(workflowId);
-    const { nc, jsm } = this.connection;
-    let sub: Subscription | undefined;
-    const terminal = await new Promise<HistoryEvent>((resolve, reject) => {
-      let done = false;
-      const finish = (event: HistoryEvent | undefined, err?: unknown) => {
-        if (done) return;
-        if (err) {
-          done = true;
-          reject(err);
-        } else if (event && isTerminal(event)) {
-          done = true;
-          resolve(event);
-        }
-      };
-      sub = nc.subscribe(subjects.history(workflowId), {
-        callback: (err, msg) => {
-          if (err) return;
-          const seq = Number(msg.headers?.get("Nats-Sequence") ?? 0);
-          finish(decodeEvent({ seq, data: msg.data }));
-        },
-      });
-      const check = async () => {
-        try {
-          const last = await lastEvent(jsm, workflowId);
-          if (!last) finish(undefined, new WorkflowNotFoundError(workflowId));
-          else finish(last);
-        } catch (err) {
-          finish(undefined, notProvisioned(err));
-        }
-      };
-      void check();
-      void (async () => {
-        for await (const status of nc.status()) {
-          if (done) return;
-          if (status.type === "reconnect") void check();
-        }
-      })();
-      if (options.timeoutMs) {
-        setTimeout(() => finish(undefined, new Error(`workflow ${workflowId} did not close within ${options.timeoutMs} ms`)), options.timeoutMs).unref();
-      }
-    }).finally(() => sub?.unsubscribe());
+    const terminal = await this.#waitForClose(workflowId, options.timeoutMs);
     switch (terminal.type) {
       case "WorkflowCompleted":
         return terminal.result as R;
@@ -173,6 +133,62 @@ export class DfutClient {
       default:
         throw new Error(`unexpected terminal event ${terminal.type}`);
     }
+  }
+
+  /**
+   * Resolves with the stored terminal event. The subscription on the history subject only
+   * wakes the check: it also sees publishes JetStream refused (a fenced append that lost), so
+   * the answer always comes from what the stream stored. Subscribing before the first look, and
+   * looking again after a reconnect, means no close is missed.
+   */
+  #waitForClose(workflowId: string, timeoutMs?: number): Promise<HistoryEvent> {
+    const { nc, jsm } = this.connection;
+    return new Promise<HistoryEvent>((resolve, reject) => {
+      let done = false;
+      let looking: Promise<void> | undefined;
+      let lookAgain = false;
+      const statuses = nc.status()[Symbol.asyncIterator]();
+      const timer = timeoutMs
+        ? setTimeout(() => finish(() => reject(new DfutError("deadline_exceeded", `workflow ${workflowId} did not close within ${timeoutMs} ms`))), timeoutMs)
+        : undefined;
+      const sub = nc.subscribe(subjects.history(workflowId), {
+        callback: (err, msg) => {
+          if (!err && isTerminal(decodeJson<{ type: HistoryEvent["type"] }>(msg.data))) look();
+        },
+      });
+      const finish = (settle: () => void) => {
+        if (done) return;
+        done = true;
+        sub.unsubscribe();
+        clearTimeout(timer);
+        void statuses.return?.();
+        settle();
+      };
+      const look = () => {
+        if (looking) {
+          lookAgain = true;
+          return;
+        }
+        looking = (async () => {
+          do {
+            lookAgain = false;
+            const last = await lastEvent(jsm, workflowId);
+            if (!last) finish(() => reject(new WorkflowNotFoundError(workflowId)));
+            else if (isTerminal(last)) finish(() => resolve(last));
+          } while (lookAgain && !done);
+        })()
+          .catch((err) => finish(() => reject(notProvisioned(err))))
+          .finally(() => (looking = undefined));
+      };
+      void (async () => {
+        for (;;) {
+          const next = await statuses.next();
+          if (next.done || done) return;
+          if (next.value.type === "reconnect") look();
+        }
+      })();
+      look();
+    });
   }
 
   async signal(workflowId: string, name: string, payload?: unknown): Promise<void> {

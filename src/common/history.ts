@@ -52,6 +52,12 @@ export async function lastEvent(jsm: JetStreamManager, workflowId: string): Prom
   return msg ? decodeEvent(msg) : undefined;
 }
 
+/** The event stored at a stream sequence. */
+export async function eventAt(jsm: JetStreamManager, seq: number): Promise<HistoryEvent | undefined> {
+  const msg = await jsm.direct.getMessage(HISTORY_STREAM, { seq });
+  return msg ? decodeEvent(msg) : undefined;
+}
+
 /** The first event of a workflow (its WorkflowStarted), or undefined. */
 export async function firstEvent(jsm: JetStreamManager, workflowId: string): Promise<HistoryEvent | undefined> {
   const msg = await jsm.direct.getMessage(HISTORY_STREAM, { seq: 1, next_by_subj: subjects.history(workflowId) });
@@ -84,8 +90,15 @@ export async function appendEvent(
       msgID: options.msgId,
       expect: options.expectLastSeq === undefined ? undefined : { lastSubjectSequence: options.expectLastSeq },
     });
+    // JetStream checks the message id before the fence: a fenced append whose id is already
+    // stored says "duplicate" even when the history has moved on. For a fenced writer that is
+    // a conflict: what is stored may not be what this writer would have written there.
+    if (ack.duplicate && options.expectLastSeq !== undefined) {
+      throw new HistoryConflictError(workflowId, options.expectLastSeq);
+    }
     return { seq: ack.seq, duplicate: ack.duplicate };
   } catch (err) {
+    if (err instanceof HistoryConflictError) throw err;
     if (isWrongLastSequence(err)) {
       if (event.type === "WorkflowStarted" && options.expectLastSeq === 0) throw new WorkflowAlreadyStartedError(workflowId);
       throw new HistoryConflictError(workflowId, options.expectLastSeq ?? -1);

@@ -1,5 +1,6 @@
 import type { ActivityOptions, RetryPolicy } from "./events.ts";
 import { InvalidArgumentError } from "./errors.ts";
+import { validateQueue } from "./ids.ts";
 
 export const DEFAULT_RETRY: RetryPolicy = {
   initialInterval: 1000,
@@ -38,6 +39,7 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 }
 
 function validate(o: ActivityOptions): void {
+  validateQueue(o.queue);
   const nonNegative: [string, number][] = [
     ["startToCloseTimeout", o.startToCloseTimeout],
     ["scheduleToCloseTimeout", o.scheduleToCloseTimeout],

@@ -72,7 +72,8 @@ export async function provision(nc: NatsConnection, jsm: JetStreamManager, optio
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     ack_wait: nanos(30_000),
-    max_ack_pending: 100_000,
+    // Sleeping timers wait in ack-pending (nak with delay): a limit would stall new ones.
+    max_ack_pending: -1,
     max_deliver: -1,
   });
 }
@@ -92,43 +93,51 @@ export interface TaskConsumerOptions {
 }
 
 /** Durable consumers that all workers of a queue share. */
-export async function ensureTaskConsumers(jsm: JetStreamManager, queue: string, options: TaskConsumerOptions): Promise<void> {
+/**
+ * Durable consumers that all workers of a queue share. Returns the ack wait the queue really
+ * has, in ms: the first worker sets it, and later ones must heartbeat by it, not by their own.
+ */
+export async function ensureTaskConsumers(jsm: JetStreamManager, queue: string, options: TaskConsumerOptions): Promise<number> {
   const base: Partial<ConsumerConfig> = {
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     ack_wait: nanos(options.ackWaitMs),
-    max_ack_pending: 20_000,
+    // Retries waiting for their backoff wait in ack-pending: a limit would stall the queue.
+    max_ack_pending: -1,
     max_deliver: -1,
   };
-  await ensureConsumer(jsm, TASK_STREAM, {
+  const workflowAckWait = await ensureConsumer(jsm, TASK_STREAM, {
     ...base,
     durable_name: consumerNames.workflowTasks(queue),
     filter_subject: subjects.workflowTask(queue),
   });
-  await ensureConsumer(jsm, TASK_STREAM, {
+  const activityAckWait = await ensureConsumer(jsm, TASK_STREAM, {
     ...base,
     durable_name: consumerNames.activityTasks(queue),
     filter_subject: subjects.activityTask(queue),
   });
+  return Math.min(workflowAckWait, activityAckWait) / 1_000_000;
 }
 
-async function ensureConsumer(jsm: JetStreamManager, stream: string, config: Partial<ConsumerConfig>): Promise<void> {
+/** Creates the consumer unless it exists; returns its ack wait in nanoseconds. */
+async function ensureConsumer(jsm: JetStreamManager, stream: string, config: Partial<ConsumerConfig>): Promise<number> {
   const name = config.durable_name!;
   try {
-    const info = await jsm.consumers.info(stream, name);
-    if (config.ack_wait !== undefined && info.config.ack_wait !== config.ack_wait) {
-      await jsm.consumers.update(stream, name, { ack_wait: config.ack_wait });
-    }
+    return ackWaitOf(await jsm.consumers.info(stream, name));
   } catch (err) {
     if (!isNotFound(err)) throw err;
-    try {
-      await jsm.consumers.add(stream, config);
-    } catch (addErr) {
-      // Another process created it first; that is the same consumer.
-      if (!/already (exists|in use)/i.test(String((addErr as Error).message))) throw addErr;
-    }
+  }
+  try {
+    return ackWaitOf(await jsm.consumers.add(stream, config));
+  } catch (addErr) {
+    // Another process created it first; that is the same consumer.
+    if (!/already (exists|in use)/i.test(String((addErr as Error).message))) throw addErr;
+    return ackWaitOf(await jsm.consumers.info(stream, name));
   }
 }
+
+const DEFAULT_ACK_WAIT_NS = nanos(30_000);
+const ackWaitOf = (info: { config: { ack_wait?: number } }) => info.config.ack_wait ?? DEFAULT_ACK_WAIT_NS;
 
 export function isNotFound(err: unknown): boolean {
   if (err instanceof JetStreamApiError) return err.status === 404 || err.code === 10059 || err.code === 10014;

@@ -1,7 +1,7 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { DfutConnection } from "../common/connection.ts";
-import { appendEvent, HistoryConflictError, nowIso, readHistory } from "../common/history.ts";
+import { appendEvent, eventAt, HistoryConflictError, nowIso, readHistory } from "../common/history.ts";
 import { isTerminal, wakesWorkflow, type ErrorInfo, type HistoryEvent, type NewEvent } from "../common/events.ts";
 import { PayloadError, toErrorInfo } from "../common/errors.ts";
 import { clearProblem } from "../common/executions.ts";
@@ -26,6 +26,8 @@ export interface ActivityWorkerOptions {
   logger: Logger;
 }
 
+const OUTCOME_APPEND_TRIES = 8;
+
 interface StartedAt {
   seq: number;
   /** True when it was appended right after the ActivityScheduled. */
@@ -35,12 +37,14 @@ interface StartedAt {
 type ActivityCompleted = Omit<Extract<NewEvent, { type: "ActivityCompleted" }>, never>;
 type ActivityFailed = Omit<Extract<NewEvent, { type: "ActivityFailed" }>, never>;
 
-type Outcome = { ok: true; result: unknown } | { ok: false; error: ErrorInfo };
+/** An attempt cut short by this worker's shutdown: not the activity's failure. */
+class WorkerShutdown extends Error {}
+
+type Outcome = { ok: true; result: unknown } | { ok: false; error: ErrorInfo } | { ok: false; shutdown: true };
 
 /** Runs one attempt of an activity per task and records its outcome exactly once. */
 export class ActivityTaskHandler {
   readonly #running = new Set<AbortController>();
-  #stopping = false;
 
   private readonly options: ActivityWorkerOptions;
   constructor(options: ActivityWorkerOptions) {
@@ -49,8 +53,7 @@ export class ActivityTaskHandler {
 
   /** Aborts every running attempt (worker shutdown); their tasks go to other workers. */
   abortAll(reason: string): void {
-    this.#stopping = true;
-    for (const controller of this.#running) controller.abort(new Error(reason));
+    for (const controller of this.#running) controller.abort(new WorkerShutdown(reason));
   }
 
   handle = async (msg: JsMsg): Promise<void> => {
@@ -78,8 +81,8 @@ export class ActivityTaskHandler {
     const started = this.#appendStarted(task);
     started.catch(() => undefined);
     const outcome = await this.#run(fn, task, msg);
-    if (this.#stopping) {
-      // Not the activity's failure: another worker runs this attempt again.
+    if ("shutdown" in outcome) {
+      // Another worker runs this attempt again; an attempt that finished is recorded below.
       msg.nak();
       return;
     }
@@ -162,12 +165,19 @@ export class ActivityTaskHandler {
     }
     // Keeps the task ours while the attempt runs; stops when this process stops.
     timers.push(setInterval(() => msg.working(), Math.max(100, Math.floor(this.options.ackWaitMs / 3))));
-    // A cancellation of the workflow reaches the running attempt through its AbortSignal.
+    // A cancellation or close of the workflow reaches the running attempt through its AbortSignal.
+    // The subscription also sees publishes the stream refused, so the history confirms it.
     const watch = this.options.connection.nc.subscribe(subjects.history(task.workflowId), {
       callback: (err, m) => {
-        if (!err && decodeJson<{ type: string }>(m.data).type === "CancelRequested") {
-          fail("CancelledError", `workflow ${task.workflowId} was canceled`, true);
-        }
+        if (err) return;
+        const { type } = decodeJson<{ type: HistoryEvent["type"] }>(m.data);
+        if (type !== "CancelRequested" && !isTerminal({ type })) return;
+        void readHistory(this.options.connection.jsm, task.workflowId, task.scheduledSeq ?? 0)
+          .then((events) => {
+            const ended = events.find((e) => e.type === "CancelRequested" || isTerminal(e));
+            if (ended) fail("CancelledError", `workflow ${task.workflowId} was ${ended.type === "CancelRequested" ? "canceled" : "closed"}`, true);
+          })
+          .catch(() => undefined);
       },
     });
 
@@ -185,6 +195,7 @@ export class ActivityTaskHandler {
     try {
       result = await Promise.race([runInActivityContext(ctx, () => Promise.resolve().then(() => fn(...task.args))), timedOut]);
     } catch (err) {
+      if (controller.signal.reason instanceof WorkerShutdown) return { ok: false, shutdown: true };
       return { ok: false, error: toErrorInfo(err) };
     } finally {
       for (const t of timers) clearTimeout(t);
@@ -227,7 +238,7 @@ export class ActivityTaskHandler {
     return { seq, fenced: false };
   }
 
-  async #record(task: ActivityTask, outcome: Outcome, started?: StartedAt): Promise<void> {
+  async #record(task: ActivityTask, outcome: Exclude<Outcome, { shutdown: true }>, started?: StartedAt): Promise<void> {
     const base = { time: nowIso(), activityId: task.activityId, attempt: task.attempt };
     if (outcome.ok) {
       try {
@@ -257,9 +268,29 @@ export class ActivityTaskHandler {
         if (!(err instanceof HistoryConflictError)) throw err;
       }
     }
-    seq ??= (await appendEvent(js, task.workflowId, event, { msgId, maxPayload })).seq;
-    if (wakesWorkflow({ ...event, seq })) {
-      await publishWorkflowTask(js, task.workflowQueue, task.workflowId, { ...event, seq });
+    let stored: HistoryEvent | undefined;
+    if (seq === undefined) {
+      const appended = await this.#appendWithRetry(task, event, { msgId, maxPayload });
+      seq = appended.seq;
+      // Another delivery of this attempt recorded its outcome first: wake the workflow with that one.
+      if (appended.duplicate) stored = await eventAt(this.options.connection.jsm, seq);
+    }
+    stored ??= { ...event, seq } as HistoryEvent;
+    if (wakesWorkflow(stored)) await publishWorkflowTask(js, task.workflowQueue, task.workflowId, stored);
+  }
+
+  /**
+   * An outcome that cannot be stored would be lost work: the redelivery would take the attempt
+   * for a crashed one and run it again. The append is idempotent (its message id), so retry it.
+   */
+  async #appendWithRetry(task: ActivityTask, event: NewEvent, options: { msgId: string; maxPayload: number }) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await appendEvent(this.options.connection.js, task.workflowId, event, options);
+      } catch (err) {
+        if (err instanceof PayloadError || attempt >= OUTCOME_APPEND_TRIES) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+      }
     }
   }
 

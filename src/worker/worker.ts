@@ -97,10 +97,13 @@ export class Worker {
     try {
       const identity = options.identity ?? `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 6)}`;
       const logger = options.logger ?? consoleLogger;
-      const ackWaitMs = options.ackWaitMs ?? 30_000;
+      const requestedAckWaitMs = options.ackWaitMs ?? 30_000;
       const executions = await openKv(connection.nc, EXECUTIONS_BUCKET);
       const registry = await openKv(connection.nc, REGISTRY_BUCKET);
-      await ensureTaskConsumers(connection.jsm, queue, { ackWaitMs });
+      const ackWaitMs = await ensureTaskConsumers(connection.jsm, queue, { ackWaitMs: requestedAckWaitMs });
+      if (ackWaitMs !== requestedAckWaitMs) {
+        logger.warn(`queue ${queue} has an ack wait of ${ackWaitMs} ms, set by its first worker; this worker uses it instead of ${requestedAckWaitMs} ms`);
+      }
       const registration: WorkerRegistration = {
         identity,
         queue,

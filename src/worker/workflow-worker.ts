@@ -90,7 +90,7 @@ export class WorkflowTaskHandler {
         });
         return "done";
       }
-      execution = new WorkflowExecution(workflowId, fn, started);
+      execution = new WorkflowExecution(workflowId, fn, started, { maxPayload: this.options.connection.maxPayload });
     }
 
     let commands: Command[];

@@ -8,7 +8,7 @@ import type {
   WorkflowStarted,
 } from "../common/events.ts";
 import { ActivityFailure, CancelledError, NonDeterminismError, toErrorInfo } from "../common/errors.ts";
-import { assertJsonSerializable } from "../common/payload.ts";
+import { assertFits, assertJsonSerializable, encodeJson } from "../common/payload.ts";
 import { resolveActivityOptions, type ActivityOptionsInput } from "../common/options.ts";
 import type { ActivityRunner, WorkflowContext } from "./context.ts";
 import { activityDefaults, nameOf, type WorkflowFunction } from "./definitions.ts";
@@ -58,6 +58,7 @@ export class WorkflowExecution {
 
   readonly queue: string;
   readonly #fn: WorkflowFunction;
+  readonly #maxPayload: number | undefined;
   readonly #random: () => number;
   #now: Date;
   #started = false;
@@ -73,7 +74,8 @@ export class WorkflowExecution {
   readonly #signalWaiters = new Map<string, DurableFuture<unknown>[]>();
 
   private readonly started: WorkflowStarted;
-  constructor(workflowId: string, fn: WorkflowFunction, started: WorkflowStarted) {
+  constructor(workflowId: string, fn: WorkflowFunction, started: WorkflowStarted, options: { maxPayload?: number } = {}) {
+    this.#maxPayload = options.maxPayload;
     this.started = started;
     this.workflowId = workflowId;
     this.workflowType = started.workflowType;
@@ -258,8 +260,12 @@ export class WorkflowExecution {
     assertJsonSerializable(args, `the arguments of activity ${activityType}`);
     const defaults = typeof activity === "function" ? activityDefaults(activity) : undefined;
     const options = resolveActivityOptions(this.queue, defaults, callOptions);
-    const { id, future } = this.#newStep("activity", activityType);
-    this.#commands.push({ kind: "ScheduleActivity", activityId: id, activityType, args, options });
+    const command: Command = { kind: "ScheduleActivity", activityId: this.#nextStep, activityType, args, options };
+    if (this.#maxPayload) {
+      assertFits(encodeJson(commandToEvent(command, this.#now.toISOString())), this.#maxPayload, `the arguments of activity ${activityType}`);
+    }
+    const { future } = this.#newStep("activity", activityType);
+    this.#commands.push(command);
     return future;
   }
 

@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
@@ -8,7 +11,10 @@ import { activities, workflows } from "../api/workflows.ts";
 import { eventually, startEnv, type TestEnv } from "../support/env.ts";
 import { launchBrowser, type TestBrowser } from "./browser.ts";
 
-const screenshots = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
+// The README's screenshots are refreshed with DFUT_UPDATE_SCREENSHOTS=1; other runs keep theirs apart.
+const screenshots = process.env.DFUT_UPDATE_SCREENSHOTS
+  ? fileURLToPath(new URL("../../docs/screenshots/", import.meta.url))
+  : `${mkdtempSync(join(tmpdir(), "dfut-screenshots-"))}/`;
 
 let env: TestEnv;
 let http: HttpServer;
