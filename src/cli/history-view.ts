@@ -1,9 +1,9 @@
 /** The event log as people read it: seq, time, event, details. */
 import type { HistoryEvent } from "../common/events.ts";
-import { eventDetails, formatTime, noteActivityName } from "../tui/format.ts";
+import { eventDetails, formatTime, noteActivityName, shorten } from "../tui/format.ts";
 import { remainingWidth, streamingRow, table } from "./output.ts";
 
-const SEQ = 9;
+const SEQ = 7;
 const TIME = 14;
 const EVENT = 20;
 
@@ -12,7 +12,8 @@ export class HistoryView {
 
   #row(event: HistoryEvent, detailWidth: number): string[] {
     noteActivityName(this.#names, event);
-    return [String(event.seq), formatTime(event.time), event.type, eventDetails(event, this.#names, detailWidth)];
+    // One line per event: values are shortened here, in full with -o json.
+    return [String(event.seq), formatTime(event.time), event.type, shorten(eventDetails(event, this.#names, detailWidth), detailWidth)];
   }
 
   /** A bordered table of all events. */

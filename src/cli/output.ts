@@ -13,6 +13,8 @@ export function table(head: string[], colWidths?: number[]): Table.Table {
   return new Table({
     head,
     ...(colWidths ? { colWidths, wordWrap: true, wrapOnWordBoundary: false } : {}),
+    // No rule between body rows: a log reads better dense.
+    chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" },
     style: { head: process.stdout.isTTY ? ["cyan"] : [], border: process.stdout.isTTY ? ["grey"] : [] },
   });
 }
