@@ -136,10 +136,12 @@ export class DfutClient {
   }
 
   /**
-   * Resolves with the stored terminal event. The subscription on the history subject only
-   * wakes the check: it also sees publishes JetStream refused (a fenced append that lost), so
-   * the answer always comes from what the stream stored. Subscribing before the first look, and
-   * looking again after a reconnect, means no close is missed.
+   * Resolves with the stored terminal event. Workers announce a close on a core subject once it
+   * is stored; that notice is not durable, so the client also looks at the last stored event:
+   * once after subscribing (a close before the subscription), and after every reconnect (a
+   * notice lost while disconnected). A worker that died between storing the close and sending the
+   * notice is covered by watching the history subject for terminal events and then looking: that
+   * subject also carries publishes the stream refused, so what it says is never taken as stored.
    */
   #waitForClose(workflowId: string, timeoutMs?: number): Promise<HistoryEvent> {
     const { nc, jsm } = this.connection;
@@ -151,6 +153,11 @@ export class DfutClient {
       const timer = timeoutMs
         ? setTimeout(() => finish(() => reject(new DfutError("deadline_exceeded", `workflow ${workflowId} did not close within ${timeoutMs} ms`))), timeoutMs)
         : undefined;
+      const notices = nc.subscribe(subjects.closed(workflowId), {
+        callback: (err, msg) => {
+          if (!err) finish(() => resolve(decodeJson<HistoryEvent>(msg.data)));
+        },
+      });
       const sub = nc.subscribe(subjects.history(workflowId), {
         callback: (err, msg) => {
           if (!err && isTerminal(decodeJson<{ type: HistoryEvent["type"] }>(msg.data))) look();
@@ -159,6 +166,7 @@ export class DfutClient {
       const finish = (settle: () => void) => {
         if (done) return;
         done = true;
+        notices.unsubscribe();
         sub.unsubscribe();
         clearTimeout(timer);
         void statuses.return?.();

@@ -19,6 +19,8 @@ export const subjects = {
   allTasks: "dfut.task.>",
   timer: (workflowId: string, timerId: number) => `dfut.timer.${workflowId}.${timerId}`,
   allTimers: "dfut.timer.>",
+  /** Core NATS notice of a stored close, for clients waiting on a result (not durable). */
+  closed: (workflowId: string) => `dfut.closed.${workflowId}`,
 };
 
 export const consumerNames = {

@@ -5,7 +5,8 @@ import { appendEvent, HistoryConflictError, nowIso, readHistory } from "../commo
 import type { HistoryEvent } from "../common/events.ts";
 import { PayloadError, toErrorInfo } from "../common/errors.ts";
 import { clearProblem } from "../common/executions.ts";
-import { decodeJson } from "../common/payload.ts";
+import { decodeJson, encodeJson } from "../common/payload.ts";
+import { subjects } from "../common/names.ts";
 import { publishStepTask, type WorkflowTask } from "../common/tasks.ts";
 import { KeyedSerializer } from "../common/consume.ts";
 import { commandMsgId, commandToEvent, type Command, WorkflowExecution } from "../workflow/execution.ts";
@@ -140,6 +141,8 @@ export class WorkflowTaskHandler {
     try {
       for (const command of commands) {
         const recorded = await this.#appendOne(execution, command);
+        // Waiting clients learn of the close from this notice, sent only once the close is stored.
+        if (execution.closed) this.options.connection.nc.publish(subjects.closed(execution.workflowId), encodeJson(recorded));
         // Each step's task goes out as soon as the step is recorded; the workflow task is acked
         // only after all of them are stored, so a crash in between redelivers it (see #republish).
         if (recorded.type === "ActivityScheduled" || recorded.type === "TimerStarted") {
