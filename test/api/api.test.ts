@@ -5,6 +5,7 @@ import { WorkflowStatus, type Workflow } from "../../src/api/gen/dfut/v1/workflo
 import { eventually, startEnv, type TestEnv } from "../support/env.ts";
 import { client, rpc } from "./connect.ts";
 import { activities, workflows } from "./workflows.ts";
+import { ORDER_EVENT_TYPES } from "../support/order-history.ts";
 
 let env: TestEnv;
 let http: HttpServer;
@@ -46,16 +47,7 @@ describe("StartWorkflow, GetWorkflow, GetHistory over Connect JSON", () => {
 
     const history = await rpc(http.url, "GetHistory", { workflowId: "api-order-1" });
     const events = history.body.events as { type: string; seq: string; attributes?: Record<string, unknown> }[];
-    expect(events.map((e) => e.type)).toEqual([
-      "WorkflowStarted",
-      "ActivityScheduled",
-      "ActivityStarted",
-      "ActivityCompleted",
-      "ActivityScheduled",
-      "ActivityStarted",
-      "ActivityCompleted",
-      "WorkflowCompleted",
-    ]);
+    expect(events.map((e) => e.type)).toEqual([...ORDER_EVENT_TYPES]);
     expect(events.filter((e) => e.type === "ActivityScheduled").map((e) => e.attributes?.activityType)).toEqual([
       "ChargeCreditCardActivity",
       "ShipPackageActivity",

@@ -10,6 +10,7 @@ import { freePort, NatsServer } from "../support/nats-server.ts";
 import { isListening } from "../../src/embedded/nats-server.ts";
 import { buildExecutable, ROOT, run, start, type Background, type RunResult } from "./dfut.ts";
 import { writeUserProject } from "./user-module.ts";
+import { ORDER_EVENT_TYPES } from "../support/order-history.ts";
 
 const version = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version as string;
 
@@ -74,16 +75,7 @@ describe("the order workflow end to end", () => {
     const json = await dfut("history", "order-history", "-o", "json");
     expect(json.code).toBe(0);
     const events = JSON.parse(json.stdout) as Array<{ type: string; seq: number; result?: unknown }>;
-    expect(events.map((e) => e.type)).toEqual([
-      "WorkflowStarted",
-      "ActivityScheduled",
-      "ActivityStarted",
-      "ActivityCompleted",
-      "ActivityScheduled",
-      "ActivityStarted",
-      "ActivityCompleted",
-      "WorkflowCompleted",
-    ]);
+    expect(events.map((e) => e.type)).toEqual([...ORDER_EVENT_TYPES]);
     expect(events.at(-1)!.result).toEqual({
       tracking_id: "trk_order-history",
       charge_id: "ch_order-history",

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AddActivity, ChargeCreditCardActivity, OrderWorkflow, ShipPackageActivity, DelayedActivity } from "../../examples/order.ts";
 import { startEnv, type TestEnv } from "../support/env.ts";
+import { ORDER_EVENT_TYPES } from "../support/order-history.ts";
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -19,16 +20,7 @@ describe("the order workflow", () => {
     expect(result).toEqual({ tracking_id: "trk_order-1", charge_id: "ch_order-1", product_id: "widget-1000", quantity: 2 });
 
     const history = await env.client.history("order-1");
-    expect(history.map((e) => e.type)).toEqual([
-      "WorkflowStarted",
-      "ActivityScheduled",
-      "ActivityStarted",
-      "ActivityCompleted",
-      "ActivityScheduled",
-      "ActivityStarted",
-      "ActivityCompleted",
-      "WorkflowCompleted",
-    ]);
+    expect(history.map((e) => e.type)).toEqual([...ORDER_EVENT_TYPES]);
     const scheduled = history.filter((e) => e.type === "ActivityScheduled");
     expect(scheduled.map((e) => e.type === "ActivityScheduled" && e.activityType)).toEqual(["ChargeCreditCardActivity", "ShipPackageActivity"]);
     const charge = history[3];
