@@ -193,7 +193,7 @@ export class ActivityTaskHandler {
     };
     let result: unknown;
     try {
-      result = await Promise.race([runInActivityContext(ctx, () => Promise.resolve().then(() => fn(...task.args))), timedOut]);
+      result = await Promise.race([runInActivityContext(ctx, () => Promise.resolve().then(() => fn(...(task.args as never[])))), timedOut]);
     } catch (err) {
       if (controller.signal.reason instanceof WorkerShutdown) return { ok: false, shutdown: true };
       return { ok: false, error: toErrorInfo(err) };

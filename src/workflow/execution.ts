@@ -216,7 +216,7 @@ export class WorkflowExecution {
     const ctx = this.#context();
     let promise: Promise<unknown>;
     try {
-      promise = Promise.resolve(this.#fn(ctx, ...this.started.args));
+      promise = Promise.resolve(this.#fn(ctx, ...(this.started.args as never[])));
     } catch (err) {
       promise = Promise.reject(err);
     }
