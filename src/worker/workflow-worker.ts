@@ -91,7 +91,11 @@ export class WorkflowTaskHandler {
         });
         return "done";
       }
-      execution = new WorkflowExecution(workflowId, fn, started, { maxPayload: this.options.connection.maxPayload });
+      const created = new WorkflowExecution(workflowId, fn, started, {
+        maxPayload: this.options.connection.maxPayload,
+        onStray: (error) => void this.#stray(created, error),
+      });
+      execution = created;
     }
 
     let commands: Command[];
@@ -185,6 +189,18 @@ export class WorkflowTaskHandler {
     await Promise.all(
       execution.pendingSteps().map((step) => publishStepTask(js, execution.workflowId, execution.queue, step, { verify: true })),
     );
+  }
+
+  /** Code that went on after its task ended: drop the run and make the failure visible. */
+  async #stray(execution: WorkflowExecution, error: Error): Promise<void> {
+    if (this.#cache.get(execution.workflowId) === execution) this.#evict(execution.workflowId);
+    this.options.logger.error(`workflow ${execution.workflowId}: ${error.message}`);
+    await appendEvent(
+      this.options.connection.js,
+      execution.workflowId,
+      { type: "WorkflowTaskFailed", time: nowIso(), error: toErrorInfo(error), worker: this.options.identity },
+      { expectLastSeq: execution.lastSeq },
+    ).catch(() => undefined);
   }
 
   async #failTask(workflowId: string, events: HistoryEvent[], err: unknown, msg: JsMsg): Promise<void> {

@@ -59,6 +59,8 @@ export class WorkflowExecution {
   readonly queue: string;
   readonly #fn: WorkflowFunction;
   readonly #maxPayload: number | undefined;
+  readonly #onStray: ((error: NonDeterminismError) => void) | undefined;
+  #applying = false;
   readonly #random: () => number;
   #now: Date;
   #started = false;
@@ -74,8 +76,14 @@ export class WorkflowExecution {
   readonly #signalWaiters = new Map<string, DurableFuture<unknown>[]>();
 
   private readonly started: WorkflowStarted;
-  constructor(workflowId: string, fn: WorkflowFunction, started: WorkflowStarted, options: { maxPayload?: number } = {}) {
+  constructor(
+    workflowId: string,
+    fn: WorkflowFunction,
+    started: WorkflowStarted,
+    options: { maxPayload?: number; onStray?: (error: NonDeterminismError) => void } = {},
+  ) {
     this.#maxPayload = options.maxPayload;
+    this.#onStray = options.onStray;
     this.started = started;
     this.workflowId = workflowId;
     this.workflowType = started.workflowType;
@@ -90,14 +98,35 @@ export class WorkflowExecution {
    * history does not hold yet. Throws NonDeterminismError when code and history disagree.
    */
   async apply(events: HistoryEvent[]): Promise<Command[]> {
-    for (const event of events) {
-      if (event.seq <= this.lastSeq) continue;
-      this.lastSeq = event.seq;
-      if (this.closed) continue;
-      await this.#applyOne(event);
-      if (this.#nondeterminism) throw this.#nondeterminism;
+    this.#applying = true;
+    try {
+      for (const event of events) {
+        if (event.seq <= this.lastSeq) continue;
+        this.lastSeq = event.seq;
+        if (this.closed) continue;
+        await this.#applyOne(event);
+        if (this.#nondeterminism) throw this.#nondeterminism;
+      }
+      return this.#takeCommands();
+    } finally {
+      this.#applying = false;
     }
-    return this.#takeCommands();
+  }
+
+  /**
+   * Workflow code that awaited something other than dfut's futures (a real timer, I/O) goes on
+   * after its task ended; what it asks for then would never be recorded, and the workflow would
+   * wait forever without a word. Say so instead.
+   */
+  #strayed(what: string): NonDeterminismError {
+    const error = new NonDeterminismError(
+      `workflow ${this.workflowType} ${what} outside a workflow task: workflow code must await only what ctx gives it ` +
+        `(ctx.sleep instead of setTimeout, activities for I/O)`,
+    );
+    if (this.#nondeterminism) return this.#nondeterminism;
+    this.#nondeterminism = error;
+    this.#onStray?.(error);
+    return error;
   }
 
   async #applyOne(event: HistoryEvent): Promise<void> {
@@ -228,6 +257,10 @@ export class WorkflowExecution {
 
   #finish(result: unknown, error: unknown): void {
     if (this.#terminal) return;
+    if (!this.#applying) {
+      this.#strayed("finished");
+      return;
+    }
     if (this.#cancelReason !== undefined) {
       this.#terminal = { kind: "CancelWorkflow", reason: this.#cancelReason, detail: error ? toErrorInfo(error) : result };
       return;
@@ -245,6 +278,7 @@ export class WorkflowExecution {
   }
 
   #newStep(kind: StepKind, label: string): { id: number; future: DurableFuture<unknown> } {
+    if (!this.#applying) throw this.#strayed(`scheduled ${kind === "timer" ? "a timer" : `activity ${label}`}`);
     const id = this.#nextStep++;
     const future = new DurableFuture<unknown>();
     const step: Step = { kind, label, future };

@@ -100,6 +100,11 @@ async function BadArgsWorkflow(ctx: WorkflowContext) {
   return { callSiteError, resultError };
 }
 
+async function RealTimerWorkflow(ctx: WorkflowContext) {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return ctx.executeActivity(Echo, "too late");
+}
+
 async function LateWorkflow(ctx: WorkflowContext) {
   return ctx.executeActivity("LateActivity", 21);
 }
@@ -110,13 +115,17 @@ async function UnknownTypeWorkflow() {
   return "found";
 }
 
+const mainRegistrations = {
+  workflows: { SleepWorkflow, ApprovalWorkflow, CancellableWorkflow, DeterminismWorkflow, BadArgsWorkflow, LateWorkflow, RealTimerWorkflow },
+  activities: { Echo, Other, Cleanup, Forever, Unserializable },
+};
+
 let env: TestEnv;
 let main: Worker;
 beforeAll(async () => {
   env = await startEnv();
   main = await env.worker({
-    workflows: { SleepWorkflow, ApprovalWorkflow, CancellableWorkflow, DeterminismWorkflow, BadArgsWorkflow, LateWorkflow },
-    activities: { Echo, Other, Cleanup, Forever, Unserializable },
+    ...mainRegistrations,
   });
 });
 afterAll(() => env?.stop());
@@ -195,10 +204,7 @@ describe("determinism", () => {
     await eventually(async () => ((await h.history()).some((e) => e.type === "ActivityCompleted") ? true : undefined));
     // A fresh worker with an empty cache replays from history.
     await main.stop();
-    main = await env.worker({
-      workflows: { SleepWorkflow, ApprovalWorkflow, CancellableWorkflow, DeterminismWorkflow, BadArgsWorkflow, LateWorkflow },
-      activities: { Echo, Other, Cleanup, Forever, Unserializable },
-    });
+    main = await env.worker(mainRegistrations);
     await h.signal("go");
     const { values, again } = (await h.result()) as { values: { random: number; uuid: string; now: string }; again: typeof values };
     const args = (await h.history()).flatMap((e) => (e.type === "ActivityScheduled" ? [e.args[0]] : []));
@@ -271,6 +277,15 @@ describe("bad input", () => {
       callSiteError: "PayloadError: the arguments of activity Echo is not JSON-serializable: [0] is a function",
       resultError: "PayloadError: the result of activity Unserializable is not JSON-serializable: when is a BigInt; pass it as a string",
     });
+  });
+
+  it("workflow code that awaits a real timer is reported, not left waiting in silence", async () => {
+    const h = await env.client.start(RealTimerWorkflow, { workflowId: "real-timer-1" });
+    const failed = await eventually(async () => (await h.history()).find((e) => e.type === "WorkflowTaskFailed"));
+    expect(failed.type === "WorkflowTaskFailed" && failed.error.message).toContain(
+      "scheduled activity Echo outside a workflow task: workflow code must await only what ctx gives it",
+    );
+    expect(await eventually(async () => (await h.describe()).problem)).toContain("ctx.sleep instead of setTimeout");
   });
 
   it("a workflow that throws fails with its error's name and message", async () => {
