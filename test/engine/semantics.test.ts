@@ -124,9 +124,7 @@ let env: TestEnv;
 let main: Worker;
 beforeAll(async () => {
   env = await startEnv();
-  main = await env.worker({
-    ...mainRegistrations,
-  });
+  main = await env.worker(mainRegistrations);
 });
 afterAll(() => env?.stop());
 
