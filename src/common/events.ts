@@ -67,6 +67,8 @@ export interface ActivityStarted extends EventBase {
   activityId: number;
   attempt: number;
   worker: string;
+  /** Run by the workflow worker that scheduled it, with no task message of its own. */
+  eager?: boolean;
 }
 /**
  * Set on an outcome when the writer proved, by fencing its appends, that the only event between

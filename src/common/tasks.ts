@@ -88,7 +88,14 @@ export async function publishStepTask(
     await js.publish(subjects.timer(workflowId, step.timerId), encodeJson(timer), { msgID: taskMsgIds.timer(workflowId, step.timerId) });
     return;
   }
-  const task: ActivityTask = {
+  const task = activityTaskFor(workflowId, workflowQueue, step);
+  if (options.verify) task.verify = true;
+  await publishActivityTask(js, task);
+}
+
+/** The first attempt's task of a recorded ActivityScheduled. */
+export function activityTaskFor(workflowId: string, workflowQueue: string, step: ActivityScheduled): ActivityTask {
+  return {
     workflowId,
     activityId: step.activityId,
     activityType: step.activityType,
@@ -99,8 +106,10 @@ export async function publishStepTask(
     scheduledSeq: step.seq,
     workflowQueue,
   };
-  if (options.verify) task.verify = true;
-  await js.publish(subjects.activityTask(step.options.queue), encodeJson(task), {
-    msgID: taskMsgIds.activity(workflowId, step.activityId, 1),
+}
+
+export async function publishActivityTask(js: JetStreamClient, task: ActivityTask): Promise<void> {
+  await js.publish(subjects.activityTask(task.options.queue), encodeJson(task), {
+    msgID: taskMsgIds.activity(task.workflowId, task.activityId, task.attempt),
   });
 }

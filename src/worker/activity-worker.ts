@@ -8,7 +8,7 @@ import { clearProblem } from "../common/executions.ts";
 import { canRetry, retryDelay } from "../common/options.ts";
 import { assertJsonSerializable, decodeJson, encodeJson } from "../common/payload.ts";
 import { subjects } from "../common/names.ts";
-import { publishWorkflowTask, taskMsgIds, type ActivityTask } from "../common/tasks.ts";
+import { publishActivityTask, publishWorkflowTask, taskMsgIds, type ActivityTask } from "../common/tasks.ts";
 import { runInActivityContext, type ActivityContext } from "../activity/context.ts";
 import type { ActivityFunction } from "../workflow/definitions.ts";
 import type { Logger } from "./logger.ts";
@@ -80,7 +80,7 @@ export class ActivityTaskHandler {
     }
     const started = this.#appendStarted(task);
     started.catch(() => undefined);
-    const outcome = await this.#run(fn, task, msg);
+    const outcome = await this.#run(fn, task, () => msg.working());
     if ("shutdown" in outcome) {
       // Another worker runs this attempt again; an attempt that finished is recorded below.
       msg.nak();
@@ -89,6 +89,32 @@ export class ActivityTaskHandler {
     await this.#record(task, outcome, await started);
     msg.ack();
   };
+
+  /** True when this worker can run the activity itself, right where the workflow scheduled it. */
+  canRunEagerly(activityType: string, queue: string): boolean {
+    return queue === this.options.queue && this.options.activities.has(activityType);
+  }
+
+  /**
+   * Runs the first attempt of an activity in the workflow worker that scheduled it, with no
+   * task in between (the caller holds its workflow task meanwhile). Returns the stored outcome
+   * when it wakes the workflow, for the caller to go on with; undefined when a retry or another
+   * worker takes over. A crash is covered by the workflow task's redelivery: whoever rebuilds the
+   * run republishes the step's task, and the eager ActivityStarted tells that copy the attempt
+   * was lost, not taken by another worker.
+   */
+  async runEagerly(task: ActivityTask, keepAlive: () => void): Promise<HistoryEvent | undefined> {
+    const fn = this.options.activities.get(task.activityType)!;
+    const started = this.#appendStarted(task, true);
+    started.catch(() => undefined);
+    const outcome = await this.#run(fn, task, keepAlive);
+    if ("shutdown" in outcome) {
+      await started.catch(() => undefined);
+      await publishActivityTask(this.options.connection.js, task);
+      return undefined;
+    }
+    return this.#record(task, outcome, await started, { wake: false });
+  }
 
   /**
    * Looks at what history says about this attempt after a redelivery. Returns true when the
@@ -114,7 +140,8 @@ export class ActivityTaskHandler {
       return true;
     }
     if (mine.some((e) => e.type === "ActivityStarted")) {
-      if (task.verify && msg.info.deliveryCount === 1) {
+      const start = mine.find((e) => e.type === "ActivityStarted");
+      if (task.verify && msg.info.deliveryCount === 1 && !(start?.type === "ActivityStarted" && start.eager)) {
         // A copy republished after a redelivery, while the original is with another worker.
         msg.ack();
         return true;
@@ -134,7 +161,7 @@ export class ActivityTaskHandler {
     return false;
   }
 
-  async #run(fn: ActivityFunction, task: ActivityTask, msg: JsMsg): Promise<Outcome> {
+  async #run(fn: ActivityFunction, task: ActivityTask, keepAlive: () => void): Promise<Outcome> {
     const controller = new AbortController();
     this.#running.add(controller);
     const { options } = task;
@@ -164,7 +191,7 @@ export class ActivityTaskHandler {
       );
     }
     // Keeps the task ours while the attempt runs; stops when this process stops.
-    timers.push(setInterval(() => msg.working(), Math.max(100, Math.floor(this.options.ackWaitMs / 3))));
+    timers.push(setInterval(keepAlive, Math.max(100, Math.floor(this.options.ackWaitMs / 3))));
     // A cancellation or close of the workflow reaches the running attempt through its AbortSignal.
     // The subscription also sees publishes the stream refused, so the history confirms it.
     const watch = this.options.connection.nc.subscribe(subjects.history(task.workflowId), {
@@ -216,13 +243,14 @@ export class ActivityTaskHandler {
    * that the outcome can prove it directly follows (see Contiguity). Without the fence, or
    * when something else was appended meanwhile, it is appended unfenced.
    */
-  async #appendStarted(task: ActivityTask): Promise<StartedAt> {
+  async #appendStarted(task: ActivityTask, eager = false): Promise<StartedAt> {
     const event: NewEvent = {
       type: "ActivityStarted",
       time: nowIso(),
       activityId: task.activityId,
       attempt: task.attempt,
       worker: this.options.identity,
+      ...(eager ? { eager } : {}),
     };
     const msgId = taskMsgIds.activityStarted(task.workflowId, task.activityId, task.attempt);
     const { js } = this.options.connection;
@@ -238,24 +266,38 @@ export class ActivityTaskHandler {
     return { seq, fenced: false };
   }
 
-  async #record(task: ActivityTask, outcome: Exclude<Outcome, { shutdown: true }>, started?: StartedAt): Promise<void> {
+  /**
+   * Records the attempt's outcome and returns it as stored when it wakes the workflow; with
+   * `wake` (the default) it also publishes the workflow task for it.
+   */
+  async #record(
+    task: ActivityTask,
+    outcome: Exclude<Outcome, { shutdown: true }>,
+    started?: StartedAt,
+    options: { wake: boolean } = { wake: true },
+  ): Promise<HistoryEvent | undefined> {
     const base = { time: nowIso(), activityId: task.activityId, attempt: task.attempt };
     if (outcome.ok) {
       try {
-        await this.#appendOutcome(task, { type: "ActivityCompleted", ...base, result: outcome.result }, started);
-        return;
+        return await this.#appendOutcome(task, { type: "ActivityCompleted", ...base, result: outcome.result }, started, options.wake);
       } catch (err) {
         if (!(err instanceof PayloadError)) throw err;
         outcome = { ok: false, error: { ...toErrorInfo(err), nonRetryable: true } };
       }
     }
     const failed = { ...this.#failureEvent(task, outcome.error), ...base };
-    await this.#appendOutcome(task, failed, started);
+    const stored = await this.#appendOutcome(task, failed, started, options.wake);
     if (failed.willRetry) await this.#scheduleRetry(task, failed);
+    return stored;
   }
 
   /** Appends the outcome (fenced on the attempt's start when that start was fenced) and wakes the workflow. */
-  async #appendOutcome(task: ActivityTask, event: ActivityCompleted | ActivityFailed, started?: StartedAt): Promise<void> {
+  async #appendOutcome(
+    task: ActivityTask,
+    event: ActivityCompleted | ActivityFailed,
+    started: StartedAt | undefined,
+    wake: boolean,
+  ): Promise<HistoryEvent | undefined> {
     const { js, maxPayload } = this.options.connection;
     const msgId = taskMsgIds.activityOutcome(task.workflowId, task.activityId, task.attempt);
     let seq: number | undefined;
@@ -276,7 +318,9 @@ export class ActivityTaskHandler {
       if (appended.duplicate) stored = await eventAt(this.options.connection.jsm, seq);
     }
     stored ??= { ...event, seq } as HistoryEvent;
-    if (wakesWorkflow(stored)) await publishWorkflowTask(js, task.workflowQueue, task.workflowId, stored);
+    if (!wakesWorkflow(stored)) return undefined;
+    if (wake) await publishWorkflowTask(js, task.workflowQueue, task.workflowId, stored);
+    return stored;
   }
 
   /**
@@ -311,8 +355,6 @@ export class ActivityTaskHandler {
   /** The next attempt is a new task that waits in the stream until its time: durable backoff. */
   async #scheduleRetry(task: ActivityTask, failed: Pick<ActivityFailed, "nextAttemptAt">, republished = false): Promise<void> {
     const next: ActivityTask = { ...task, attempt: task.attempt + 1, notBefore: failed.nextAttemptAt, verify: republished || undefined };
-    await this.options.connection.js.publish(subjects.activityTask(task.options.queue), encodeJson(next), {
-      msgID: taskMsgIds.activity(task.workflowId, task.activityId, next.attempt),
-    });
+    await publishActivityTask(this.options.connection.js, next);
   }
 }

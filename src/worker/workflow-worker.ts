@@ -2,12 +2,12 @@ import type { JsMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { DfutConnection } from "../common/connection.ts";
 import { appendEvent, HistoryConflictError, nowIso, readHistory } from "../common/history.ts";
-import type { HistoryEvent } from "../common/events.ts";
+import type { ActivityScheduled, HistoryEvent } from "../common/events.ts";
 import { PayloadError, toErrorInfo } from "../common/errors.ts";
 import { clearProblem } from "../common/executions.ts";
 import { decodeJson, encodeJson } from "../common/payload.ts";
 import { subjects } from "../common/names.ts";
-import { publishStepTask, type WorkflowTask } from "../common/tasks.ts";
+import { activityTaskFor, publishStepTask, type ActivityTask, type WorkflowTask } from "../common/tasks.ts";
 import { KeyedSerializer } from "../common/consume.ts";
 import { commandMsgId, commandToEvent, type Command, WorkflowExecution } from "../workflow/execution.ts";
 import type { WorkflowFunction } from "../workflow/definitions.ts";
@@ -15,6 +15,11 @@ import type { Logger } from "./logger.ts";
 import { retryDelay, type MissingTypeHandler } from "./missing-type.ts";
 
 const MAX_CONFLICT_RETRIES = 8;
+
+export interface EagerActivities {
+  canRunEagerly(activityType: string, queue: string): boolean;
+  runEagerly(task: ActivityTask, keepAlive: () => void): Promise<HistoryEvent | undefined>;
+}
 
 export interface WorkflowWorkerOptions {
   connection: DfutConnection;
@@ -25,6 +30,8 @@ export interface WorkflowWorkerOptions {
   /** Executions kept in memory between tasks. */
   cacheSize: number;
   missingTypes: MissingTypeHandler;
+  /** Runs activities in place when this worker has them (eager execution); none: always queue them. */
+  eager?: EagerActivities;
   logger: Logger;
 }
 
@@ -69,7 +76,32 @@ export class WorkflowTaskHandler {
     throw new Error(`workflow ${task.workflowId}: history kept moving under this worker; retrying later`);
   }
 
+  /**
+   * Brings the run up to the task's event and records what the code asks for next. When that is
+   * one activity this worker can run, it runs it right here (eager execution: no task, no queue)
+   * and goes on with its outcome, still holding the workflow task.
+   */
   async #step(task: WorkflowTask, cached: WorkflowExecution | undefined, msg: JsMsg): Promise<"done" | "conflict"> {
+    let next: WorkflowTask | undefined = task;
+    let current = cached;
+    while (next) {
+      const progress = await this.#advance(next, current, msg, next === task);
+      if (progress === "done" || progress === "conflict") return progress;
+      const outcome = await this.options.eager!.runEagerly(progress.task, () => msg.working());
+      current = progress.execution;
+      next = outcome && { workflowId: task.workflowId, seq: outcome.seq, event: outcome };
+    }
+    this.#finishTask(current!, msg);
+    if (msg.info.deliveryCount > 1) await clearProblem(this.options.executions, task.workflowId);
+    return "done";
+  }
+
+  async #advance(
+    task: WorkflowTask,
+    cached: WorkflowExecution | undefined,
+    msg: JsMsg,
+    first: boolean,
+  ): Promise<"done" | "conflict" | { execution: WorkflowExecution; task: ActivityTask }> {
     const { workflowId } = task;
     const events = await this.#newEvents(task, cached);
     let execution = cached;
@@ -106,21 +138,27 @@ export class WorkflowTaskHandler {
       await this.#failTask(workflowId, events, err, msg);
       return "done";
     }
-    if (!cached || msg.info.redelivered) await this.#republish(execution);
+    if (first && (!cached || msg.info.redelivered)) await this.#republish(execution);
+    let eager: ActivityScheduled | undefined;
     if (commands.length > 0) {
       try {
-        await this.#append(execution, commands);
+        eager = await this.#append(execution, commands);
       } catch (err) {
         if (err instanceof HistoryConflictError) return "conflict";
         throw err;
       }
     }
-    if (execution.closed) this.#evict(workflowId);
-    else this.#remember(execution);
-    msg.ack();
+    if (eager) return { execution, task: activityTaskFor(workflowId, execution.queue, eager) };
+    this.#finishTask(execution, msg);
     // A task that had to be retried may have left a problem note on the execution.
     if (msg.info.deliveryCount > 1) await clearProblem(this.options.executions, workflowId);
     return "done";
+  }
+
+  #finishTask(execution: WorkflowExecution, msg: JsMsg): void {
+    if (execution.closed) this.#evict(execution.workflowId);
+    else this.#remember(execution);
+    msg.ack();
   }
 
   /**
@@ -139,14 +177,22 @@ export class WorkflowTaskHandler {
   }
 
   /** Appends commands one after another, each fenced on the one before it. */
-  async #append(execution: WorkflowExecution, commands: Command[]): Promise<void> {
+  /**
+   * Appends the commands and publishes the tasks of the steps they record. Returns the step this
+   * worker should run eagerly instead of publishing it: only a lone activity it has.
+   */
+  async #append(execution: WorkflowExecution, commands: Command[]): Promise<ActivityScheduled | undefined> {
     const { js } = this.options.connection;
+    const [only] = commands;
+    const runHere =
+      commands.length === 1 && only.kind === "ScheduleActivity" && this.options.eager?.canRunEagerly(only.activityType, only.options.queue);
     const published: Promise<void>[] = [];
     try {
       for (const command of commands) {
         const recorded = await this.#appendOne(execution, command);
         // Waiting clients learn of the close from this notice, sent only once the close is stored.
         if (execution.closed) this.options.connection.nc.publish(subjects.closed(execution.workflowId), encodeJson(recorded));
+        if (runHere && recorded.type === "ActivityScheduled") return recorded;
         // Each step's task goes out as soon as the step is recorded; the workflow task is acked
         // only after all of them are stored, so a crash in between redelivers it (see #republish).
         if (recorded.type === "ActivityScheduled" || recorded.type === "TimerStarted") {
@@ -158,6 +204,7 @@ export class WorkflowTaskHandler {
       const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
       if (failed) throw failed.reason;
     }
+    return undefined;
   }
 
   async #appendOne(execution: WorkflowExecution, command: Command): Promise<HistoryEvent> {
