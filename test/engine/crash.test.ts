@@ -79,6 +79,30 @@ describe("kill -9", () => {
   });
 });
 
+describe("kill -9 of a worker running an activity eagerly (workflows and activities in one process)", () => {
+  it("another worker rebuilds the run, records the lost attempt and retries it; finished activities never run again", async () => {
+    const doomed = worker("all");
+    await doomed.ready;
+    const handle = await env.client.start("ThreeStepWorkflow", { args: [3000], workflowId: "crash-eager" });
+    await eventually(() => readEffects(effects, "slow-crash-eager").length === 1 || undefined, 20_000, "the slow activity to start");
+    await doomed.kill("SIGKILL");
+    const history = await handle.history();
+    const slowStart = history.find((e) => e.type === "ActivityStarted" && e.activityId === 3);
+    // It really ran in place: no task message of its own.
+    expect(slowStart?.type === "ActivityStarted" && slowStart.eager).toBe(true);
+
+    const rescuer = worker("all");
+    await rescuer.ready;
+    expect(await handle.result()).toEqual({ a: 10, b: 20, slow: "slept 3000", c: 30 });
+    expect(readEffects(effects, "step-crash-eager-1")).toHaveLength(1);
+    expect(readEffects(effects, "step-crash-eager-2")).toHaveLength(1);
+    expect(readEffects(effects, "slow-crash-eager")).toHaveLength(2);
+    expect(readEffects(effects, "slow-done-crash-eager")).toHaveLength(1);
+    const lost = (await handle.history()).find((e) => e.type === "ActivityFailed");
+    expect(lost?.type === "ActivityFailed" && [lost.activityId, lost.attempt, lost.error.name, lost.willRetry]).toEqual([3, 1, "WorkerLost", true]);
+  });
+});
+
 describe("a workflow worker that died between recording a step and publishing its task", () => {
   it("leaves nothing stuck: the next worker to rebuild the run publishes the task again", async () => {
     const { appendEvent, lastEvent } = await import("../../src/common/history.ts");
