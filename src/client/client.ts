@@ -137,11 +137,10 @@ export class DfutClient {
 
   /**
    * Resolves with the stored terminal event. Workers announce a close on a core subject once it
-   * is stored; that notice is not durable, so the client also looks at the last stored event:
-   * once after subscribing (a close before the subscription), and after every reconnect (a
-   * notice lost while disconnected). A worker that died between storing the close and sending the
-   * notice is covered by watching the history subject for terminal events and then looking: that
-   * subject also carries publishes the stream refused, so what it says is never taken as stored.
+   * is stored (and again whenever one rebuilds a closed run, which covers a worker that died in
+   * between). That notice is not durable, so the client also looks at the last stored event:
+   * once after subscribing (a close before the subscription) and after every reconnect (a notice
+   * lost while disconnected).
    */
   #waitForClose(workflowId: string, timeoutMs?: number): Promise<HistoryEvent> {
     const { nc, jsm } = this.connection;
@@ -158,16 +157,10 @@ export class DfutClient {
           if (!err) finish(() => resolve(decodeJson<HistoryEvent>(msg.data)));
         },
       });
-      const sub = nc.subscribe(subjects.history(workflowId), {
-        callback: (err, msg) => {
-          if (!err && isTerminal(decodeJson<{ type: HistoryEvent["type"] }>(msg.data))) look();
-        },
-      });
       const finish = (settle: () => void) => {
         if (done) return;
         done = true;
         notices.unsubscribe();
-        sub.unsubscribe();
         clearTimeout(timer);
         void statuses.return?.();
         settle();

@@ -2,7 +2,7 @@ import type { JsMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { DfutConnection } from "../common/connection.ts";
 import { appendEvent, HistoryConflictError, nowIso, readHistory } from "../common/history.ts";
-import type { ActivityScheduled, HistoryEvent } from "../common/events.ts";
+import { isTerminal as isTerminalEvent, type ActivityScheduled, type HistoryEvent } from "../common/events.ts";
 import { PayloadError, toErrorInfo } from "../common/errors.ts";
 import { clearProblem } from "../common/executions.ts";
 import { decodeJson, encodeJson } from "../common/payload.ts";
@@ -139,6 +139,9 @@ export class WorkflowTaskHandler {
       return "done";
     }
     if (first && (!cached || msg.info.redelivered)) await this.#republish(execution);
+    // A worker that died between storing the close and announcing it: announce it again.
+    const close = events.find(isTerminalEvent);
+    if (close) this.#announceClose(execution.workflowId, close);
     let eager: ActivityScheduled | undefined;
     if (commands.length > 0) {
       try {
@@ -153,6 +156,11 @@ export class WorkflowTaskHandler {
     // A task that had to be retried may have left a problem note on the execution.
     if (msg.info.deliveryCount > 1) await clearProblem(this.options.executions, workflowId);
     return "done";
+  }
+
+  /** Waiting clients learn of a close from this notice, sent only once the close is stored. */
+  #announceClose(workflowId: string, close: HistoryEvent): void {
+    this.options.connection.nc.publish(subjects.closed(workflowId), encodeJson(close));
   }
 
   #finishTask(execution: WorkflowExecution, msg: JsMsg): void {
@@ -190,8 +198,7 @@ export class WorkflowTaskHandler {
     try {
       for (const command of commands) {
         const recorded = await this.#appendOne(execution, command);
-        // Waiting clients learn of the close from this notice, sent only once the close is stored.
-        if (execution.closed) this.options.connection.nc.publish(subjects.closed(execution.workflowId), encodeJson(recorded));
+        if (execution.closed) this.#announceClose(execution.workflowId, recorded);
         if (runHere && recorded.type === "ActivityScheduled") return recorded;
         // Each step's task goes out as soon as the step is recorded; the workflow task is acked
         // only after all of them are stored, so a crash in between redelivers it (see #republish).
