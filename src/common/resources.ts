@@ -60,7 +60,8 @@ export async function provision(nc: NatsConnection, jsm: JetStreamManager, optio
   await ensureConsumer(jsm, HISTORY_STREAM, {
     durable_name: DISPATCHER_CONSUMER,
     filter_subject: subjects.allHistory,
-    ack_policy: AckPolicy.Explicit,
+    // One ack covers many events: the dispatcher sees every event but acts on few.
+    ack_policy: AckPolicy.All,
     deliver_policy: DeliverPolicy.All,
     ack_wait: nanos(30_000),
     max_ack_pending: 20_000,

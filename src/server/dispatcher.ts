@@ -6,6 +6,7 @@ import { statusOf, writtenByClient, type HistoryEvent } from "../common/events.t
 import { updateExecution, type ExecutionRecord } from "../common/executions.ts";
 import { workflowIdFromSubject } from "../common/names.ts";
 import { publishWorkflowTask } from "../common/tasks.ts";
+import { CumulativeAcks } from "./cumulative-acks.ts";
 
 const QUEUE_CACHE_SIZE = 50_000;
 
@@ -17,22 +18,30 @@ const QUEUE_CACHE_SIZE = 50_000;
  */
 export class Dispatcher {
   readonly #queues = new Map<string, string>();
+  /** Set when the consumer acks cumulatively (AckPolicy.All): most events then need no ack of their own. */
+  readonly #acks: CumulativeAcks | undefined;
 
   private readonly connection: DfutConnection;
   private readonly executions: KV;
-  constructor(
-    connection: DfutConnection,
-    executions: KV) {
+  constructor(connection: DfutConnection, executions: KV, options: { cumulativeAcks: boolean }) {
     this.connection = connection;
     this.executions = executions;
+    this.#acks = options.cumulativeAcks ? new CumulativeAcks() : undefined;
   }
 
   handle = async (msg: JsMsg): Promise<void> => {
+    const entry = this.#acks?.received(msg);
     const workflowId = workflowIdFromSubject(msg.subject);
     const event = decodeEvent({ seq: msg.seq, data: msg.data });
     await this.#dispatch(workflowId, event);
-    msg.ack();
+    if (entry) this.#acks!.done(entry);
+    else msg.ack();
   };
+
+  /** Sends the acks still held back (on shutdown). */
+  flush(): void {
+    this.#acks?.flush();
+  }
 
   async #dispatch(workflowId: string, event: HistoryEvent): Promise<void> {
     const { js } = this.connection;

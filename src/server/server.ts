@@ -1,3 +1,4 @@
+import { AckPolicy } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { connectDfut, type ConnectionOptions, type DfutConnection } from "../common/connection.ts";
 import { runTaskLoop, type TaskLoop } from "../common/consume.ts";
@@ -19,6 +20,7 @@ export interface ServerOptions {
 /** The dispatcher, the timer service and the execution index, over one connection. */
 export class DfutServer {
   readonly #loops: TaskLoop[] = [];
+  #dispatcher: Dispatcher | undefined;
 
   readonly connection: DfutConnection;
   private readonly ownsConnection: boolean;
@@ -42,7 +44,9 @@ export class DfutServer {
       const server = new DfutServer(connection, ownsConnection, executions);
       const logger = options.logger ?? consoleLogger;
       const onError = (err: unknown) => logger.error(`dispatch failed, will be retried: ${(err as Error)?.message ?? err}`);
-      const dispatcher = new Dispatcher(connection, executions);
+      const { config } = await connection.jsm.consumers.info(HISTORY_STREAM, DISPATCHER_CONSUMER);
+      const dispatcher = new Dispatcher(connection, executions, { cumulativeAcks: config.ack_policy === AckPolicy.All });
+      server.#dispatcher = dispatcher;
       const timers = new TimerService(connection);
       server.#loops.push(
         await runTaskLoop(connection.js, HISTORY_STREAM, DISPATCHER_CONSUMER, dispatcher.handle, {
@@ -60,6 +64,7 @@ export class DfutServer {
 
   async stop(): Promise<void> {
     await Promise.all(this.#loops.map((l) => l.stop()));
+    this.#dispatcher?.flush();
     if (this.ownsConnection) await this.connection.close();
   }
 }
