@@ -15,12 +15,16 @@
  *                          (src mode, or dist mode through NODE_OPTIONS)
  *   --no-table             only the JSON object
  *
+ * Environment: BENCH_SERVER_ARGS / BENCH_WORKER_ARGS add arguments to `dfut server` / `dfut worker`
+ * (dist mode; the server gets `--http 127.0.0.1:<free port>` unless these name --http or --no-http);
+ * BENCH_NODE_FLAGS adds Node flags to the server and worker (bundle/src modes).
+ *
  * Prints one JSON object on stdout, then (on stderr) a markdown table against the targets.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { RetentionPolicy, StorageType, type JetStreamManager } from "@nats-io/jetstream";
@@ -67,6 +71,10 @@ type Mode = "dist" | "bundle" | "src";
 const mode: Mode = opts.mode === "auto" ? (existsSync(DIST) ? "dist" : "bundle") : (opts.mode as Mode);
 if (!["dist", "bundle", "src"].includes(mode)) fail(`unknown --mode ${opts.mode}`);
 if (mode === "dist" && !existsSync(DIST)) fail(`--mode dist but ${DIST} does not exist; run 'node build.mjs'`);
+const sourceInfo = gitInfo();
+if (mode === "dist" && sourceInfo.distFresh === false) {
+  process.stderr.write(`bench: warning: dist/dfut is older than the last commit to src/ or build.mjs (${sourceInfo.head})${sourceInfo.dirtySrc ? ", or src/ has uncommitted changes" : ""}: the figures are not those of this commit\n`);
+}
 const cpuProfDir = opts["cpu-prof"] ? resolve(opts["cpu-prof"]) : undefined;
 const N = {
   warmup: Number(opts.warmup),
@@ -154,12 +162,22 @@ function nodeArgs(): string[] {
   return [...(cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : []), ...extra];
 }
 
-function startDfut(role: "server" | "worker", natsUrl: string): Proc {
+/** The dfut command lines of dist mode, recorded in the JSON. */
+const distArgs: Record<string, string[]> = {};
+
+async function startDfut(role: "server" | "worker", natsUrl: string): Promise<Proc> {
   if (mode === "dist") {
     const env: Record<string, string> = cpuProfDir ? { NODE_OPTIONS: nodeArgs().join(" ") } : {};
+    const extra = process.env[role === "server" ? "BENCH_SERVER_ARGS" : "BENCH_WORKER_ARGS"]?.split(" ").filter(Boolean) ?? [];
     const args = role === "server" ? ["server", "--nats", natsUrl] : ["worker", "--load", WORKLOAD, "--nats", natsUrl];
-    const extra = process.env[role === "server" ? "BENCH_SERVER_ARGS" : "BENCH_WORKER_ARGS"];
-    return launch(`dfut ${role}`, DIST, [...args, ...(extra ? extra.split(" ") : [])], env);
+    // `dfut server` serves the web UI and API on 127.0.0.1:8080 unless told otherwise; the bench
+    // keeps that (a server as users run it) but on a free port, so a busy 8080 does not stop it.
+    // BENCH_SERVER_ARGS="--no-http" (or "--http <addr>") overrides.
+    if (role === "server" && !extra.some((a) => a === "--no-http" || a === "--http" || a.startsWith("--http="))) {
+      args.push("--http", `127.0.0.1:${await freePort()}`);
+    }
+    distArgs[role] = [...args, ...extra].map((a) => (a === WORKLOAD ? relative(ROOT, WORKLOAD) : a === natsUrl ? "<nats-url>" : a));
+    return launch(`dfut ${role}`, DIST, [...args, ...extra], env);
   }
   const main = mode === "bundle" ? join(bundleDir!, `${role}-main.mjs`) : join(ROOT, "bench", `${role}-main.ts`);
   return launch(`dfut ${role}`, process.execPath, [...nodeArgs(), main, natsUrl]);
@@ -206,6 +224,29 @@ function cpuMs(pid: number | undefined): number {
     return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
   } catch {
     return 0;
+  }
+}
+
+/**
+ * VmRSS split into anonymous memory (heaps, stacks) and file pages (mostly the mapped executable,
+ * which the server and worker share when both run dist/dfut), and PSS (shared pages divided among
+ * the processes that map them), MB.
+ */
+function rssSplitMb(pid: number | undefined): { anon: number; file: number; pss?: number } | undefined {
+  if (!pid) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+    let pss: number | undefined;
+    try {
+      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+      if (m) pss = round(Number(m[1]) / 1024, 1);
+    } catch {
+      // no smaps_rollup (old kernel, other user)
+    }
+    return { anon: round(kb("RssAnon") / 1024, 1), file: round((kb("RssFile") + kb("RssShmem")) / 1024, 1), pss };
+  } catch {
+    return undefined;
   }
 }
 
@@ -291,6 +332,8 @@ const now = () => performance.now();
 // the run
 
 async function main() {
+  // before this run starts anything (starting the dfut executables alone lifts the 1-minute average)
+  const loadAvgBefore = round(loadavg()[0], 2);
   const watchdog = setTimeout(() => fail(`did not finish within ${DEADLINE_MS / 1000} s`), DEADLINE_MS);
   watchdog.unref();
   if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
@@ -320,11 +363,11 @@ async function main() {
   const natsUrl = `nats://127.0.0.1:${port}`;
   await waitFor("nats-server", async () => ((await fetch(`http://127.0.0.1:${monitorPort}/healthz`)).ok ? true : undefined));
 
-  const server = startDfut("server", natsUrl);
+  const server = await startDfut("server", natsUrl);
   const client = await waitFor("a NATS connection", async () => DfutClient.connect({ servers: natsUrl, name: "dfut-bench-client" }));
   const { jsm, js, nc } = client.connection;
   await waitFor("the dfut server to provision", async () => ((await jsm.consumers.info("DFUT_HISTORY", "dfut-dispatcher")) ? true : undefined));
-  const worker = startDfut("worker", natsUrl);
+  const worker = await startDfut("worker", natsUrl);
   await waitFor("the worker to register", async () => {
     const regs = await client.registrations();
     return regs.some((r) => r.workflows.some((w) => w.name === "BenchOrderWorkflow")) ? true : undefined;
@@ -348,8 +391,11 @@ async function main() {
       node: process.version,
       natsServer: natsVersion(),
       mode,
+      commit: sourceInfo.head,
+      ...(mode === "dist" ? { distFresh: sourceInfo.distFresh } : {}),
+      ...(mode === "dist" ? { serverArgs: distArgs.server?.join(" "), workerArgs: distArgs.worker?.join(" ") } : {}),
       // other work on the machine skews every figure: recorded so a noisy run can be told apart
-      loadAvgBefore: round(loadavg()[0], 2),
+      loadAvgBefore,
     },
   };
 
@@ -495,6 +541,7 @@ async function main() {
   // --- memory -----------------------------------------------------------------------------
   const rss = { natsServer: rssMb(pids.natsServer), server: rssMb(pids.server), worker: rssMb(pids.worker) };
   result.rssMb = { ...rss, total: round((rss.natsServer ?? 0) + (rss.server ?? 0) + (rss.worker ?? 0), 1), client: round(process.memoryUsage().rss / 2 ** 20, 1) };
+  result.rssSplitMb = { natsServer: rssSplitMb(pids.natsServer), server: rssSplitMb(pids.server), worker: rssSplitMb(pids.worker) };
 
   if (mode !== "dist") {
     const breakdown: Record<string, unknown> = {};
@@ -552,6 +599,20 @@ function cpuModel(): string {
   }
 }
 
+/** HEAD, and whether dist/dfut was built after the last commit that touched src/ or build.mjs. */
+function gitInfo(): { head?: string; dirtySrc?: boolean; distFresh?: boolean } {
+  try {
+    const git = (...a: string[]) => execFileSync("git", a, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const head = git("rev-parse", "--short", "HEAD");
+    const dirtySrc = git("status", "--porcelain", "--", "src", "build.mjs") !== "";
+    const lastSrc = Number(git("log", "-1", "--format=%ct", "--", "src", "build.mjs")) * 1000;
+    const distFresh = existsSync(DIST) ? statSync(DIST).mtimeMs >= lastSrc && !dirtySrc : undefined;
+    return { head, dirtySrc, distFresh };
+  } catch {
+    return {};
+  }
+}
+
 function natsVersion(): string {
   try {
     return execFileSync(findNatsServer(), ["--version"], { encoding: "utf8" }).trim().replace(/^nats-server:\s*/, "");
@@ -585,6 +646,14 @@ function table(r: any): string {
   }
   const m = r.rssMb;
   rows.push(["RSS nats-server + server + worker (MB)", `${m.total} (${m.natsServer} + ${m.server} + ${m.worker})`, `< ${TARGETS.rssTotalMb}`, ok(m.total < TARGETS.rssTotalMb), OTHERS.restate.rss, OTHERS.dbos.rss, OTHERS.rawJs.rss]);
+  const sp = r.rssSplitMb;
+  if (sp?.server && sp?.worker) {
+    rows.push(["  server / worker: anonymous + file-backed (MB)", `${sp.server.anon} + ${sp.server.file} / ${sp.worker.anon} + ${sp.worker.file}`, "", "", "", "", ""]);
+    if (sp.natsServer?.pss !== undefined && sp.server.pss !== undefined && sp.worker.pss !== undefined) {
+      const pss = round(sp.natsServer.pss + sp.server.pss + sp.worker.pss, 1);
+      rows.push(["  PSS (shared executable pages counted once) (MB)", `${pss} (${sp.natsServer.pss} + ${sp.server.pss} + ${sp.worker.pss})`, "", "", "", "", ""]);
+    }
+  }
   if (r.jetstreamFloor) {
     const f = r.jetstreamFloor;
     rows.push(["JetStream floor: publish RT p50 / p99 (ms)", `${f.publishRoundTripMs.p50} / ${f.publishRoundTripMs.p99}`, "", "", "", "", "0.12 / 1.4–1.7"]);
@@ -601,7 +670,7 @@ function table(r: any): string {
   const head = ["measure", "dfut", "target", "met", OTHERS.restate.name, OTHERS.dbos.name, OTHERS.rawJs.name];
   const lines = [head, head.map(() => "---"), ...rows].map((row) => `| ${row.join(" | ")} |`);
   const mc = r.machine;
-  return `<!-- bench table -->\nMachine: ${mc.nproc} × ${mc.cpu}, ${mc.ramGb} GB RAM, Node ${mc.node}, nats-server ${mc.natsServer}, server/worker ${mc.mode === "dist" ? "from dist/dfut" : mc.mode === "bundle" ? "bundled bench/*-main.ts" : "from the TypeScript sources"}; load average before the run ${mc.loadAvgBefore}\n\n${lines.join("\n")}`;
+  return `<!-- bench table -->\nMachine: ${mc.nproc} × ${mc.cpu}, ${mc.ramGb} GB RAM, Node ${mc.node}, nats-server ${mc.natsServer}, server/worker ${mc.mode === "dist" ? `from dist/dfut (\`dfut ${mc.serverArgs}\`, \`dfut ${mc.workerArgs}\`)` : mc.mode === "bundle" ? "bundled bench/*-main.ts" : "from the TypeScript sources"}; commit ${mc.commit ?? "?"}${mc.distFresh === false ? " (dist/dfut not built from it)" : ""}; load average before the run ${mc.loadAvgBefore}\n\n${lines.join("\n")}`;
 }
 
 main().catch((err) => fail((err as Error)?.stack ?? String(err)));
