@@ -45,7 +45,7 @@ export class MissingTypeHandler {
     await updateExecution(this.#executions, missing.workflowId, (record) =>
       record && record.status === "running" && record.problem !== problem ? { ...record, problem } : undefined,
     ).catch(() => undefined);
-    msg.nak(retryDelay(msg.info.deliveryCount));
+    msg.nak(taskBackoff(msg.info.deliveryCount));
   }
 
   async #servedElsewhere({ queue, kind, typeName }: MissingType): Promise<boolean> {
@@ -65,6 +65,6 @@ export class MissingTypeHandler {
 }
 
 /** 1 s, 2 s, 4 s … up to 30 s between retries of a task that cannot run yet. */
-export function retryDelay(deliveryCount: number): number {
+export function taskBackoff(deliveryCount: number): number {
   return Math.min(1000 * 2 ** Math.max(0, deliveryCount - 1), 30_000);
 }

@@ -12,7 +12,7 @@ import { KeyedSerializer } from "../common/consume.ts";
 import { commandMsgId, commandToEvent, type Command, WorkflowExecution } from "../workflow/execution.ts";
 import type { WorkflowFunction } from "../workflow/definitions.ts";
 import type { Logger } from "./logger.ts";
-import { retryDelay, type MissingTypeHandler } from "./missing-type.ts";
+import { taskBackoff, type MissingTypeHandler } from "./missing-type.ts";
 
 const MAX_CONFLICT_RETRIES = 8;
 
@@ -273,7 +273,7 @@ export class WorkflowTaskHandler {
       });
     }
     // Retried with backoff: a fixed deployment picks it up, and history shows each failure once.
-    msg.nak(retryDelay(msg.info.deliveryCount));
+    msg.nak(taskBackoff(msg.info.deliveryCount));
   }
 
   #remember(execution: WorkflowExecution): void {
