@@ -1,5 +1,5 @@
 /** dfut: durable workflows for TypeScript on NATS JetStream. The public face of the SDK. */
-export { DfutClient, WorkflowHandle, type StartOptions } from "./client/client.ts";
+export { DfutClient, WorkflowHandle, type StartOptions, type ResultOptions, type CancelOutcome } from "./client/client.ts";
 export { Worker, type WorkerOptions, type WorkerRegistration, type RegisteredFunction } from "./worker/worker.ts";
 export { DfutServer, type ServerOptions } from "./server/server.ts";
 export { connectDfut, type ConnectionOptions, type DfutConnection } from "./common/connection.ts";
@@ -18,6 +18,8 @@ export {
   WorkflowClosedError,
   WorkflowFailedError,
   WorkflowCanceledError,
+  WorkflowTerminatedError,
+  UndecodableEventError,
   PayloadError,
   NatsUnavailableError,
   ApplicationFailure,

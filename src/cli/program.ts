@@ -9,6 +9,7 @@ import { resultCommand } from "./commands/result.ts";
 import { serverCommand } from "./commands/server.ts";
 import { signalCommand } from "./commands/signal.ts";
 import { startCommand } from "./commands/start.ts";
+import { terminateCommand } from "./commands/terminate.ts";
 import { watchCommand } from "./commands/watch.ts";
 import { workerCommand } from "./commands/worker.ts";
 import { addGlobalOptions } from "./globals.ts";
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
     resultCommand,
     signalCommand,
     cancelCommand,
+    terminateCommand,
     watchCommand,
   ]) {
     add(program);

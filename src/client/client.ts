@@ -1,7 +1,8 @@
 import type { KV } from "@nats-io/kv";
 import { connectDfut, type ConnectionOptions, type DfutConnection } from "../common/connection.ts";
 import { appendEvent, HistoryConflictError, lastEvent, nowIso, readHistory } from "../common/history.ts";
-import { isTerminal, type HistoryEvent, type NewEvent } from "../common/events.ts";
+import { isTerminal, statusOf, writtenByClient, type HistoryEvent, type NewEvent, type WorkflowStatus } from "../common/events.ts";
+import { decodeEvent } from "../common/event-codec.ts";
 import {
   DfutError,
   InvalidArgumentError,
@@ -9,11 +10,12 @@ import {
   WorkflowClosedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
+  WorkflowTerminatedError,
 } from "../common/errors.ts";
 import { getExecution, listExecutions, type ExecutionRecord, type ListFilter } from "../common/executions.ts";
 import { newWorkflowId, validateQueue, validateWorkflowId } from "../common/ids.ts";
 import { DEFAULT_QUEUE, EXECUTIONS_BUCKET, HISTORY_STREAM, REGISTRY_BUCKET, subjects } from "../common/names.ts";
-import { assertJsonSerializable, decodeJson } from "../common/payload.ts";
+import { assertJsonSerializable, decodeJson, encodeJson } from "../common/payload.ts";
 import { notProvisioned, openKv } from "../common/resources.ts";
 import { nameOf, type WorkflowFunction } from "../workflow/definitions.ts";
 import type { WorkerRegistration } from "../worker/worker.ts";
@@ -25,6 +27,21 @@ export interface StartOptions {
   /** Task queue. Default "default". */
   queue?: string;
 }
+
+export interface ResultOptions {
+  timeoutMs?: number;
+  /**
+   * Told whenever the reason the workflow is not progressing changes (a missing worker, a failing
+   * task, an undecodable event; undefined once it moves again), while the result is awaited.
+   */
+  onProblem?: (problem: string | undefined) => void;
+}
+
+/**
+ * "requested": recorded for the workflow's code, which sees it at its next await. "canceled":
+ * no workflow code had run yet and no worker can run it, so the cancel closed it right away.
+ */
+export type CancelOutcome = "requested" | "canceled";
 
 type WorkflowResult<W> = W extends WorkflowFunction<infer _A, infer R> ? R : unknown;
 
@@ -39,7 +56,7 @@ export class WorkflowHandle<R = unknown> {
     this.workflowId = workflowId;
   }
   /** Waits for the workflow to close; resolves with its result or rejects with its failure. */
-  result(options: { timeoutMs?: number } = {}): Promise<R> {
+  result(options: ResultOptions = {}): Promise<R> {
     return this.client.result<R>(this.workflowId, options);
   }
   /** The seed's spelling of result(). */
@@ -55,8 +72,11 @@ export class WorkflowHandle<R = unknown> {
   signal(name: string, payload?: unknown): Promise<void> {
     return this.client.signal(this.workflowId, name, payload);
   }
-  cancel(reason?: string): Promise<void> {
+  cancel(reason?: string): Promise<CancelOutcome> {
     return this.client.cancel(this.workflowId, reason);
+  }
+  terminate(reason?: string): Promise<void> {
+    return this.client.terminate(this.workflowId, reason);
   }
 }
 
@@ -120,9 +140,15 @@ export class DfutClient {
    * at the last event, so a close between the two is never missed; looks again after a
    * reconnect in case the close happened while disconnected.
    */
-  async result<R = unknown>(workflowId: string, options: { timeoutMs?: number } = {}): Promise<R> {
+  async result<R = unknown>(workflowId: string, options: ResultOptions = {}): Promise<R> {
     validateWorkflowId(workflowId);
-    const terminal = await this.#waitForClose(workflowId, options.timeoutMs);
+    const stopWatching = options.onProblem ? await this.#watchProblem(workflowId, options.onProblem) : undefined;
+    let terminal: HistoryEvent;
+    try {
+      terminal = await this.#waitForClose(workflowId, options.timeoutMs);
+    } finally {
+      stopWatching?.();
+    }
     switch (terminal.type) {
       case "WorkflowCompleted":
         return terminal.result as R;
@@ -130,9 +156,33 @@ export class DfutClient {
         throw new WorkflowFailedError(workflowId, terminal.error);
       case "WorkflowCanceled":
         throw new WorkflowCanceledError(workflowId, terminal.reason);
+      case "WorkflowTerminated":
+        throw new WorkflowTerminatedError(workflowId, terminal.reason);
       default:
         throw new Error(`unexpected terminal event ${terminal.type}`);
     }
+  }
+
+  /** Follows the execution record's problem note; returns the function that stops following. */
+  async #watchProblem(workflowId: string, onProblem: (problem: string | undefined) => void): Promise<() => void> {
+    const kv = await this.#executionsKv();
+    const watch = await kv.watch({ key: workflowId });
+    let shown: string | undefined;
+    // Nobody notes a problem for a workflow whose queue has no worker at all: look once here.
+    void this.#unserved(workflowId)
+      .then((problem) => {
+        if (problem && shown === undefined) onProblem((shown = problem));
+      })
+      .catch(() => undefined);
+    void (async () => {
+      for await (const entry of watch) {
+        const problem = entry.operation === "PUT" && entry.value.length > 0 ? decodeRecord(entry.value)?.problem : undefined;
+        if (problem === shown) continue;
+        shown = problem;
+        onProblem(problem);
+      }
+    })().catch(() => undefined);
+    return () => watch.stop();
   }
 
   /**
@@ -154,7 +204,9 @@ export class DfutClient {
         : undefined;
       const notices = nc.subscribe(subjects.closed(workflowId), {
         callback: (err, msg) => {
-          if (!err) finish(() => resolve(decodeJson<HistoryEvent>(msg.data)));
+          if (err) return;
+          const close = decodeEvent({ seq: 0, data: msg.data });
+          if (isTerminal(close)) finish(() => resolve(close));
         },
       });
       const finish = (settle: () => void) => {
@@ -198,12 +250,58 @@ export class DfutClient {
     await this.#appendToOpen(workflowId, { type: "SignalReceived", time: nowIso(), name, payload: payload ?? null });
   }
 
-  async cancel(workflowId: string, reason = ""): Promise<void> {
-    await this.#appendToOpen(workflowId, { type: "CancelRequested", time: nowIso(), reason });
+  /**
+   * Records a cancellation request. A workflow whose code never ran (only client events in its
+   * history) and that no live worker can run is closed as canceled at once: there is no code to
+   * tell. Both appends are fenced, so a worker that starts it meanwhile wins or loses cleanly.
+   */
+  async cancel(workflowId: string, reason = ""): Promise<CancelOutcome> {
+    const requested = await this.#appendToOpen(workflowId, { type: "CancelRequested", time: nowIso(), reason });
+    const events = await readHistory(this.connection.jsm, workflowId, 0, requested.seq);
+    const [started] = events;
+    if (!events.every(writtenByClient) || started?.type !== "WorkflowStarted") return "requested";
+    if (await this.#served(started.queue, started.workflowType)) return "requested";
+    const canceled: NewEvent = { type: "WorkflowCanceled", time: nowIso(), reason };
+    try {
+      const { seq } = await appendEvent(this.connection.js, workflowId, canceled, { expectLastSeq: requested.seq });
+      this.#announceClose(workflowId, { ...canceled, seq });
+      return "canceled";
+    } catch (err) {
+      if (err instanceof HistoryConflictError) return "requested";
+      throw err;
+    }
+  }
+
+  /**
+   * Ends a workflow at once: records WorkflowTerminated, which no workflow code sees. Running
+   * activities are aborted, timers and retries find it closed. For stuck workflows (no worker
+   * for its type, code that awaits something other than dfut) and emergencies.
+   */
+  async terminate(workflowId: string, reason = ""): Promise<void> {
+    const stored = await this.#appendToOpen(workflowId, { type: "WorkflowTerminated", time: nowIso(), reason });
+    this.#announceClose(workflowId, stored);
+  }
+
+  /** Clients waiting on the result learn of a close they wrote themselves as they would of a worker's. */
+  #announceClose(workflowId: string, close: HistoryEvent): void {
+    this.connection.nc.publish(subjects.closed(workflowId), encodeJson(close));
+  }
+
+  /** Why no worker will take the workflow's first task, if that is so. */
+  async #unserved(workflowId: string): Promise<string | undefined> {
+    const [started, ...rest] = await readHistory(this.connection.jsm, workflowId, 0, Number.POSITIVE_INFINITY);
+    if (started?.type !== "WorkflowStarted" || !rest.every(writtenByClient)) return undefined;
+    if (await this.#served(started.queue, started.workflowType)) return undefined;
+    return `no worker on queue "${started.queue}" has registered workflow type ${started.workflowType}; start one that does`;
+  }
+
+  async #served(queue: string, workflowType: string): Promise<boolean> {
+    const registrations = await this.registrations();
+    return registrations.some((r) => r.queue === queue && r.workflows.some((w) => w.name === workflowType));
   }
 
   /** Appends to a workflow that exists and is open; fenced, so it never lands after its close. */
-  async #appendToOpen(workflowId: string, event: NewEvent): Promise<void> {
+  async #appendToOpen(workflowId: string, event: NewEvent): Promise<HistoryEvent> {
     validateWorkflowId(workflowId);
     for (;;) {
       const last = await lastEvent(this.connection.jsm, workflowId).catch((err) => {
@@ -212,8 +310,11 @@ export class DfutClient {
       if (!last) throw new WorkflowNotFoundError(workflowId);
       if (isTerminal(last)) throw new WorkflowClosedError(workflowId, closedStatus(last));
       try {
-        await appendEvent(this.connection.js, workflowId, event, { expectLastSeq: last.seq, maxPayload: this.connection.maxPayload });
-        return;
+        const { seq } = await appendEvent(this.connection.js, workflowId, event, {
+          expectLastSeq: last.seq,
+          maxPayload: this.connection.maxPayload,
+        });
+        return { ...event, seq } as HistoryEvent;
       } catch (err) {
         if (!(err instanceof HistoryConflictError)) throw err;
       }
@@ -279,6 +380,14 @@ export class DfutClient {
   }
 }
 
-function closedStatus(event: HistoryEvent): "completed" | "failed" | "canceled" {
-  return event.type === "WorkflowFailed" ? "failed" : event.type === "WorkflowCanceled" ? "canceled" : "completed";
+function closedStatus(event: HistoryEvent): WorkflowStatus {
+  return statusOf(event) ?? "running";
+}
+
+function decodeRecord(data: Uint8Array): ExecutionRecord | undefined {
+  try {
+    return decodeJson<ExecutionRecord>(data);
+  } catch {
+    return undefined;
+  }
 }

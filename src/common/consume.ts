@@ -13,7 +13,8 @@ export interface TaskLoopOptions {
 
 /**
  * Runs `handle` for every message of a durable consumer, several at a time. The handler acks;
- * a handler that throws leaves the message to be redelivered after a short pause.
+ * a handler that throws leaves the message to be redelivered after a pause that doubles with
+ * each delivery (0.5 s up to 30 s), so a failing message costs little while it keeps failing.
  */
 export async function runTaskLoop(
   js: JetStreamClient,
@@ -32,7 +33,7 @@ export async function runTaskLoop(
         .catch((err) => {
           options.onError?.(err, msg);
           try {
-            msg.nak(500);
+            msg.nak(redeliveryDelay(msg.info.deliveryCount));
           } catch {
             // the connection is gone; the message is redelivered after its ack wait
           }
@@ -48,6 +49,11 @@ export async function runTaskLoop(
       await Promise.allSettled([...inFlight]);
     },
   };
+}
+
+/** 0.5 s, 1 s, 2 s … up to 30 s before the next delivery of a message whose handling failed. */
+export function redeliveryDelay(deliveryCount: number): number {
+  return Math.min(500 * 2 ** Math.max(0, deliveryCount - 1), 30_000);
 }
 
 /** Runs async work one at a time per key, in arrival order, concurrently across keys. */

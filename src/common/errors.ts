@@ -84,6 +84,16 @@ export class WorkflowCanceledError extends DfutError {
   }
 }
 
+export class WorkflowTerminatedError extends DfutError {
+  readonly workflowId: string;
+  readonly reason: string;
+  constructor(workflowId: string, reason: string) {
+    super("aborted", `workflow ${workflowId} was terminated${reason ? `: ${reason}` : ""}`);
+    this.workflowId = workflowId;
+    this.reason = reason;
+  }
+}
+
 /** Thrown by activity code (or dfut) to say how a failure should be treated. */
 export class ApplicationFailure extends Error {
   readonly nonRetryable: boolean;
@@ -135,6 +145,16 @@ export class NonDeterminismError extends Error {
   }
 }
 
+/** The history holds a message that is not an event: the workflow cannot be replayed past it. */
+export class UndecodableEventError extends Error {
+  readonly seq: number;
+  constructor(message: string, seq: number) {
+    super(message);
+    this.seq = seq;
+    this.name = "UndecodableEvent";
+  }
+}
+
 export function toErrorInfo(err: unknown): ErrorInfo {
   if (err instanceof Error) {
     const info: ErrorInfo = { name: err.name || "Error", message: err.message };
@@ -142,6 +162,7 @@ export function toErrorInfo(err: unknown): ErrorInfo {
     if ((err as { nonRetryable?: unknown }).nonRetryable === true) info.nonRetryable = true;
     return info;
   }
+  if (err === null || err === undefined) return { name: "Error", message: `${String(err)} was thrown instead of an Error` };
   return { name: "Error", message: typeof err === "string" ? err : safeStringify(err) };
 }
 

@@ -127,6 +127,23 @@ export interface WorkflowTaskFailed extends EventBase {
   error: ErrorInfo;
   worker: string;
 }
+/** Ended from outside (`dfut terminate`): no workflow code ran for it, nothing more will. */
+export interface WorkflowTerminated extends EventBase {
+  type: "WorkflowTerminated";
+  reason: string;
+}
+/**
+ * A message on a history subject that is not an event dfut knows: not JSON, or not of the
+ * event model. Never written by dfut; it stands in the history where the message is stored, so
+ * readers can show it, and the workflow stops at it (its code cannot be replayed past it).
+ */
+export interface UndecodableEvent extends EventBase {
+  type: "Undecodable";
+  /** Why the message is not an event. */
+  reason: string;
+  /** The start of the stored bytes, as text. */
+  raw: string;
+}
 
 export type HistoryEvent =
   | WorkflowStarted
@@ -141,19 +158,26 @@ export type HistoryEvent =
   | WorkflowCompleted
   | WorkflowFailed
   | WorkflowCanceled
-  | WorkflowTaskFailed;
+  | WorkflowTaskFailed
+  | WorkflowTerminated
+  | UndecodableEvent;
 
 export type EventType = HistoryEvent["type"];
 
-/** An event as written, before the stream gives it a sequence number. */
-export type NewEvent = HistoryEvent extends infer E ? (E extends HistoryEvent ? Omit<E, "seq"> : never) : never;
+/** Events dfut writes. */
+export type RecordedEvent = Exclude<HistoryEvent, UndecodableEvent>;
+export type RecordedEventType = RecordedEvent["type"];
 
-export type WorkflowStatus = "running" | "completed" | "failed" | "canceled";
+/** An event as written, before the stream gives it a sequence number. */
+export type NewEvent = RecordedEvent extends infer E ? (E extends RecordedEvent ? Omit<E, "seq"> : never) : never;
+
+export type WorkflowStatus = "running" | "completed" | "failed" | "canceled" | "terminated";
 
 export const TERMINAL_EVENTS: ReadonlySet<EventType> = new Set([
   "WorkflowCompleted",
   "WorkflowFailed",
   "WorkflowCanceled",
+  "WorkflowTerminated",
 ]);
 
 export function isTerminal(event: { type: EventType }): boolean {
@@ -168,6 +192,8 @@ export function statusOf(event: HistoryEvent): WorkflowStatus | undefined {
       return "failed";
     case "WorkflowCanceled":
       return "canceled";
+    case "WorkflowTerminated":
+      return "terminated";
     default:
       return undefined;
   }

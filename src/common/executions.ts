@@ -64,6 +64,13 @@ function isRevisionConflict(err: unknown): boolean {
   return /wrong last sequence|key exists|10071|10164/i.test(String((err as Error)?.message ?? err));
 }
 
+/** Notes why a running workflow is not progressing (shown by describe, list and the UIs); best effort. */
+export async function setProblem(kv: KV, workflowId: string, problem: string): Promise<void> {
+  await updateExecution(kv, workflowId, (record) =>
+    record && record.status === "running" && record.problem !== problem ? { ...record, problem } : undefined,
+  ).catch(() => undefined);
+}
+
 /** Removes a problem note once the workflow moves again. */
 export async function clearProblem(kv: KV, workflowId: string): Promise<void> {
   await updateExecution(kv, workflowId, (record) => (record?.problem ? { ...record, problem: undefined } : undefined)).catch(

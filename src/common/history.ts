@@ -1,7 +1,8 @@
 import { JetStreamApiError, type JetStreamClient, type JetStreamManager, type StoredMsg } from "@nats-io/jetstream";
 import { HISTORY_STREAM, subjects } from "./names.ts";
 import type { HistoryEvent, NewEvent } from "./events.ts";
-import { decodeJson, encodeJson, assertFits } from "./payload.ts";
+import { encodeJson, assertFits } from "./payload.ts";
+import { decodeEvent } from "./event-codec.ts";
 import { WorkflowAlreadyStartedError } from "./errors.ts";
 
 /** Another writer advanced the history since this one last read it. */
@@ -16,11 +17,7 @@ export class HistoryConflictError extends Error {
   }
 }
 
-export function decodeEvent(msg: { seq: number; data: Uint8Array }): HistoryEvent {
-  const event = decodeJson<HistoryEvent>(msg.data);
-  event.seq = msg.seq;
-  return event;
-}
+export { decodeEvent } from "./event-codec.ts";
 
 /**
  * Events of one workflow with a sequence above `afterSeq`, in order. Uses direct gets, which

@@ -31,3 +31,8 @@ export const consumerNames = {
 export function workflowIdFromSubject(subject: string): string {
   return subject.slice(HISTORY_PREFIX.length + 1);
 }
+
+/** The workflow of a timer subject (dfut.timer.<workflowId>.<timerId>), or undefined. */
+export function workflowIdFromTimerSubject(subject: string): string | undefined {
+  return /^dfut\.timer\.([^.]+)\.[^.]+$/.exec(subject)?.[1];
+}

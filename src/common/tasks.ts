@@ -2,6 +2,8 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import type { ActivityOptions, ActivityScheduled, HistoryEvent, TimerStarted } from "./events.ts";
 import { subjects } from "./names.ts";
 import { encodeJson } from "./payload.ts";
+import { decodeShaped, type Decoded, type Shape } from "./shape.ts";
+import { eventProblem } from "./event-codec.ts";
 
 /** A workflow task: "workflow X has new events up to seq". */
 export interface WorkflowTask {
@@ -38,6 +40,52 @@ export interface TimerTask {
   fireAt: string;
   /** Queue of the workflow's tasks, for the task that reports the firing. */
   queue: string;
+}
+
+const WORKFLOW_TASK: Shape = { workflowId: "string", seq: "int", event: "object?" };
+const ACTIVITY_TASK: Shape = {
+  workflowId: "string",
+  activityId: "int",
+  activityType: "string",
+  args: "array",
+  options: "object",
+  attempt: "int",
+  scheduledAt: "string",
+  scheduledSeq: "int?",
+  notBefore: "string?",
+  workflowQueue: "string",
+  verify: "boolean?",
+};
+const ACTIVITY_OPTIONS: Shape = {
+  startToCloseTimeout: "int",
+  scheduleToCloseTimeout: "int",
+  heartbeatTimeout: "int",
+  queue: "string",
+  retry: "object",
+};
+const RETRY_POLICY: Shape = {
+  initialInterval: "int",
+  backoffCoefficient: "json",
+  maximumInterval: "int",
+  maximumAttempts: "int",
+  nonRetryableErrorTypes: "array",
+};
+const TIMER_TASK: Shape = { workflowId: "string", timerId: "int", fireAt: "string", queue: "string" };
+
+export function decodeWorkflowTask(data: Uint8Array): Decoded<WorkflowTask> {
+  const decoded = decodeShaped<WorkflowTask>(data, WORKFLOW_TASK);
+  // An inline event that is not one is only a lost shortcut: the worker reads the history instead.
+  if (decoded.ok && decoded.value.event && eventProblem(decoded.value.event)) delete decoded.value.event;
+  else if (decoded.ok && decoded.value.event) decoded.value.event.seq = decoded.value.seq;
+  return decoded;
+}
+
+export function decodeActivityTask(data: Uint8Array): Decoded<ActivityTask> {
+  return decodeShaped<ActivityTask>(data, ACTIVITY_TASK, { options: ACTIVITY_OPTIONS, "options.retry": RETRY_POLICY });
+}
+
+export function decodeTimerTask(data: Uint8Array): Decoded<TimerTask> {
+  return decodeShaped<TimerTask>(data, TIMER_TASK);
 }
 
 export const taskMsgIds = {

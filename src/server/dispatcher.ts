@@ -6,9 +6,13 @@ import { statusOf, writtenByClient, type HistoryEvent } from "../common/events.t
 import { updateExecution, type ExecutionRecord } from "../common/executions.ts";
 import { workflowIdFromSubject } from "../common/names.ts";
 import { publishWorkflowTask } from "../common/tasks.ts";
+import { undecodableProblem } from "../common/event-codec.ts";
+import type { Logger } from "../worker/logger.ts";
 import { CumulativeAcks } from "./cumulative-acks.ts";
 
 const QUEUE_CACHE_SIZE = 50_000;
+/** Deliveries of one event (with backoff between them) before the dispatcher goes on without it. */
+const MAX_DISPATCH_TRIES = 10;
 
 /**
  * Follows all history: publishes the workflow tasks of the events clients write (start, signal,
@@ -23,20 +27,37 @@ export class Dispatcher {
 
   private readonly connection: DfutConnection;
   private readonly executions: KV;
-  constructor(connection: DfutConnection, executions: KV, options: { cumulativeAcks: boolean }) {
+  private readonly logger: Logger;
+  constructor(connection: DfutConnection, executions: KV, options: { cumulativeAcks: boolean; logger: Logger }) {
     this.connection = connection;
     this.executions = executions;
+    this.logger = options.logger;
     this.#acks = options.cumulativeAcks ? new CumulativeAcks() : undefined;
   }
 
   handle = async (msg: JsMsg): Promise<void> => {
     const entry = this.#acks?.received(msg);
     const workflowId = workflowIdFromSubject(msg.subject);
-    const event = decodeEvent({ seq: msg.seq, data: msg.data });
-    await this.#dispatch(workflowId, event);
+    const event = decodeEvent(msg);
+    try {
+      await this.#dispatch(workflowId, event);
+    } catch (err) {
+      // Redelivered with backoff a few times; then the event is set aside so that it cannot hold
+      // back the acks (and with them all dispatch) of every later event.
+      if (msg.info.deliveryCount < MAX_DISPATCH_TRIES) throw err;
+      await this.#giveUp(workflowId, event, err);
+    }
     if (entry) this.#acks!.done(entry);
     else msg.ack();
   };
+
+  async #giveUp(workflowId: string, event: HistoryEvent, err: unknown): Promise<void> {
+    const problem = `dfut server could not handle history event seq ${event.seq} (${event.type}) after ${MAX_DISPATCH_TRIES} tries: ${(err as Error)?.message ?? err}`;
+    this.logger.error(`workflow ${workflowId}: ${problem}; going on without it`);
+    await updateExecution(this.executions, workflowId, (current) =>
+      current && current.status !== "running" ? undefined : { ...(current ?? newRecord(workflowId, event.seq)), problem },
+    ).catch(() => undefined);
+  }
 
   /** Sends the acks still held back (on shutdown). */
   flush(): void {
@@ -79,6 +100,11 @@ export class Dispatcher {
 
 type Mutation = (current: ExecutionRecord | undefined) => ExecutionRecord | undefined;
 
+/** The index's record of a workflow whose WorkflowStarted it has not seen. */
+function newRecord(workflowId: string, seq: number): ExecutionRecord {
+  return { workflowId, status: "running", statusSeq: seq };
+}
+
 /** How an event changes the execution index, if it does. */
 export function project(workflowId: string, event: HistoryEvent): Mutation | undefined {
   switch (event.type) {
@@ -96,6 +122,7 @@ export function project(workflowId: string, event: HistoryEvent): Mutation | und
     case "WorkflowCompleted":
     case "WorkflowFailed":
     case "WorkflowCanceled":
+    case "WorkflowTerminated":
       return (current) => {
         if (current && current.statusSeq >= event.seq) return undefined;
         const next: ExecutionRecord = {
@@ -109,8 +136,14 @@ export function project(workflowId: string, event: HistoryEvent): Mutation | und
         if (event.type === "WorkflowCompleted") next.result = event.result;
         if (event.type === "WorkflowFailed") next.error = event.error;
         if (event.type === "WorkflowCanceled") next.error = { name: "CanceledError", message: event.reason || "canceled" };
+        if (event.type === "WorkflowTerminated") next.error = { name: "Terminated", message: event.reason || "terminated" };
         return next;
       };
+    case "Undecodable":
+      return (current) =>
+        current && current.status !== "running"
+          ? undefined
+          : { ...(current ?? newRecord(workflowId, event.seq)), problem: undecodableProblem(event) };
     case "WorkflowTaskFailed":
       return (current) =>
         current && current.status === "running"

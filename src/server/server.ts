@@ -45,9 +45,9 @@ export class DfutServer {
       const logger = options.logger ?? consoleLogger;
       const onError = (err: unknown) => logger.error(`dispatch failed, will be retried: ${(err as Error)?.message ?? err}`);
       const { config } = await connection.jsm.consumers.info(HISTORY_STREAM, DISPATCHER_CONSUMER);
-      const dispatcher = new Dispatcher(connection, executions, { cumulativeAcks: config.ack_policy === AckPolicy.All });
+      const dispatcher = new Dispatcher(connection, executions, { cumulativeAcks: config.ack_policy === AckPolicy.All, logger });
       server.#dispatcher = dispatcher;
-      const timers = new TimerService(connection);
+      const timers = new TimerService(connection, { logger, executions });
       server.#loops.push(
         await runTaskLoop(connection.js, HISTORY_STREAM, DISPATCHER_CONSUMER, dispatcher.handle, {
           maxMessages: options.concurrency ?? 256,

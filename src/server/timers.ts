@@ -2,8 +2,11 @@ import type { JsMsg } from "@nats-io/jetstream";
 import type { DfutConnection } from "../common/connection.ts";
 import { appendEvent, lastEvent, nowIso } from "../common/history.ts";
 import { isTerminal, type NewEvent } from "../common/events.ts";
-import { decodeJson } from "../common/payload.ts";
-import { publishWorkflowTask, taskMsgIds, type TimerTask } from "../common/tasks.ts";
+import type { KV } from "@nats-io/kv";
+import { workflowIdFromTimerSubject } from "../common/names.ts";
+import { decodeTimerTask, publishWorkflowTask, taskMsgIds } from "../common/tasks.ts";
+import type { Logger } from "../worker/logger.ts";
+import { setAside } from "../worker/poison.ts";
 
 /**
  * Fires durable timers. A timer is a message that is handed back to the stream with a delay
@@ -11,12 +14,19 @@ import { publishWorkflowTask, taskMsgIds, type TimerTask } from "../common/tasks
  */
 export class TimerService {
   private readonly connection: DfutConnection;
-  constructor(connection: DfutConnection) {
+  private readonly context: { logger: Logger; executions: KV };
+  constructor(connection: DfutConnection, context: { logger: Logger; executions: KV }) {
     this.connection = connection;
+    this.context = context;
   }
 
   handle = async (msg: JsMsg): Promise<void> => {
-    const timer = decodeJson<TimerTask>(msg.data);
+    const decoded = decodeTimerTask(msg.data);
+    if (!decoded.ok) {
+      const workflowId = workflowIdFromTimerSubject(msg.subject);
+      return setAside(msg, "timer", decoded.problem, { ...this.context, workflowId });
+    }
+    const timer = decoded.value;
     const remaining = Date.parse(timer.fireAt) - Date.now();
     if (remaining > 0) {
       msg.nak(remaining);

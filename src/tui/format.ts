@@ -60,6 +60,10 @@ export function eventDetails(event: HistoryEvent, names: ActivityNames = new Map
       return event.reason ? shorten(event.reason, valueWidth) : "";
     case "WorkflowTaskFailed":
       return `${errorText(event.error, valueWidth)}${event.worker ? ` on ${event.worker}` : ""}`;
+    case "WorkflowTerminated":
+      return event.reason ? shorten(event.reason, valueWidth) : "";
+    case "Undecodable":
+      return shorten(`${event.reason}: ${event.raw}`, valueWidth);
   }
 }
 

@@ -24,7 +24,8 @@ export interface OpenTimer {
 export type Outcome =
   | { kind: "completed"; result: unknown }
   | { kind: "failed"; error: ErrorInfo }
-  | { kind: "canceled"; reason: string };
+  | { kind: "canceled"; reason: string }
+  | { kind: "terminated"; reason: string };
 
 export interface WorkflowSummary {
   /** "waiting" until the WorkflowStarted event exists. */
@@ -113,6 +114,12 @@ export function summarize(events: readonly HistoryEvent[]): WorkflowSummary {
         break;
       case "WorkflowCanceled":
         close(summary, event.time, "canceled", { kind: "canceled", reason: event.reason });
+        break;
+      case "WorkflowTerminated":
+        close(summary, event.time, "terminated", { kind: "terminated", reason: event.reason });
+        break;
+      case "Undecodable":
+        summary.taskFailure = { name: "UndecodableEvent", message: event.reason };
         break;
     }
   }

@@ -6,9 +6,11 @@ import { isTerminal, wakesWorkflow, type ErrorInfo, type HistoryEvent, type NewE
 import { PayloadError, toErrorInfo } from "../common/errors.ts";
 import { clearProblem } from "../common/executions.ts";
 import { canRetry, retryDelay } from "../common/options.ts";
-import { assertJsonSerializable, decodeJson, encodeJson } from "../common/payload.ts";
+import { assertJsonSerializable } from "../common/payload.ts";
+import { decodeEvent } from "../common/event-codec.ts";
 import { subjects } from "../common/names.ts";
-import { publishActivityTask, publishWorkflowTask, taskMsgIds, type ActivityTask } from "../common/tasks.ts";
+import { decodeActivityTask, publishActivityTask, publishWorkflowTask, taskMsgIds, type ActivityTask } from "../common/tasks.ts";
+import { setAside } from "./poison.ts";
 import { runInActivityContext, type ActivityContext } from "../activity/context.ts";
 import type { ActivityFunction } from "../workflow/definitions.ts";
 import type { Logger } from "./logger.ts";
@@ -57,7 +59,9 @@ export class ActivityTaskHandler {
   }
 
   handle = async (msg: JsMsg): Promise<void> => {
-    const task = decodeJson<ActivityTask>(msg.data);
+    const decoded = decodeActivityTask(msg.data);
+    if (!decoded.ok) return setAside(msg, "activity task", decoded.problem, this.options);
+    const task = decoded.value;
     const wait = task.notBefore ? Date.parse(task.notBefore) - Date.now() : 0;
     if (wait > 0) {
       msg.nak(wait);
@@ -197,7 +201,7 @@ export class ActivityTaskHandler {
     const watch = this.options.connection.nc.subscribe(subjects.history(task.workflowId), {
       callback: (err, m) => {
         if (err) return;
-        const { type } = decodeJson<{ type: HistoryEvent["type"] }>(m.data);
+        const { type } = decodeEvent({ seq: 0, data: m.data });
         if (type !== "CancelRequested" && !isTerminal({ type })) return;
         void readHistory(this.options.connection.jsm, task.workflowId, task.scheduledSeq ?? 0)
           .then((events) => {

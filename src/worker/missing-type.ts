@@ -1,6 +1,6 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import { updateExecution } from "../common/executions.ts";
+import { setProblem } from "../common/executions.ts";
 import { decodeJson } from "../common/payload.ts";
 import type { Logger } from "./logger.ts";
 import type { WorkerRegistration } from "./worker.ts";
@@ -42,9 +42,7 @@ export class MissingTypeHandler {
     }
     const problem = `no worker on queue "${missing.queue}" has registered ${missing.kind} type ${missing.typeName}; start one that does`;
     if (msg.info.deliveryCount === 1) this.#logger.warn(`workflow ${missing.workflowId}: ${problem}`);
-    await updateExecution(this.#executions, missing.workflowId, (record) =>
-      record && record.status === "running" && record.problem !== problem ? { ...record, problem } : undefined,
-    ).catch(() => undefined);
+    await setProblem(this.#executions, missing.workflowId, problem);
     msg.nak(taskBackoff(msg.info.deliveryCount));
   }
 

@@ -3,11 +3,12 @@ import type { KV } from "@nats-io/kv";
 import type { DfutConnection } from "../common/connection.ts";
 import { appendEvent, HistoryConflictError, nowIso, readHistory } from "../common/history.ts";
 import { isTerminal as isTerminalEvent, type ActivityScheduled, type HistoryEvent } from "../common/events.ts";
-import { PayloadError, toErrorInfo } from "../common/errors.ts";
+import { PayloadError, UndecodableEventError, toErrorInfo } from "../common/errors.ts";
 import { clearProblem } from "../common/executions.ts";
-import { decodeJson, encodeJson } from "../common/payload.ts";
+import { encodeJson } from "../common/payload.ts";
 import { subjects } from "../common/names.ts";
-import { activityTaskFor, publishStepTask, type ActivityTask, type WorkflowTask } from "../common/tasks.ts";
+import { activityTaskFor, decodeWorkflowTask, publishStepTask, type ActivityTask, type WorkflowTask } from "../common/tasks.ts";
+import { setAside } from "./poison.ts";
 import { KeyedSerializer } from "../common/consume.ts";
 import { commandMsgId, commandToEvent, type Command, WorkflowExecution } from "../workflow/execution.ts";
 import type { WorkflowFunction } from "../workflow/definitions.ts";
@@ -50,7 +51,9 @@ export class WorkflowTaskHandler {
   }
 
   handle = (msg: JsMsg): Promise<void> => {
-    const task = decodeJson<WorkflowTask>(msg.data);
+    const decoded = decodeWorkflowTask(msg.data);
+    if (!decoded.ok) return setAside(msg, "workflow task", decoded.problem, this.options);
+    const task = decoded.value;
     return this.#serializer.run(task.workflowId, () => this.#process(msg, task));
   };
 
@@ -272,8 +275,11 @@ export class WorkflowTaskHandler {
         if (!(e instanceof HistoryConflictError)) throw e;
       });
     }
+    // A message that is not an event fails every replay the same way: retrying cannot help until
+    // someone repairs the history, and the next event they add (a signal) brings a new task.
+    if (err instanceof UndecodableEventError) msg.term();
     // Retried with backoff: a fixed deployment picks it up, and history shows each failure once.
-    msg.nak(taskBackoff(msg.info.deliveryCount));
+    else msg.nak(taskBackoff(msg.info.deliveryCount));
   }
 
   #remember(execution: WorkflowExecution): void {

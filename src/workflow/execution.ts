@@ -7,7 +7,8 @@ import type {
   TimerStarted,
   WorkflowStarted,
 } from "../common/events.ts";
-import { ActivityFailure, CancelledError, NonDeterminismError, toErrorInfo } from "../common/errors.ts";
+import { ActivityFailure, CancelledError, NonDeterminismError, UndecodableEventError, toErrorInfo } from "../common/errors.ts";
+import { undecodableProblem } from "../common/event-codec.ts";
 import { assertFits, assertJsonSerializable, encodeJson } from "../common/payload.ts";
 import { resolveActivityOptions, type ActivityOptionsInput } from "../common/options.ts";
 import type { ActivityRunner, WorkflowContext } from "./context.ts";
@@ -70,7 +71,7 @@ export class WorkflowExecution {
   readonly #commands: Command[] = [];
   #terminal: Command | undefined;
   #terminalRecorded = false;
-  #nondeterminism: NonDeterminismError | undefined;
+  #fatal: Error | undefined;
   #cancelReason: string | undefined;
   readonly #signalBuffer = new Map<string, unknown[]>();
   readonly #signalWaiters = new Map<string, DurableFuture<unknown>[]>();
@@ -105,7 +106,7 @@ export class WorkflowExecution {
         this.lastSeq = event.seq;
         if (this.closed) continue;
         await this.#applyOne(event);
-        if (this.#nondeterminism) throw this.#nondeterminism;
+        if (this.#fatal) throw this.#fatal;
       }
       return this.#takeCommands();
     } finally {
@@ -123,8 +124,8 @@ export class WorkflowExecution {
       `workflow ${this.workflowType} ${what} outside a workflow task: workflow code must await only what ctx gives it ` +
         `(ctx.sleep instead of setTimeout, activities for I/O)`,
     );
-    if (this.#nondeterminism) return this.#nondeterminism;
-    this.#nondeterminism = error;
+    if (this.#fatal) return this.#fatal;
+    this.#fatal = error;
     this.#onStray?.(error);
     return error;
   }
@@ -145,11 +146,19 @@ export class WorkflowExecution {
       case "WorkflowCompleted":
       case "WorkflowFailed":
       case "WorkflowCanceled":
+      case "WorkflowTerminated":
         this.#terminalRecorded = true;
         this.closed = true;
         return;
       case "ActivityStarted":
       case "WorkflowTaskFailed":
+        return;
+      case "Undecodable":
+        this.#fatal ??= new UndecodableEventError(
+          `${undecodableProblem(event)}; the workflow cannot go on past it. Repair or delete that message and signal the workflow, ` +
+            `or end it with 'dfut terminate ${this.workflowId}'`,
+          event.seq,
+        );
         return;
       case "ActivityFailed":
         if (event.willRetry) return;
@@ -190,7 +199,7 @@ export class WorkflowExecution {
   #stepFor(id: number, seq: number): Step | undefined {
     const step = this.#steps.get(id);
     if (!step) {
-      this.#nondeterminism ??= new NonDeterminismError(
+      this.#fatal ??= new NonDeterminismError(
         `history event seq ${seq} answers step #${id}, but the workflow code never reached step #${id}`,
       );
     }
@@ -208,7 +217,7 @@ export class WorkflowExecution {
     this.#recorded.set(id, recorded);
     const produced = this.#steps.get(id);
     if (!produced) {
-      this.#nondeterminism ??= new NonDeterminismError(
+      this.#fatal ??= new NonDeterminismError(
         `history records ${describe(recorded)} as step #${id} (event seq ${recorded.seq}), but the workflow code did not schedule it`,
       );
     } else this.#check(id, produced, recorded);
@@ -216,7 +225,7 @@ export class WorkflowExecution {
 
   #check(id: number, produced: { kind: StepKind; label: string }, recorded: RecordedStep): void {
     if (produced.kind !== recorded.kind || produced.label !== recorded.label) {
-      this.#nondeterminism ??= new NonDeterminismError(
+      this.#fatal ??= new NonDeterminismError(
         `step #${id}: history records ${describe(recorded)} (event seq ${recorded.seq}) but the workflow code now schedules ${describe(produced)}`,
       );
     }
@@ -250,28 +259,29 @@ export class WorkflowExecution {
       promise = Promise.reject(err);
     }
     promise.then(
-      (result) => this.#finish(result, undefined),
-      (error) => this.#finish(undefined, error ?? new Error("workflow threw undefined")),
+      (result) => this.#finish({ ok: true, result }),
+      (error: unknown) => this.#finish({ ok: false, error }),
     );
   }
 
-  #finish(result: unknown, error: unknown): void {
+  #finish(outcome: { ok: true; result: unknown } | { ok: false; error: unknown }): void {
     if (this.#terminal) return;
     if (!this.#applying) {
       this.#strayed("finished");
       return;
     }
     if (this.#cancelReason !== undefined) {
-      this.#terminal = { kind: "CancelWorkflow", reason: this.#cancelReason, detail: error ? toErrorInfo(error) : result };
+      const detail = outcome.ok ? outcome.result : toErrorInfo(outcome.error);
+      this.#terminal = { kind: "CancelWorkflow", reason: this.#cancelReason, detail };
       return;
     }
-    if (error !== undefined) {
-      this.#terminal = { kind: "FailWorkflow", error: toErrorInfo(error) };
+    if (!outcome.ok) {
+      this.#terminal = { kind: "FailWorkflow", error: toErrorInfo(outcome.error) };
       return;
     }
     try {
-      assertJsonSerializable(result, `the result of workflow ${this.workflowType}`);
-      this.#terminal = { kind: "CompleteWorkflow", result: result ?? null };
+      assertJsonSerializable(outcome.result, `the result of workflow ${this.workflowType}`);
+      this.#terminal = { kind: "CompleteWorkflow", result: outcome.result ?? null };
     } catch (err) {
       this.#terminal = { kind: "FailWorkflow", error: toErrorInfo(err) };
     }

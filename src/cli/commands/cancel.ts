@@ -16,8 +16,12 @@ export function cancelCommand(program: Command): void {
     .action(async (workflowId: string, _options: CancelOptions, command: Command) => {
       const options = command.optsWithGlobals<CancelOptions>();
       await withClient(options, async (client) => {
-        await client.cancel(workflowId, options.reason);
-        printLine(`cancellation of ${workflowId} requested`);
+        const outcome = await client.cancel(workflowId, options.reason);
+        printLine(
+          outcome === "canceled"
+            ? `${workflowId} canceled (no worker had run it, and none that can is running)`
+            : `cancellation of ${workflowId} requested`,
+        );
       });
     });
 }

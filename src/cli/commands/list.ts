@@ -17,7 +17,7 @@ export function listCommand(program: Command): void {
   program
     .command("list")
     .description("list workflow executions, newest first")
-    .addOption(new Option("--status <status>", "only executions with this status").choices(["running", "completed", "failed", "canceled"]))
+    .addOption(new Option("--status <status>", "only executions with this status").choices(["running", "completed", "failed", "canceled", "terminated"]))
     .option("--type <workflowType>", "only executions of this workflow type")
     .option("--limit <n>", "at most this many", parsePositiveInt("--limit"), 50)
     .addOption(outputOption())

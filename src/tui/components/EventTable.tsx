@@ -23,6 +23,8 @@ export function eventColor(type: EventType): string | undefined {
     case "WorkflowFailed":
     case "ActivityFailed":
     case "WorkflowTaskFailed":
+    case "WorkflowTerminated":
+    case "Undecodable":
       return "red";
     case "WorkflowCanceled":
     case "CancelRequested":

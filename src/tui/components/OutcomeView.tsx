@@ -5,10 +5,18 @@ import type { Outcome } from "../summary.ts";
 
 const MAX_LINES = 4;
 
+const OUTCOME_LABELS: Record<Outcome["kind"], string> = {
+  completed: "Result",
+  failed: "Error",
+  canceled: "Canceled",
+  terminated: "Terminated",
+};
+const OUTCOME_COLORS: Record<Outcome["kind"], string> = { completed: "green", failed: "red", canceled: "magenta", terminated: "red" };
+
 /** The label and the text lines of an outcome, wrapped to the width. */
 export function outcomeLines(outcome: Outcome, width: number): { label: string; color: string; lines: string[] } {
-  const label = outcome.kind === "completed" ? "Result" : outcome.kind === "failed" ? "Error" : "Canceled";
-  const color = outcome.kind === "completed" ? "green" : outcome.kind === "failed" ? "red" : "magenta";
+  const label = OUTCOME_LABELS[outcome.kind];
+  const color = OUTCOME_COLORS[outcome.kind];
   const text =
     outcome.kind === "completed"
       ? spacedJson(outcome.result)

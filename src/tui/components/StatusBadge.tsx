@@ -9,6 +9,7 @@ const COLORS: Record<ShownStatus, string> = {
   completed: "green",
   failed: "red",
   canceled: "magenta",
+  terminated: "red",
 };
 
 const LABELS: Record<ShownStatus, string> = {
@@ -17,6 +18,7 @@ const LABELS: Record<ShownStatus, string> = {
   completed: "Completed",
   failed: "Failed",
   canceled: "Canceled",
+  terminated: "Terminated",
 };
 
 export const statusLabel = (status: ShownStatus) => LABELS[status];
