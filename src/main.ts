@@ -28,13 +28,35 @@ function hint(err: CommanderError, program: Command, argv: string[]): string {
   return command ? `; see 'dfut ${command} --help'` : "; see 'dfut --help'";
 }
 
+/**
+ * Writes to a pipe are asynchronous: process.exit() would drop what is still queued. A write
+ * callback runs once everything written before it has been handed to the pipe.
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write("", () => resolve()));
+}
+
+async function exit(status: number): Promise<never> {
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(status);
+}
+
+// EPIPE: the reader went away (`dfut history … | head -1`) with what it wanted, so stop quietly.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => (err.code === "EPIPE" ? process.exit(0) : crash(err)));
+// Nowhere is left to report a broken stderr on.
+process.stderr.on("error", (err: NodeJS.ErrnoException) => process.exit(err.code === "EPIPE" ? 0 : 1));
+
+let crashed = false;
+
 // A failure nobody awaited (in a long-running server or worker) still ends with one line.
-const crash = (err: unknown) => {
+function crash(err: unknown): void {
+  if (crashed) return;
+  crashed = true;
   process.stderr.write(`dfut: ${errorLine(err)}\n`);
   if (process.env.DFUT_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-  process.exit(1);
-};
+  void exit(1);
+}
 process.on("uncaughtException", crash);
 process.on("unhandledRejection", crash);
 
-process.exit(await main(process.argv));
+await exit(await main(process.argv));

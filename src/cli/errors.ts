@@ -36,9 +36,17 @@ export function isExpected(err: unknown): err is Error & { code: string } {
 }
 
 export function errorLine(err: unknown): string {
-  if (isExpected(err)) return firstLine(err.message);
-  if (err instanceof Error) return `${firstLine(err.message)} (an unexpected error; set DFUT_DEBUG=1 for details)`;
-  return String(err);
+  if (isExpected(err)) return redactCredentials(firstLine(err.message));
+  if (err instanceof Error) return `${redactCredentials(firstLine(err.message))} (an unexpected error; set DFUT_DEBUG=1 for details)`;
+  return redactCredentials(String(err));
+}
+
+/** Masks passwords and tokens of URLs (nats://user:***@host), wherever a message shows one. */
+export function redactCredentials(text: string): string {
+  return text.replace(/([a-z][a-z\d+.-]*:\/\/)([^\s/@]+)@/gi, (_, scheme: string, userinfo: string) => {
+    const colon = userinfo.indexOf(":");
+    return `${scheme}${colon < 0 ? "***" : `${userinfo.slice(0, colon)}:***`}@`;
+  });
 }
 
 function firstLine(message: string): string {

@@ -17,11 +17,11 @@ export type OutputFormat = "text" | "json";
 
 export function addGlobalOptions(program: Command): Command {
   return program
-    .option("--nats <url>", "NATS server URL(s), comma separated (default: $NATS_URL, else nats://127.0.0.1:4222)")
-    .option("--creds <file>", "NATS user credentials file")
-    .option("--user <name>", "NATS user name")
-    .option("--password <password>", "NATS password")
-    .option("--token <token>", "NATS authentication token")
+    .option("--nats <url>", "NATS server URL(s), comma separated, may hold user:password@ (default: $NATS_URL, else nats://127.0.0.1:4222)")
+    .option("--creds <file>", "NATS user credentials file (default: $NATS_CREDS)")
+    .option("--user <name>", "NATS user name (default: $NATS_USER)")
+    .option("--password <password>", "NATS password (default: $NATS_PASSWORD, which stays out of ps)")
+    .option("--token <token>", "NATS authentication token (default: $NATS_TOKEN)")
     .option("--tlscert <file>", "TLS client certificate")
     .option("--tlskey <file>", "TLS client key")
     .option("--tlsca <file>", "TLS certificate authority for the server's certificate");

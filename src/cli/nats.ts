@@ -16,10 +16,10 @@ export interface NatsSetup {
 }
 
 export async function openNats(options: NatsOptions, name: string): Promise<NatsSetup> {
-  const { connectDfut, DEFAULT_NATS_URL } = await import("../common/connection.ts");
+  const { connectDfut, describeServers } = await import("../common/connection.ts");
   const connect = (servers?: string) => connectDfut({ ...connectionOptions(options, name), ...(servers ? { servers } : {}) });
   if (natsUrlGiven(options)) {
-    const url = options.nats || process.env.NATS_URL || DEFAULT_NATS_URL;
+    const url = describeServers(options.nats || undefined);
     try {
       return { connection: await connect(), url };
     } catch (err) {

@@ -38,6 +38,26 @@ function sdkModuleSource(): string {
   return [`const sdk = globalThis.${SDK_KEY};`, ...names.map((n) => `export const ${n} = sdk.${n};`), "export default sdk;"].join("\n");
 }
 
+/**
+ * Node names the importing file of a module it cannot find, but not the line: add the place of
+ * the specifier in the importer's source.
+ */
+function withImportLocation(err: unknown, specifier: string, parentURL: string | undefined): unknown {
+  if (!(err instanceof Error) || !parentURL?.startsWith("file:")) return err;
+  const parent = fileURLToPath(parentURL);
+  let source: string;
+  try {
+    source = readFileSync(parent, "utf8");
+  } catch {
+    return err;
+  }
+  const at = ["\"", "'", "`"].map((quote) => source.indexOf(`${quote}${specifier}${quote}`)).find((i) => i >= 0);
+  if (at === undefined) return err;
+  const before = source.slice(0, at).split("\n");
+  err.message = `${err.message.replace(/ imported from \S+$/, "")} (imported at ${parent}:${before.length}:${before.at(-1)!.length + 1})`;
+  return err;
+}
+
 let installed = false;
 
 /** JavaScript files of the user loaded so far (not dependencies), to locate syntax errors in. */
@@ -57,7 +77,11 @@ export function installUserModuleHooks(sdk: object): void {
         const url = resolveRelative(specifier, parent);
         if (url) return { url, shortCircuit: true };
       }
-      return nextResolve(specifier, context);
+      try {
+        return nextResolve(specifier, context);
+      } catch (err) {
+        throw withImportLocation(err, specifier, parent);
+      }
     },
     load(url, context, nextLoad) {
       if (url === "dfut:sdk") return { format: "module", source: sdkModuleSource(), shortCircuit: true };

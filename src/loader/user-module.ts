@@ -1,7 +1,7 @@
 /** Loads the user's workflow modules and sorts their exports into workflows and activities. */
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { statSync } from "node:fs";
+import { dirname, extname, resolve, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { InvalidArgumentError } from "../common/errors.ts";
 import { markedKind, nameOf, type ActivityFunction, type WorkflowFunction } from "../workflow/definitions.ts";
 import { installUserModuleHooks, loadedJavaScript } from "./hooks.ts";
@@ -16,11 +16,17 @@ export interface LoadedFunctions {
 /** Raised when a user module cannot be found, compiled or evaluated. */
 export class UserModuleError extends InvalidArgumentError {}
 
+/** What --load takes; .tsx (JSX), .json and CommonJS are not worker modules. */
+const MODULE_EXTENSIONS = [".ts", ".mts", ".js", ".mjs"];
+const SUPPORTED = "a .ts, .mts, .js or .mjs module";
+
 /**
  * Explicit marks (defineWorkflow/defineActivity) decide where given; otherwise an exported
  * function whose name ends in "Workflow" is a workflow and any other exported function an activity.
+ * Returns how many functions the module has.
  */
-export function classifyExports(exports: Record<string, unknown>, into: LoadedFunctions, file: string): void {
+export function classifyExports(exports: Record<string, unknown>, into: LoadedFunctions, file: string): number {
+  let found = 0;
   for (const [key, value] of Object.entries(exports)) {
     if (typeof value !== "function") continue;
     if (key === "default" && !markedKind(value)) continue;
@@ -31,7 +37,9 @@ export function classifyExports(exports: Record<string, unknown>, into: LoadedFu
       throw new UserModuleError(`${file}: ${kind} ${name} is already defined by another module; give one of them another name`);
     }
     table[name] = value;
+    found++;
   }
+  return found;
 }
 
 /** Imports each file (TS or JS) with dfut's hooks; `sdk` is what `import "dfut"` yields in them. */
@@ -40,16 +48,66 @@ export async function loadUserModules(files: string[], sdk: object): Promise<Loa
   const loaded: LoadedFunctions = { workflows: {}, activities: {} };
   for (const file of files) {
     const path = resolve(file);
-    if (!existsSync(path)) throw new UserModuleError(`cannot load ${file}: no such file`);
+    checkModuleFile(file, path);
     let exports: Record<string, unknown>;
     try {
       exports = await importModule(pathToFileURL(path).href);
     } catch (err) {
       throw new UserModuleError(`cannot load ${file}: ${describeLoadError(err)}`);
     }
-    classifyExports(exports, loaded, file);
+    if (classifyExports(exports, loaded, file) === 0 && exports.default !== undefined) throw defaultOnly(file, exports.default);
   }
   return loaded;
+}
+
+/** Workflows and activities are known by their export names, which a default export lacks. */
+function defaultOnly(file: string, value: unknown): UserModuleError {
+  const names =
+    typeof value === "function"
+      ? [value.name].filter(Boolean)
+      : typeof value === "object" && value !== null
+        ? Object.keys(value).filter((key) => typeof (value as Record<string, unknown>)[key] === "function")
+        : [];
+  return new UserModuleError(
+    `${file} has only a default export; dfut finds workflows and activities by their export names: ` +
+      `export ${names.length > 0 ? names.join(", ") : "each function"} by name (export async function ${names[0] ?? "OrderWorkflow"}(…) instead of export default)`,
+  );
+}
+
+function checkModuleFile(file: string, path: string): void {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch {
+    throw new UserModuleError(`cannot load ${file}: no such file`);
+  }
+  if (isDirectory) throw new UserModuleError(`cannot load ${file}: it is a directory; give ${SUPPORTED} file`);
+  const ext = extname(path);
+  if (!MODULE_EXTENSIONS.includes(ext)) {
+    const what = ext ? `${ext} files are not supported` : "a file without an extension is not supported";
+    throw new UserModuleError(`cannot load ${file}: ${what}; give ${SUPPORTED}${ext === ".tsx" ? " (move JSX out of worker modules)" : ""}`);
+  }
+}
+
+const here = fileURLToPath(import.meta.url);
+
+/** dfut's own code: the executable, the bundle, or (run from source) anything under src/. */
+function isOwnCode(path: string): boolean {
+  return path === process.execPath || path === here || (here.endsWith(".ts") && path.startsWith(dirname(dirname(here)) + sep));
+}
+
+/**
+ * Where in the user's code an error arose: the first stack frame outside dfut and Node (an
+ * error the SDK throws points at the user's call), preferring the user's own files over their
+ * dependencies. Errors from linking carry the place in a first line of their own.
+ */
+function userLocation(stack: string): string | undefined {
+  const header = /^(?:file:\/\/)?(\/[^\n]+):(\d+)\n.*\n( *)\^/.exec(stack);
+  if (header) return `${header[1]}:${header[2]}:${header[3].length + 1}`;
+  const frames = [...stack.matchAll(/^\s+at .*?(?:file:\/\/)?(\/[^\s()]+):(\d+):(\d+)\)?$/gm)]
+    .map(([, path, line, column]) => ({ path, where: `${path}:${line}:${column}` }))
+    .filter((frame) => !isOwnCode(frame.path));
+  return (frames.find((frame) => !frame.path.includes("/node_modules/")) ?? frames[0])?.where;
 }
 
 /** One line that names the file and line: syntax errors carry it in the message, throws in the stack. */
@@ -62,7 +120,6 @@ export function describeLoadError(err: unknown): string {
     const located = locateSyntaxError(loadedJavaScript);
     if (located) return `SyntaxError: ${located}`;
   }
-  const where = err.stack?.split("\n").find((l) => /file:\/\/|\(\/|at \//.test(l));
-  const location = where?.match(/(?:file:\/\/)?(\/[^\s()]+:\d+:\d+)/)?.[1];
+  const location = err.stack ? userLocation(err.stack) : undefined;
   return location ? `${message} (at ${location})` : message;
 }
