@@ -1,6 +1,5 @@
 /** Who may call what: reads are open, mutations need the bearer token when one is set. */
 import { timingSafeEqual, createHash } from "node:crypto";
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { WorkflowService } from "./gen/dfut/v1/workflow_pb.ts";
 
 const MUTATING = new Set<string>([
@@ -18,20 +17,16 @@ function digest(s: string): Buffer {
 }
 
 /** Compares in constant time (over digests, so lengths do not leak either). */
-export function tokenMatches(header: string | null, token: string): boolean {
+export function tokenMatches(header: string | undefined, token: string): boolean {
   const m = /^Bearer\s+(.+)$/i.exec(header ?? "");
   return m !== null && timingSafeEqual(digest(m[1].trim()), digest(token));
 }
 
-/** Refuses mutating RPCs that lack `Authorization: Bearer <token>`. */
-export function bearerAuth(token: string): Interceptor {
-  return (next) => async (req) => {
-    if (isMutating(req.method.name) && !tokenMatches(req.header.get("authorization"), token)) {
-      throw new ConnectError(
-        `${req.method.name} needs "Authorization: Bearer <token>" with the token dfut server was started with`,
-        Code.Unauthenticated,
-      );
-    }
-    return next(req);
-  };
+/**
+ * Why a call may not go ahead, from its `Authorization` header alone, or undefined when it
+ * may: a mutating RPC needs `Authorization: Bearer <token>` when the server has a token.
+ */
+export function authProblem(methodName: string, authorization: string | undefined, token: string | undefined): string | undefined {
+  if (!token || !isMutating(methodName) || tokenMatches(authorization, token)) return undefined;
+  return `${methodName} needs "Authorization: Bearer <token>" with the token dfut server was started with`;
 }

@@ -2,6 +2,7 @@
 import { create, fromJson, toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { timestampFromDate, ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import type { ErrorInfo as DfutErrorInfo, HistoryEvent as DfutEvent, WorkflowStatus as DfutStatus } from "../common/events.ts";
+import { InvalidArgumentError } from "../common/errors.ts";
 import type { ExecutionRecord } from "../common/executions.ts";
 import {
   ErrorInfoSchema,
@@ -18,6 +19,7 @@ const STATUS_TO_API: Record<DfutStatus, WorkflowStatus> = {
   completed: WorkflowStatus.COMPLETED,
   failed: WorkflowStatus.FAILED,
   canceled: WorkflowStatus.CANCELED,
+  terminated: WorkflowStatus.TERMINATED,
 };
 
 export function statusToApi(status: DfutStatus): WorkflowStatus {
@@ -36,8 +38,14 @@ export function valueToApi(value: unknown): Value {
   return fromJson(ValueSchema, toJsonValue(value));
 }
 
-export function valueFromApi(value: Value | undefined): JsonValue {
-  return value ? toJson(ValueSchema, value) : null;
+/** `what` names the value in the message when it has no JSON form (NaN, Infinity, unset). */
+export function valueFromApi(value: Value | undefined, what: string): JsonValue {
+  if (!value) return null;
+  try {
+    return toJson(ValueSchema, value);
+  } catch (err) {
+    throw new InvalidArgumentError(`${what} has no JSON form (${(err as Error).message}); send JSON values only`);
+  }
 }
 
 /** JSON as stored: `undefined` becomes null, Dates their ISO strings. */

@@ -4,14 +4,14 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
-import type { Interceptor } from "@connectrpc/connect";
+import { createConnectRouter } from "@connectrpc/connect";
 import type { DfutConnection } from "../common/connection.ts";
 import { DfutError } from "../common/errors.ts";
 import { formatUrl, hostOf, isLoopback, parseAddress } from "./address.ts";
-import { bearerAuth } from "./auth.ts";
 import type { ErrorReporter } from "./errors.ts";
 import { WorkflowService } from "./gen/dfut/v1/workflow_pb.ts";
+import { bodyLimit, COMPRESSIONS } from "./body.ts";
+import { createRpcHandler } from "./rpc-handler.ts";
 import { createWorkflowService } from "./service.ts";
 import { loadWebAssets, serveStatic } from "./static.ts";
 
@@ -45,18 +45,27 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     );
   }
   const report = options.report ?? ((err: unknown) => console.error(`dfut api: ${(err as Error)?.stack ?? err}`));
-  const interceptors: Interceptor[] = token ? [bearerAuth(token)] : [];
   const assets = loadWebAssets();
-  const handler = connectNodeAdapter({
-    routes: (router) => router.service(WorkflowService, createWorkflowService({ connection: options.connection, report })),
-    interceptors,
+  const { maxPayload } = options.connection;
+  const router = createConnectRouter({
+    acceptCompression: [...COMPRESSIONS],
+    // Bounds what Connect itself decompresses and parses (stream messages, GET queries).
+    readMaxBytes: bodyLimit(maxPayload),
+    jsonOptions: { ignoreUnknownFields: false },
+  });
+  router.service(WorkflowService, createWorkflowService({ connection: options.connection, report }));
+  const rpc = createRpcHandler({
+    router,
+    token,
+    maxPayload,
+    report,
     fallback: (req, res) => {
-      if (looksLikeRpc(req.url ?? "/")) return unknownProcedure(req as IncomingMessage, res as ServerResponse);
-      serveStatic(assets, req as IncomingMessage, res as ServerResponse);
+      if (looksLikeRpc(req.url ?? "/")) return unknownProcedure(req, res);
+      serveStatic(assets, req, res);
     },
   });
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     // On loopback without a token, only loopback Host names: a web page that rebinds its own
     // DNS name to 127.0.0.1 cannot talk to this server.
     if (loopback && !token && !isLoopback(hostOf(req.headers.host ?? ""))) {
@@ -64,8 +73,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       res.end(`Host ${JSON.stringify(req.headers.host ?? "")} is not allowed; use 127.0.0.1 or localhost\n`);
       return;
     }
-    handler(req, res);
-  });
+    rpc(req, res);
+  };
+  const server = createServer(listener);
+  // A client that waits for "100 Continue" gets it only once the headers pass (see createRpcHandler).
+  server.on("checkContinue", listener);
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) => {
       const reason = err.code === "EADDRINUSE" ? "the address is in use" : err.code === "EACCES" ? "permission denied" : err.message;

@@ -6,9 +6,10 @@ import { DfutClient } from "../client/client.ts";
 import type { DfutConnection } from "../common/connection.ts";
 import { InvalidArgumentError } from "../common/errors.ts";
 import type { ExecutionRecord, ListFilter } from "../common/executions.ts";
-import { validateWorkflowId } from "../common/ids.ts";
-import { EXECUTIONS_BUCKET } from "../common/names.ts";
+import { validateQueue, validateWorkflowId } from "../common/ids.ts";
+import { DEFAULT_QUEUE, EXECUTIONS_BUCKET } from "../common/names.ts";
 import { openKv } from "../common/resources.ts";
+import { checkWorkflowType, type TypeCheckHints } from "../common/type-check.ts";
 import { eventToApi, statusFromApi, valueFromApi, workflowToApi } from "./convert.ts";
 import { toConnectError, type ErrorReporter } from "./errors.ts";
 import {
@@ -55,6 +56,11 @@ function matches(record: ExecutionRecord, filter: ListFilter): boolean {
   if (filter.idPrefix && !record.workflowId.startsWith(filter.idPrefix)) return false;
   return true;
 }
+
+const API_HINTS: TypeCheckHints = {
+  useQueue: (queue) => `set queue to ${queue}`,
+  skip: "set skipTypeCheck to true",
+};
 
 function requireId(workflowId: string): string {
   if (!workflowId) throw new InvalidArgumentError("workflow_id is required");
@@ -117,17 +123,18 @@ export function createWorkflowService(options: ServiceOptions): ServiceImpl<type
 
     startWorkflow: unary(async (req) => {
       if (!req.type) throw new InvalidArgumentError("type is required: the name of a registered workflow");
-      const handle = await (await dfut()).start(req.type, {
-        args: req.args.map(valueFromApi),
-        workflowId: req.workflowId || undefined,
-        queue: req.queue || undefined,
-      });
+      const args = req.args.map((arg, i) => valueFromApi(arg, `argument ${i + 1}`));
+      const workflowId = req.workflowId ? validateWorkflowId(req.workflowId) : undefined;
+      const queue = validateQueue(req.queue || DEFAULT_QUEUE);
+      const c = await dfut();
+      if (!req.skipTypeCheck) await checkWorkflowType(c, req.type, queue, API_HINTS);
+      const handle = await c.start(req.type, { args, workflowId, queue });
       return create(StartWorkflowResponseSchema, { workflowId: handle.workflowId });
     }),
 
     signalWorkflow: unary(async (req) => {
       if (!req.name) throw new InvalidArgumentError("name is required: the signal's name");
-      await (await dfut()).signal(requireId(req.workflowId), req.name, valueFromApi(req.payload));
+      await (await dfut()).signal(requireId(req.workflowId), req.name, valueFromApi(req.payload, "the payload"));
       return create(SignalWorkflowResponseSchema, {});
     }),
 

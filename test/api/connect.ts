@@ -1,4 +1,5 @@
 /** Talking to the API the way outside callers do: raw Connect JSON over fetch, or a Connect client. */
+import { request } from "node:http";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { WorkflowService } from "../../src/api/gen/dfut/v1/workflow_pb.ts";
@@ -12,19 +13,91 @@ export interface RpcReply {
 
 /** One unary call in the Connect protocol with JSON, as curl would make it. */
 export async function rpc(baseUrl: string, method: string, body: unknown, headers: Record<string, string> = {}): Promise<RpcReply> {
+  return rpcText(baseUrl, method, JSON.stringify(body), headers);
+}
+
+/** The same with the body as written, for JSON that JSON.stringify would not produce. */
+export async function rpcText(baseUrl: string, method: string, body: string, headers: Record<string, string> = {}): Promise<RpcReply> {
   const res = await fetch(new URL(`${SERVICE_PATH}/${method}`, baseUrl), {
     method: "POST",
     headers: { "Content-Type": "application/json", ...headers },
-    body: JSON.stringify(body),
+    body,
   });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
-export function client(baseUrl: string, token?: string): Client<typeof WorkflowService> {
+export interface EarlyReply extends RpcReply {
+  /** Body bytes the client had written when the answer came. */
+  sent: number;
+  /** Whether the client had finished its body by then. */
+  finished: boolean;
+}
+
+export interface UnfinishedUpload {
+  headers: Record<string, string>;
+  /** Written right after the headers. */
+  head: string;
+  /** Then this chunk again and again while the server reads, up to `upTo` bytes in all. */
+  more?: { chunk: Buffer; upTo: number };
+}
+
+/**
+ * POSTs a body that is never finished and waits for the answer: only a server that decides
+ * before the body is complete answers at all.
+ */
+export function postUnfinished(baseUrl: string, method: string, upload: UnfinishedUpload): Promise<EarlyReply> {
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let answered = false;
+    const req = request(new URL(`${SERVICE_PATH}/${method}`, baseUrl), { method: "POST", headers: upload.headers });
+    const fail = (err: Error) => {
+      clearTimeout(guard);
+      req.destroy();
+      reject(err);
+    };
+    // Only so that a server waiting for the rest fails the test with a message, not a timeout.
+    const guard = setTimeout(() => fail(new Error(`no answer after ${sent} bytes of the body: the server waits for the rest`)), 30_000);
+    // Once answered, the server may close the connection under the unfinished body.
+    req.on("error", (err) => answered || fail(err));
+    req.on("response", (res) => {
+      answered = true;
+      const finished = req.writableEnded;
+      const sentThen = sent;
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("error", fail);
+      res.on("end", () => {
+        clearTimeout(guard);
+        req.destroy();
+        const text = Buffer.concat(chunks).toString("utf8");
+        resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, sent: sentThen, finished });
+      });
+    });
+    const write = (chunk: string | Buffer): boolean => {
+      sent += Buffer.byteLength(chunk);
+      return req.write(chunk);
+    };
+    write(upload.head);
+    const { more } = upload;
+    if (!more) return;
+    const pump = () => {
+      while (!answered && sent < more.upTo) {
+        if (!write(more.chunk)) {
+          req.once("drain", pump);
+          return;
+        }
+      }
+    };
+    pump();
+  });
+}
+
+export function client(baseUrl: string, token?: string, useBinaryFormat = false): Client<typeof WorkflowService> {
   const transport = createConnectTransport({
     baseUrl,
     httpVersion: "1.1",
+    useBinaryFormat,
     interceptors: token
       ? [
           (next) => (req) => {

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import type { DfutClient } from "../../client/client.ts";
 import { DEFAULT_QUEUE } from "../../common/names.ts";
+import { checkWorkflowType, type TypeCheckHints } from "../../common/type-check.ts";
 import { parseArg, parseInput } from "../args.ts";
 import { UsageError } from "../errors.ts";
 import { outputOption, type GlobalOptions, type OutputFormat } from "../globals.ts";
@@ -16,6 +16,11 @@ interface StartCliOptions extends GlobalOptions {
   typeCheck: boolean;
   output: OutputFormat;
 }
+
+const CLI_HINTS: TypeCheckHints = {
+  useQueue: (queue) => `pass --queue ${queue}`,
+  skip: "pass --no-type-check",
+};
 
 export function startCommand(program: Command): void {
   program
@@ -37,7 +42,7 @@ export function startCommand(program: Command): void {
       }
       const args = options.input !== undefined ? parseInput(options.input) : rawArgs.map((a, i) => parseArg(a, `argument ${i + 1}`));
       await withClient(options, async (client) => {
-        if (options.typeCheck) await checkType(client, workflowType, options.queue);
+        if (options.typeCheck) await checkWorkflowType(client, workflowType, options.queue, CLI_HINTS);
         const handle = await client.start(workflowType, { args, workflowId: options.id, queue: options.queue });
         const json = options.output === "json";
         if (!options.wait) {
@@ -49,18 +54,4 @@ export function startCommand(program: Command): void {
         printOutcome(await awaitOutcome(client, handle.workflowId), json);
       });
     });
-}
-
-/** Refuses a type no running worker knows: almost always a typo or a forgotten worker. */
-async function checkType(client: DfutClient, workflowType: string, queue: string): Promise<void> {
-  const registrations = await client.registrations();
-  const onQueue = registrations.filter((r) => r.queue === queue);
-  if (onQueue.some((r) => r.workflows.some((w) => w.name === workflowType))) return;
-  const known = [...new Set(onQueue.flatMap((r) => r.workflows.map((w) => w.name)))].sort();
-  const elsewhere = registrations.filter((r) => r.queue !== queue && r.workflows.some((w) => w.name === workflowType));
-  let message = `unknown workflow type ${workflowType}: no running worker on queue ${queue} registers it`;
-  if (elsewhere.length > 0) message += ` (a worker on queue ${elsewhere[0].queue} does; pass --queue ${elsewhere[0].queue})`;
-  else if (known.length > 0) message += ` (known: ${known.join(", ")})`;
-  else message += "; start one with 'dfut worker --load <module>'";
-  throw new UsageError(`${message}, or pass --no-type-check to start it anyway`);
 }
