@@ -10,7 +10,8 @@
  *                          server and worker from dist/dfut; or bench/*-main.ts bundled with esbuild
  *                          into one JS file each (close to what the executable runs); or
  *                          bench/*-main.ts from the TypeScript sources. auto: dist if built, else bundle
- *   --phases a,b,…         floor,latency,throughput,long (default: all)
+ *   --phases a,b,…         floor,latency,throughput,long,fanout (default: all)
+ *   --width N              activities of the fan-out workflow (Promise.all), default 1000
  *   --cpu-prof <dir>       write V8 CPU profiles of the server and worker processes to <dir>
  *                          (src mode, or dist mode through NODE_OPTIONS)
  *   --no-table             only the JSON object
@@ -42,6 +43,7 @@ const TARGETS = {
   latencyP99Ms: 6.0,
   workflowsPerSec: 2000,
   longPerStepRatio: 1.5,
+  fanOutRatio: 1.5,
   rssTotalMb: 150,
 };
 const OTHERS = {
@@ -56,7 +58,8 @@ const OTHERS = {
 const { values: opts } = parseArgs({
   options: {
     mode: { type: "string", default: "auto" },
-    phases: { type: "string", default: "floor,latency,throughput,long" },
+    phases: { type: "string", default: "floor,latency,throughput,long,fanout" },
+    width: { type: "string", default: "1000" },
     "cpu-prof": { type: "string" },
     "no-table": { type: "boolean", default: false },
     warmup: { type: "string", default: "20" },
@@ -538,6 +541,29 @@ async function main() {
     };
   }
 
+  // --- fan-out ----------------------------------------------------------------------------
+  if (phases.has("fanout")) {
+    const width = Number(opts.width);
+    const timed = async (workflow: string, expected: number) => {
+      const t = now();
+      const handle = await client.start(workflow, { args: [width] });
+      check(await handle.result({ timeoutMs: 120_000 }), expected, handle.workflowId);
+      return now() - t;
+    };
+    const fanOut: number[] = [];
+    const sequential: number[] = [];
+    for (let r = 0; r < 2; r++) {
+      fanOut.push(await timed("BenchFanOutWorkflow", (width * (width + 1)) / 2));
+      sequential.push(await timed("BenchLongWorkflow", width));
+    }
+    result.fanOut = {
+      width,
+      fanOutMs: fanOut.map((x) => round(x, 1)),
+      sequentialMs: sequential.map((x) => round(x, 1)),
+      ratio: round(Math.min(...fanOut) / Math.min(...sequential), 2),
+    };
+  }
+
   // --- memory -----------------------------------------------------------------------------
   const rss = { natsServer: rssMb(pids.natsServer), server: rssMb(pids.server), worker: rssMb(pids.worker) };
   result.rssMb = { ...rss, total: round((rss.natsServer ?? 0) + (rss.server ?? 0) + (rss.worker ?? 0), 1), client: round(process.memoryUsage().rss / 2 ** 20, 1) };
@@ -643,6 +669,12 @@ function table(r: any): string {
     rows.push([`${h.steps}-step workflow, per step (ms)`, String(h.perStepMs), "", "", "", "", ""]);
     rows.push(["  2-step workflow, per step (p50/2, ms)", String(h.twoStepPerStepMs), "", "", "", "", ""]);
     rows.push(["  ratio long/short per step", String(h.ratio), `≤ ${TARGETS.longPerStepRatio}`, h.ratio === null ? "" : ok(h.ratio <= TARGETS.longPerStepRatio), "", "", ""]);
+  }
+  if (r.fanOut) {
+    const f = r.fanOut;
+    rows.push([`${f.width}-wide fan-out (Promise.all), best of 2 (ms)`, String(Math.min(...f.fanOutMs)), "", "", "", "", ""]);
+    rows.push([`  ${f.width} sequential steps, best of 2 (ms)`, String(Math.min(...f.sequentialMs)), "", "", "", "", ""]);
+    rows.push(["  ratio fan-out / sequential", String(f.ratio), `≤ ${TARGETS.fanOutRatio}`, ok(f.ratio <= TARGETS.fanOutRatio), "", "", ""]);
   }
   const m = r.rssMb;
   rows.push(["RSS nats-server + server + worker (MB)", `${m.total} (${m.natsServer} + ${m.server} + ${m.worker})`, `< ${TARGETS.rssTotalMb}`, ok(m.total < TARGETS.rssTotalMb), OTHERS.restate.rss, OTHERS.dbos.rss, OTHERS.rawJs.rss]);

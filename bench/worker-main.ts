@@ -2,12 +2,12 @@
 //   node bench/worker-main.ts <nats-url>
 import { Worker } from "dfut";
 import { silentLogger } from "../src/worker/logger.ts";
-import { BenchLongWorkflow, BenchOrderWorkflow, chargeCard, shipPackage, step } from "./workload.ts";
+import { BenchFanOutWorkflow, BenchLongWorkflow, BenchOrderWorkflow, chargeCard, shipPackage, step } from "./workload.ts";
 
 const [url] = process.argv.slice(2);
 const worker = await Worker.create({
   connection: { servers: url, name: "dfut-worker" },
-  workflows: [BenchOrderWorkflow, BenchLongWorkflow],
+  workflows: [BenchOrderWorkflow, BenchLongWorkflow, BenchFanOutWorkflow],
   activities: [chargeCard, shipPackage, step],
   logger: silentLogger,
 });

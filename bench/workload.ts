@@ -54,3 +54,9 @@ export const BenchLongWorkflow = defineWorkflow(async function BenchLongWorkflow
 export function expectedOrder(customerId: string, amount: number) {
   return { chargeId: `ch_${customerId}_${amount}`, trackingId: `trk_${customerId}_${amount}` };
 }
+
+/** `width` activities at once (Promise.all); returns their sum, width·(width+1)/2 when each ran once. */
+export const BenchFanOutWorkflow = defineWorkflow(async function BenchFanOutWorkflow(ctx: WorkflowContext, width: number) {
+  const results = await Promise.all(Array.from({ length: width }, (_, i) => ctx.executeActivity(step, i)));
+  return results.reduce((a, b) => a + b, 0);
+}, { name: "BenchFanOutWorkflow" });

@@ -1,5 +1,5 @@
 /** Options shared by several commands. */
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { DEFAULT_QUEUE } from "../common/names.ts";
 import { defaultDataDir, EMBEDDED_PORT } from "../embedded/nats-server.ts";
 import { parsePositiveInt } from "./args.ts";
@@ -17,7 +17,12 @@ export function addWorkerOptions(command: Command): Command {
   return command
     .option("--load <module>", "a TypeScript or JavaScript module with workflows and activities (repeatable)", collect, [])
     .option("--queue <queue>", "task queue to serve", DEFAULT_QUEUE)
-    .option("--concurrency <n>", "activities and workflow tasks run at once (default 100)", parsePositiveInt("--concurrency"));
+    .option("--concurrency <n>", "activities and workflow tasks run at once (default 100)", parsePositiveInt("--concurrency"))
+    .addOption(
+      new Option("--argument-mismatch <what>", "a replayed activity called with other arguments than its history records")
+        .choices(["warn", "fail"])
+        .default("warn"),
+    );
 }
 
 function parsePort(text: string): number {

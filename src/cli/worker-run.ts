@@ -11,6 +11,7 @@ export interface WorkerCliOptions {
   load: string[];
   queue: string;
   concurrency?: number;
+  argumentMismatch?: "warn" | "fail";
 }
 
 export async function runWorker(options: WorkerCliOptions, connection: DfutConnection | ConnectionOptions): Promise<Worker> {
@@ -27,6 +28,7 @@ export async function runWorker(options: WorkerCliOptions, connection: DfutConne
     activities,
     activityConcurrency: options.concurrency,
     workflowConcurrency: options.concurrency,
+    argumentMismatch: options.argumentMismatch,
   });
   const show = (fns: RegisteredFunction[]) => (fns.length ? fns.map((f) => `${f.name}(${f.parameters.join(", ")})`).join(", ") : "none");
   printLine(`dfut worker ${worker.identity} on queue ${worker.queue}`);

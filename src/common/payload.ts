@@ -68,6 +68,15 @@ export function decodeJson<T>(data: Uint8Array): T {
   return JSON.parse(decoder.decode(data)) as T;
 }
 
+/**
+ * The value as it reads back from the stream (a Date becomes its ISO string, an Error `{}`,
+ * undefined fields vanish): what workflow code must be given live, so that a replay, which only
+ * has what was stored, sees exactly the same.
+ */
+export function storedForm<T>(value: T): T {
+  return decodeJson<T>(encodeJson(value));
+}
+
 export function assertFits(bytes: Uint8Array, maxPayload: number, what: string): void {
   if (bytes.length > maxPayload) {
     throw new PayloadError(

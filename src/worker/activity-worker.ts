@@ -6,7 +6,7 @@ import { isTerminal, wakesWorkflow, type ErrorInfo, type HistoryEvent, type NewE
 import { PayloadError, toErrorInfo } from "../common/errors.ts";
 import { clearProblem } from "../common/executions.ts";
 import { canRetry, retryDelay } from "../common/options.ts";
-import { assertJsonSerializable } from "../common/payload.ts";
+import { assertJsonSerializable, storedForm } from "../common/payload.ts";
 import { decodeEvent } from "../common/event-codec.ts";
 import { subjects } from "../common/names.ts";
 import { decodeActivityTask, publishActivityTask, publishWorkflowTask, taskMsgIds, type ActivityTask } from "../common/tasks.ts";
@@ -117,7 +117,8 @@ export class ActivityTaskHandler {
       await publishActivityTask(this.options.connection.js, task);
       return undefined;
     }
-    return this.#record(task, outcome, await started, { wake: false });
+    const stored = await this.#record(task, outcome, await started, { wake: false });
+    return stored && storedForm(stored);
   }
 
   /**

@@ -35,6 +35,12 @@ export interface WorkerOptions {
    * else was scheduled with it, instead of through the queue. Saves two hops per step. Default true.
    */
   eagerActivities?: boolean;
+  /**
+   * A replayed activity whose arguments differ from those its history records: "warn" logs both
+   * and goes on with the recorded step; "fail" fails the workflow task as non-determinism (the
+   * workflow waits for fixed code). Default "warn".
+   */
+  argumentMismatch?: "warn" | "fail";
   identity?: string;
   logger?: Logger;
 }
@@ -134,6 +140,7 @@ export class Worker {
         identity,
         workflows,
         cacheSize: options.cacheSize ?? 10_000,
+        argumentMismatch: options.argumentMismatch ?? "warn",
         missingTypes,
         eager: options.eagerActivities === false || activities.size === 0 ? undefined : activityHandler,
         logger,

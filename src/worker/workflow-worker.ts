@@ -2,7 +2,7 @@ import type { JsMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { DfutConnection } from "../common/connection.ts";
 import { appendEvent, HistoryConflictError, nowIso, readHistory } from "../common/history.ts";
-import { isTerminal as isTerminalEvent, type ActivityScheduled, type HistoryEvent } from "../common/events.ts";
+import { isTerminal as isTerminalEvent, type ActivityScheduled, type HistoryEvent, type TimerStarted } from "../common/events.ts";
 import { PayloadError, UndecodableEventError, toErrorInfo } from "../common/errors.ts";
 import { clearProblem } from "../common/executions.ts";
 import { encodeJson } from "../common/payload.ts";
@@ -31,6 +31,8 @@ export interface WorkflowWorkerOptions {
   /** Executions kept in memory between tasks. */
   cacheSize: number;
   missingTypes: MissingTypeHandler;
+  /** What a replayed activity with other arguments than recorded does: see ExecutionOptions. */
+  argumentMismatch?: "warn" | "fail";
   /** Runs activities in place when this worker has them (eager execution); none: always queue them. */
   eager?: EagerActivities;
   logger: Logger;
@@ -129,6 +131,8 @@ export class WorkflowTaskHandler {
       const created = new WorkflowExecution(workflowId, fn, started, {
         maxPayload: this.options.connection.maxPayload,
         onStray: (error) => void this.#stray(created, error),
+        argumentMismatch: this.options.argumentMismatch,
+        onWarning: (message) => this.options.logger.warn(message),
       });
       execution = created;
     }
@@ -187,34 +191,66 @@ export class WorkflowTaskHandler {
     return readHistory(this.options.connection.jsm, task.workflowId, afterSeq, cached ? task.seq : undefined);
   }
 
-  /** Appends commands one after another, each fenced on the one before it. */
   /**
-   * Appends the commands and publishes the tasks of the steps they record. Returns the step this
-   * worker should run eagerly instead of publishing it: only a lone activity it has.
+   * Appends the commands one after another, each fenced on the event before it, then publishes
+   * the tasks of the steps they record. Returns the step this worker should run eagerly instead
+   * of publishing it: only a lone activity it has.
+   *
+   * The tasks go out only once the whole batch is stored: a step started meanwhile would break
+   * the fence of the next append (a wide Promise.all would conflict with itself). When another
+   * writer breaks a fence all the same (a signal, an outcome of an earlier step), the run reads
+   * just what was added, applies it as a replay would, and goes on with what is still unrecorded.
    */
   async #append(execution: WorkflowExecution, commands: Command[]): Promise<ActivityScheduled | undefined> {
     const { js } = this.options.connection;
     const [only] = commands;
-    const runHere =
+    let runHere =
       commands.length === 1 && only.kind === "ScheduleActivity" && this.options.eager?.canRunEagerly(only.activityType, only.options.queue);
-    const published: Promise<void>[] = [];
+    const steps: (ActivityScheduled | TimerStarted)[] = [];
     try {
-      for (const command of commands) {
-        const recorded = await this.#appendOne(execution, command);
+      let pending = commands;
+      while (pending.length > 0 && !execution.closed) {
+        let recorded: HistoryEvent;
+        try {
+          recorded = await this.#appendOne(execution, pending[0]);
+        } catch (err) {
+          if (!(err instanceof HistoryConflictError)) throw err;
+          pending = await this.#catchUp(execution, pending, err);
+          runHere = false;
+          continue;
+        }
+        pending = pending.slice(1);
         if (execution.closed) this.#announceClose(execution.workflowId, recorded);
         if (runHere && recorded.type === "ActivityScheduled") return recorded;
-        // Each step's task goes out as soon as the step is recorded; the workflow task is acked
-        // only after all of them are stored, so a crash in between redelivers it (see #republish).
-        if (recorded.type === "ActivityScheduled" || recorded.type === "TimerStarted") {
-          published.push(publishStepTask(js, execution.workflowId, execution.queue, recorded));
-        }
+        if (recorded.type === "ActivityScheduled" || recorded.type === "TimerStarted") steps.push(recorded);
       }
     } finally {
-      const results = await Promise.allSettled(published);
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-      if (failed) throw failed.reason;
+      // The workflow task is acked only after every step's task is stored, so a crash in between
+      // redelivers it (see #republish).
+      await Promise.all(steps.map((step) => publishStepTask(js, execution.workflowId, execution.queue, step)));
     }
     return undefined;
+  }
+
+  /**
+   * After a broken fence: applies the events another writer added and returns the commands still
+   * to record (those not recorded meanwhile, and what the new events made the code ask for). A
+   * fence broken with nothing new to read (a stale cache) is left to a replay from history.
+   * Steps recorded by another writer get their tasks published again, as after any rebuild: that
+   * writer may have died before it published them.
+   */
+  async #catchUp(execution: WorkflowExecution, pending: Command[], conflict: HistoryConflictError): Promise<Command[]> {
+    const added = await readHistory(this.options.connection.jsm, execution.workflowId, execution.lastSeq);
+    if (added.length === 0) throw conflict;
+    const more = await execution.apply(added);
+    const foreignSteps = new Set(added.filter((e) => e.type === "ActivityScheduled" || e.type === "TimerStarted").map((e) => e.seq));
+    if (foreignSteps.size > 0) {
+      const { js } = this.options.connection;
+      const orphans = execution.pendingSteps().filter((step) => foreignSteps.has(step.seq));
+      await Promise.all(orphans.map((step) => publishStepTask(js, execution.workflowId, execution.queue, step, { verify: true })));
+    }
+    const unrecorded = pending.filter((command) => !isTerminal(command) && !execution.isRecorded(command));
+    return [...unrecorded, ...more];
   }
 
   async #appendOne(execution: WorkflowExecution, command: Command): Promise<HistoryEvent> {

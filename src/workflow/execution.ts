@@ -29,7 +29,20 @@ interface Step {
   kind: StepKind;
   /** Activity type, or "timer". */
   label: string;
+  /** An activity's arguments as the code passed them. */
+  args?: unknown[];
   future: DurableFuture<unknown>;
+}
+
+export interface ExecutionOptions {
+  maxPayload?: number;
+  onStray?: (error: NonDeterminismError) => void;
+  /**
+   * An activity replayed with other arguments than its history records: "warn" (default) goes
+   * on with the recorded step and tells `onWarning`; "fail" fails the task as non-determinism.
+   */
+  argumentMismatch?: "warn" | "fail";
+  onWarning?: (message: string) => void;
 }
 interface RecordedStep {
   kind: StepKind;
@@ -61,6 +74,8 @@ export class WorkflowExecution {
   readonly #fn: WorkflowFunction;
   readonly #maxPayload: number | undefined;
   readonly #onStray: ((error: NonDeterminismError) => void) | undefined;
+  readonly #argumentMismatch: "warn" | "fail";
+  readonly #onWarning: ((message: string) => void) | undefined;
   #applying = false;
   readonly #random: () => number;
   #now: Date;
@@ -81,10 +96,12 @@ export class WorkflowExecution {
     workflowId: string,
     fn: WorkflowFunction,
     started: WorkflowStarted,
-    options: { maxPayload?: number; onStray?: (error: NonDeterminismError) => void } = {},
+    options: ExecutionOptions = {},
   ) {
     this.#maxPayload = options.maxPayload;
     this.#onStray = options.onStray;
+    this.#argumentMismatch = options.argumentMismatch ?? "warn";
+    this.#onWarning = options.onWarning;
     this.started = started;
     this.workflowId = workflowId;
     this.workflowType = started.workflowType;
@@ -223,12 +240,22 @@ export class WorkflowExecution {
     } else this.#check(id, produced, recorded);
   }
 
-  #check(id: number, produced: { kind: StepKind; label: string }, recorded: RecordedStep): void {
+  #check(id: number, produced: Step, recorded: RecordedStep): void {
     if (produced.kind !== recorded.kind || produced.label !== recorded.label) {
       this.#fatal ??= new NonDeterminismError(
         `step #${id}: history records ${describe(recorded)} (event seq ${recorded.seq}) but the workflow code now schedules ${describe(produced)}`,
       );
+      return;
     }
+    if (recorded.event.type !== "ActivityScheduled" || produced.args === recorded.event.args) return;
+    const then = JSON.stringify(recorded.event.args);
+    const now = JSON.stringify(produced.args);
+    if (then === now) return;
+    const message =
+      `step #${id}: history records activity ${recorded.label} with arguments ${then} (event seq ${recorded.seq}) ` +
+      `but the workflow code now passes ${now}`;
+    if (this.#argumentMismatch === "fail") this.#fatal ??= new NonDeterminismError(message);
+    else this.#onWarning?.(`workflow ${this.workflowId}: ${message}; going on with the recorded step`);
   }
 
   #takeCommands(): Command[] {
@@ -240,6 +267,20 @@ export class WorkflowExecution {
     this.#commands.length = 0;
     if (this.#terminal && !this.#terminalRecorded) out.push(this.#terminal);
     return out;
+  }
+
+  /** Whether the history holds the event of this command already. */
+  isRecorded(command: Command): boolean {
+    switch (command.kind) {
+      case "ScheduleActivity":
+        return this.#recorded.has(command.activityId);
+      case "StartTimer":
+        return this.#recorded.has(command.timerId);
+      case "CompleteWorkflow":
+      case "FailWorkflow":
+      case "CancelWorkflow":
+        return this.#terminalRecorded;
+    }
   }
 
   /** Recorded steps still waiting for their outcome: what needs a task to make progress. */
@@ -287,11 +328,11 @@ export class WorkflowExecution {
     }
   }
 
-  #newStep(kind: StepKind, label: string): { id: number; future: DurableFuture<unknown> } {
+  #newStep(kind: StepKind, label: string, args?: unknown[]): { id: number; future: DurableFuture<unknown> } {
     if (!this.#applying) throw this.#strayed(`scheduled ${kind === "timer" ? "a timer" : `activity ${label}`}`);
     const id = this.#nextStep++;
     const future = new DurableFuture<unknown>();
-    const step: Step = { kind, label, future };
+    const step: Step = { kind, label, args, future };
     this.#steps.set(id, step);
     const recorded = this.#recorded.get(id);
     if (recorded) this.#check(id, step, recorded);
@@ -308,7 +349,7 @@ export class WorkflowExecution {
     if (this.#maxPayload) {
       assertFits(encodeJson(commandToEvent(command, this.#now.toISOString())), this.#maxPayload, `the arguments of activity ${activityType}`);
     }
-    const { future } = this.#newStep("activity", activityType);
+    const { future } = this.#newStep("activity", activityType, args);
     this.#commands.push(command);
     return future;
   }

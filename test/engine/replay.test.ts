@@ -89,6 +89,28 @@ describe("replay", () => {
     );
   });
 
+  it("reports an activity replayed with other arguments: a warning with both values, or a failure when asked", async () => {
+    seq = 0;
+    const start = started("NewArgs");
+    async function NewArgs(ctx: WorkflowContext) {
+      return ctx.executeActivity(A, "changed");
+    }
+    const history = [start, scheduled(1, "A", ["original"])];
+    const warnings: string[] = [];
+    const warned = new WorkflowExecution("wf-5", NewArgs, start, { onWarning: (w) => warnings.push(w) });
+    expect(await warned.apply(history)).toEqual([]);
+    expect(warnings).toEqual([
+      'workflow wf-5: step #1: history records activity A with arguments ["original"] (event seq 2) but the workflow code now passes ["changed"]; going on with the recorded step',
+    ]);
+    const strict = new WorkflowExecution("wf-5", NewArgs, start, { argumentMismatch: "fail" });
+    await expect(strict.apply(history)).rejects.toThrow(
+      'step #1: history records activity A with arguments ["original"] (event seq 2) but the workflow code now passes ["changed"]',
+    );
+    // The same arguments, however the code spelled them, say nothing.
+    const same = new WorkflowExecution("wf-5", NewArgs, start, { argumentMismatch: "fail" });
+    expect(await same.apply([start, scheduled(1, "A", ["changed"])])).toEqual([]);
+  });
+
   it("gives the same now/random/uuid on every replay", async () => {
     seq = 0;
     const start = started("Values");
