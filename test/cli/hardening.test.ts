@@ -11,7 +11,8 @@ import { connectDfut, DfutServer } from "dfut";
 import { silentLogger } from "../../src/worker/logger.ts";
 import { startEnv, type TestEnv } from "../support/env.ts";
 import { startConfiguredNats, type ConfiguredNats } from "../support/nats-config.ts";
-import { buildExecutable, ROOT, run, type RunResult } from "./dfut.ts";
+import { subjects } from "../../src/common/names.ts";
+import { buildExecutable, ROOT, run, start, type RunResult } from "./dfut.ts";
 
 const PASSWORD = "s3cret-pw";
 const TOKEN = "t0ken-xyz";
@@ -177,5 +178,39 @@ describe("numbers JSON cannot carry", () => {
   ];
   it.each(cases)("%s", async (_name, args, message) => {
     expectOneLine(await run(exe, [...args, "--nats", env.nats.url]), message);
+  });
+});
+
+describe("stuck and poisoned workflows", () => {
+  const nats = () => ["--nats", env.nats.url];
+
+  it("start --wait says why the workflow is not progressing, and dfut terminate ends it", async () => {
+    const waiting = start(exe, ["start", "NobodyServesWorkflow", "--id", "stuck-1", "--no-type-check", "--wait", ...nats()]);
+    await waiting.waitFor('is not progressing: no worker on queue "default" has registered workflow type NobodyServesWorkflow');
+    const terminated = await run(exe, ["terminate", "stuck-1", "--reason", "nobody serves it", ...nats()]);
+    expect(terminated).toMatchObject({ code: 0, stdout: "stuck-1 terminated\n" });
+    expect(await waiting.exited).toBe(1);
+    expect(waiting.output()).toContain("dfut: workflow stuck-1 was terminated: nobody serves it");
+    expectOneLine(await run(exe, ["terminate", "stuck-1", ...nats()]), /workflow "stuck-1" is already terminated/);
+    const described = await run(exe, ["describe", "stuck-1", "-o", "json", ...nats()]);
+    expect(JSON.parse(described.stdout)).toMatchObject({ status: "terminated" });
+  });
+
+  it("a cancel of a workflow no worker can run closes it at once", async () => {
+    await run(exe, ["start", "NobodyServesWorkflow", "--id", "stuck-2", "--no-type-check", ...nats()]);
+    const canceled = await run(exe, ["cancel", "stuck-2", ...nats()]);
+    expect(canceled.code).toBe(0);
+    expect(canceled.stdout).toMatch(/^stuck-2 canceled \(no worker had run it/);
+    expect((await run(exe, ["result", "stuck-2", ...nats()])).stderr).toContain("dfut: workflow stuck-2 was canceled");
+  });
+
+  it("dfut history shows a message that is not an event instead of failing", async () => {
+    await run(exe, ["start", "NobodyServesWorkflow", "--id", "poisoned-1", "--no-type-check", ...nats()]);
+    const { seq } = await env.connection.js.publish(subjects.history("poisoned-1"), new TextEncoder().encode("this is {not json"));
+    const text = await run(exe, ["history", "poisoned-1", ...nats()]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(new RegExp(`${seq}\\s.*Undecodable.*not JSON`));
+    const json = await run(exe, ["history", "poisoned-1", "-o", "json", ...nats()]);
+    expect(JSON.parse(json.stdout).at(-1)).toMatchObject({ seq, type: "Undecodable", raw: "this is {not json" });
   });
 });

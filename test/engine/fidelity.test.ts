@@ -1,6 +1,6 @@
 // Live workflow code must see exactly what a replay will see: the stored form of every value.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { WorkflowContext } from "dfut";
+import { WorkflowFailedError, type WorkflowContext } from "dfut";
 import { startEnv, type TestEnv } from "../support/env.ts";
 
 async function Shapes() {
@@ -12,6 +12,11 @@ async function ShapesWorkflow(ctx: WorkflowContext) {
   const value = (await ctx.executeActivity(Shapes)) as Record<string, unknown>;
   await ctx.sleep(1);
   return { when: typeof value.when, whenValue: value.when, err: value.err, hasA: "a" in value, list: value.list };
+}
+
+async function ThrowsNullWorkflow(ctx: WorkflowContext) {
+  await ctx.sleep(1);
+  throw null;
 }
 
 const expected = { when: "string", whenValue: "2026-02-03T04:05:06.000Z", err: {}, hasA: false, list: [1, "x"] };
@@ -34,4 +39,12 @@ it("an activity run through the queue gives the same", async () => {
   await env.worker({ workflows: { ShapesWorkflow }, activities: { Shapes }, queue: "queued", eagerActivities: false });
   const handle = await env.client.start(ShapesWorkflow, { queue: "queued" });
   expect(await handle.result()).toEqual(expected);
+});
+
+it("a workflow that throws null fails saying what was thrown", async () => {
+  await env.worker({ workflows: { ThrowsNullWorkflow }, queue: "nulls" });
+  const handle = await env.client.start(ThrowsNullWorkflow, { queue: "nulls" });
+  const failure = await handle.result().catch((err: unknown) => err);
+  expect(failure).toBeInstanceOf(WorkflowFailedError);
+  expect((failure as WorkflowFailedError).failure).toMatchObject({ name: "Error", message: "null was thrown instead of an Error" });
 });
