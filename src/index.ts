@@ -24,6 +24,8 @@ export {
   NatsUnavailableError,
   ApplicationFailure,
   ActivityFailure,
-  CancelledError,
+  CanceledError,
+  CanceledError as CancelledError,
+  ActivityTimeoutError,
   NonDeterminismError,
 } from "./common/errors.ts";

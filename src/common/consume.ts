@@ -56,6 +56,11 @@ export function redeliveryDelay(deliveryCount: number): number {
   return Math.min(500 * 2 ** Math.max(0, deliveryCount - 1), 30_000);
 }
 
+/** 1 s, 2 s, 4 s … up to 30 s between retries of a task that cannot run yet. */
+export function taskBackoff(deliveryCount: number): number {
+  return Math.min(1000 * 2 ** Math.max(0, deliveryCount - 1), 30_000);
+}
+
 /** Runs async work one at a time per key, in arrival order, concurrently across keys. */
 export class KeyedSerializer {
   readonly #tails = new Map<string, Promise<unknown>>();

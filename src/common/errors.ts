@@ -127,13 +127,29 @@ export class ActivityFailure extends Error {
   }
 }
 
-/** What a workflow sees at its next await after cancellation was requested. */
-export class CancelledError extends Error {
+/**
+ * What a workflow sees at its next await after cancellation was requested, and what a running
+ * activity's AbortSignal carries when its workflow is canceled or closed. Never retried.
+ */
+export class CanceledError extends Error {
   readonly reason: string;
-  constructor(reason: string) {
-    super(reason ? `workflow canceled: ${reason}` : "workflow canceled");
+  readonly nonRetryable = true;
+  constructor(reason: string, message = reason ? `workflow canceled: ${reason}` : "workflow canceled") {
+    super(message);
     this.reason = reason;
-    this.name = "CancelledError";
+    this.name = "CanceledError";
+  }
+}
+
+export type TimeoutType = "startToClose" | "scheduleToClose" | "heartbeat";
+
+/** An activity attempt ran out of one of its time budgets; `timeoutType` says which. */
+export class ActivityTimeoutError extends Error {
+  readonly timeoutType: TimeoutType;
+  constructor(message: string, timeoutType: TimeoutType) {
+    super(message);
+    this.timeoutType = timeoutType;
+    this.name = timeoutType === "heartbeat" ? "HeartbeatTimeout" : "TimeoutError";
   }
 }
 

@@ -2,6 +2,7 @@ import type { JsMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { setProblem } from "../common/executions.ts";
 import { decodeJson } from "../common/payload.ts";
+import { taskBackoff } from "../common/consume.ts";
 import type { Logger } from "./logger.ts";
 import type { WorkerRegistration } from "./worker.ts";
 
@@ -60,9 +61,4 @@ export class MissingTypeHandler {
       (r) => r.queue === queue && (kind === "workflow" ? r.workflows : r.activities).some((f) => f.name === typeName),
     );
   }
-}
-
-/** 1 s, 2 s, 4 s … up to 30 s between retries of a task that cannot run yet. */
-export function taskBackoff(deliveryCount: number): number {
-  return Math.min(1000 * 2 ** Math.max(0, deliveryCount - 1), 30_000);
 }

@@ -8,10 +8,10 @@ import { consumerNames, DEFAULT_QUEUE, EXECUTIONS_BUCKET, REGISTRY_BUCKET, TASK_
 import { encodeJson } from "../common/payload.ts";
 import { ensureTaskConsumers, openKv } from "../common/resources.ts";
 import { markedKind, nameOf, parameterNames, type ActivityFunction, type WorkflowFunction } from "../workflow/definitions.ts";
-import { ActivityTaskHandler } from "./activity-worker.ts";
+import { ActivityTaskHandler } from "./activity-task-handler.ts";
 import { consoleLogger, type Logger } from "./logger.ts";
 import { MissingTypeHandler } from "./missing-type.ts";
-import { WorkflowTaskHandler } from "./workflow-worker.ts";
+import { WorkflowTaskHandler } from "./workflow-task-handler.ts";
 
 type Registrations<F> = Record<string, F> | F[];
 

@@ -7,7 +7,7 @@ import type {
   TimerStarted,
   WorkflowStarted,
 } from "../common/events.ts";
-import { ActivityFailure, CancelledError, NonDeterminismError, UndecodableEventError, toErrorInfo } from "../common/errors.ts";
+import { ActivityFailure, CanceledError, NonDeterminismError, UndecodableEventError, toErrorInfo } from "../common/errors.ts";
 import { undecodableProblem } from "../common/event-codec.ts";
 import { assertFits, assertJsonSerializable, encodeJson } from "../common/payload.ts";
 import { resolveActivityOptions, type ActivityOptionsInput } from "../common/options.ts";
@@ -224,7 +224,7 @@ export class WorkflowExecution {
   }
 
   #cancelPending(): void {
-    const error = new CancelledError(this.#cancelReason ?? "");
+    const error = new CanceledError(this.#cancelReason ?? "");
     for (const step of this.#steps.values()) step.future.reject(error);
     for (const waiters of this.#signalWaiters.values()) for (const w of waiters) w.reject(error);
     this.#signalWaiters.clear();
@@ -413,6 +413,11 @@ export function commandToEvent(command: Command, time: string): NewEvent {
     case "CancelWorkflow":
       return { type: "WorkflowCanceled", time, reason: command.reason };
   }
+}
+
+/** Commands that close the workflow. */
+export function isCloseCommand(command: Command): boolean {
+  return command.kind === "CompleteWorkflow" || command.kind === "FailWorkflow" || command.kind === "CancelWorkflow";
 }
 
 /** A stable id per command, so a retried append is stored once. */

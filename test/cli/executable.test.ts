@@ -138,7 +138,7 @@ describe("signals, cancellation and history --follow", () => {
     expect(cancel.code).toBe(0);
     const result = await dfut("result", "approval-2");
     expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toMatch(/^dfut: workflow approval-2 (was canceled|failed: CancelledError)/);
+    expect(result.stderr.trim()).toMatch(/^dfut: workflow approval-2 (was canceled|failed: CanceledError)/);
   });
 });
 

@@ -7,7 +7,7 @@ import { appendEvent, readHistory } from "../../src/common/history.ts";
 import { openKv } from "../../src/common/resources.ts";
 import { encodeJson } from "../../src/common/payload.ts";
 import { EXECUTIONS_BUCKET, REGISTRY_BUCKET } from "../../src/common/names.ts";
-import { WorkflowTaskHandler } from "../../src/worker/workflow-worker.ts";
+import { WorkflowTaskHandler } from "../../src/worker/workflow-task-handler.ts";
 import { MissingTypeHandler } from "../../src/worker/missing-type.ts";
 import { silentLogger } from "../../src/worker/logger.ts";
 import { startEnv, type TestEnv } from "../support/env.ts";

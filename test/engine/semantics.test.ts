@@ -186,10 +186,10 @@ describe("signals and cancellation", () => {
     expect((err as Error).message).toContain("customer changed their mind");
     expect(cleanups).toEqual(["cancel-1:workflow canceled: customer changed their mind"]);
     // The running activity's AbortSignal fired, and its failure is not retried.
-    expect(aborted).toEqual(["cancel-1:CancelledError"]);
+    expect(aborted).toEqual(["cancel-1:CanceledError"]);
     const history = await h.history();
     const failed = await eventually(async () => (await h.history()).find((e) => e.type === "ActivityFailed"));
-    expect(failed.type === "ActivityFailed" && [failed.error.name, failed.willRetry]).toEqual(["CancelledError", false]);
+    expect(failed.type === "ActivityFailed" && [failed.error.name, failed.willRetry]).toEqual(["CanceledError", false]);
     const types = history.map((e) => e.type).filter((t) => t !== "ActivityFailed");
     expect(types.slice(-5)).toEqual(["CancelRequested", "ActivityScheduled", "ActivityStarted", "ActivityCompleted", "WorkflowCanceled"]);
     expect((await h.describe()).status).toBe("canceled");

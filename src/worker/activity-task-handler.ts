@@ -1,0 +1,122 @@
+import type { JsMsg } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import type { DfutConnection } from "../common/connection.ts";
+import { DfutError } from "../common/errors.ts";
+import type { HistoryEvent } from "../common/events.ts";
+import { storedForm } from "../common/payload.ts";
+import { decodeActivityTask, publishActivityTask, type ActivityTask } from "../common/tasks.ts";
+import type { ActivityFunction } from "../workflow/definitions.ts";
+import { runAttempt, type AttemptOutcome } from "./attempt.ts";
+import { CancellationWatch } from "./cancellation-watch.ts";
+import type { Logger } from "./logger.ts";
+import type { MissingTypeHandler } from "./missing-type.ts";
+import { OutcomeRecorder } from "./outcome-recorder.ts";
+import { setAside } from "./poison.ts";
+import { reconcileRedelivery } from "./redelivery.ts";
+import type { EagerActivities } from "./workflow-task-handler.ts";
+
+export interface ActivityWorkerOptions {
+  connection: DfutConnection;
+  executions: KV;
+  queue: string;
+  identity: string;
+  activities: Map<string, ActivityFunction>;
+  /** The task consumer's ack wait: a task not acked or heartbeated in this time goes to another worker. */
+  ackWaitMs: number;
+  missingTypes: MissingTypeHandler;
+  logger: Logger;
+}
+
+/**
+ * The activity task protocol: wait for a retry's time, hand over a type this worker lacks,
+ * reconcile a redelivery with history, run the attempt (attempt.ts), record it (OutcomeRecorder),
+ * then ack. Also runs first attempts eagerly for the workflow worker of the same process.
+ */
+export class ActivityTaskHandler implements EagerActivities {
+  readonly #shutdown = new AbortController();
+  readonly #recorder: OutcomeRecorder;
+  readonly #cancellation: CancellationWatch;
+
+  private readonly options: ActivityWorkerOptions;
+  constructor(options: ActivityWorkerOptions) {
+    this.options = options;
+    this.#recorder = new OutcomeRecorder(options);
+    this.#cancellation = new CancellationWatch(options.connection);
+  }
+
+  /** Aborts every running attempt (worker shutdown); their tasks go to other workers. */
+  abortAll(reason: string): void {
+    this.#shutdown.abort(new DfutError("unavailable", reason));
+  }
+
+  handle = async (msg: JsMsg): Promise<void> => {
+    const decoded = decodeActivityTask(msg.data);
+    if (!decoded.ok) return setAside(msg, "activity task", decoded.problem, this.options);
+    const task = decoded.value;
+    const wait = task.notBefore ? Date.parse(task.notBefore) - Date.now() : 0;
+    if (wait > 0) {
+      msg.nak(wait);
+      return;
+    }
+    const fn = this.options.activities.get(task.activityType);
+    if (!fn) {
+      await this.options.missingTypes.handle(msg, { workflowId: task.workflowId, queue: task.options.queue, kind: "activity", typeName: task.activityType });
+      return;
+    }
+    if (msg.info.deliveryCount > 1 || task.verify) {
+      const settled = await reconcileRedelivery(task, msg, { ...this.options, recorder: this.#recorder });
+      if (settled) return;
+    }
+    const started = this.#recorder.started(task);
+    started.catch(() => undefined);
+    const outcome = await this.#attempt(fn, task, () => msg.working());
+    if ("shutdown" in outcome) {
+      // Another worker runs this attempt again; an attempt that finished is recorded below.
+      msg.nak();
+      return;
+    }
+    await this.#recorder.outcome(task, outcome, await started);
+    msg.ack();
+  };
+
+  /** True when this worker can run the activity itself, right where the workflow scheduled it. */
+  canRunEagerly(activityType: string, queue: string): boolean {
+    return queue === this.options.queue && this.options.activities.has(activityType);
+  }
+
+  /**
+   * Runs the first attempt of an activity in the workflow worker that scheduled it, with no
+   * task in between (the caller holds its workflow task meanwhile). Returns the stored outcome
+   * when it wakes the workflow, in its stored form, for the caller to go on with; undefined when
+   * a retry or another worker takes over. A crash is covered by the workflow task's redelivery:
+   * whoever rebuilds the run republishes the step's task, and the eager ActivityStarted tells that
+   * copy the attempt was lost, not taken by another worker.
+   */
+  async runEagerly(task: ActivityTask, keepAlive: () => void): Promise<HistoryEvent | undefined> {
+    const fn = this.options.activities.get(task.activityType);
+    if (!fn) {
+      await publishActivityTask(this.options.connection.js, task);
+      return undefined;
+    }
+    const started = this.#recorder.started(task, true);
+    started.catch(() => undefined);
+    const outcome = await this.#attempt(fn, task, keepAlive);
+    if ("shutdown" in outcome) {
+      await started.catch(() => undefined);
+      await publishActivityTask(this.options.connection.js, task);
+      return undefined;
+    }
+    const stored = await this.#recorder.outcome(task, outcome, await started, { wake: false });
+    return stored && storedForm(stored);
+  }
+
+  #attempt(fn: ActivityFunction, task: ActivityTask, keepAlive: () => void): Promise<AttemptOutcome> {
+    return runAttempt(fn, task, {
+      keepAlive,
+      // Keeps the task ours while the attempt runs; stops when this process stops.
+      keepAliveMs: Math.max(100, Math.floor(this.options.ackWaitMs / 3)),
+      cancellation: this.#cancellation.watch,
+      shutdown: this.#shutdown.signal,
+    });
+  }
+}

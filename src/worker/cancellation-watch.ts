@@ -1,0 +1,63 @@
+import type { Subscription } from "@nats-io/nats-core";
+import type { DfutConnection } from "../common/connection.ts";
+import { decodeEvent } from "../common/event-codec.ts";
+import { isTerminal } from "../common/events.ts";
+import { readHistory } from "../common/history.ts";
+import { subjects } from "../common/names.ts";
+import type { CancellationSource } from "./attempt.ts";
+
+interface Watcher {
+  afterSeq: number;
+  onEnded: (what: "canceled" | "closed") => void;
+}
+
+/**
+ * Tells running attempts when their workflow is canceled or closed: one core subscription per
+ * workflow, shared by all of its running attempts (a wide fan-out would otherwise receive every
+ * event once per attempt). The subject also carries publishes the stream refused, so the stored
+ * history confirms what the subscription saw.
+ */
+export class CancellationWatch {
+  readonly #connection: DfutConnection;
+  readonly #watches = new Map<string, { subscription: Subscription; watchers: Set<Watcher> }>();
+
+  constructor(connection: DfutConnection) {
+    this.#connection = connection;
+  }
+
+  readonly watch: CancellationSource = (workflowId, afterSeq, onEnded) => {
+    const watcher: Watcher = { afterSeq, onEnded };
+    let entry = this.#watches.get(workflowId);
+    if (!entry) {
+      const watchers = new Set<Watcher>();
+      const subscription = this.#connection.nc.subscribe(subjects.history(workflowId), {
+        callback: (err, msg) => {
+          if (err) return;
+          const { type } = decodeEvent({ seq: 0, data: msg.data });
+          if (type === "CancelRequested" || isTerminal({ type })) void this.#confirm(workflowId, watchers);
+        },
+      });
+      entry = { subscription, watchers };
+      this.#watches.set(workflowId, entry);
+    }
+    entry.watchers.add(watcher);
+    const current = entry;
+    return () => {
+      current.watchers.delete(watcher);
+      if (current.watchers.size === 0 && this.#watches.get(workflowId) === current) {
+        this.#watches.delete(workflowId);
+        current.subscription.unsubscribe();
+      }
+    };
+  };
+
+  async #confirm(workflowId: string, watchers: ReadonlySet<Watcher>): Promise<void> {
+    if (watchers.size === 0) return;
+    const from = Math.min(...[...watchers].map((w) => w.afterSeq));
+    const events = await readHistory(this.#connection.jsm, workflowId, from).catch(() => []);
+    for (const watcher of [...watchers]) {
+      const ended = events.find((e) => e.seq > watcher.afterSeq && (e.type === "CancelRequested" || isTerminal(e)));
+      if (ended) watcher.onEnded(ended.type === "CancelRequested" ? "canceled" : "closed");
+    }
+  }
+}
