@@ -6,6 +6,7 @@ const MUTATING = new Set<string>([
   WorkflowService.method.startWorkflow.name,
   WorkflowService.method.signalWorkflow.name,
   WorkflowService.method.cancelWorkflow.name,
+  WorkflowService.method.terminateWorkflow.name,
 ]);
 
 export function isMutating(methodName: string): boolean {

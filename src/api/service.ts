@@ -20,6 +20,7 @@ import {
   ListWorkflowTypesResponseSchema,
   SignalWorkflowResponseSchema,
   StartWorkflowResponseSchema,
+  TerminateWorkflowResponseSchema,
   WatchHistoryResponseSchema,
   WatchWorkflowsResponseSchema,
   WorkflowTypeSchema,
@@ -139,8 +140,13 @@ export function createWorkflowService(options: ServiceOptions): ServiceImpl<type
     }),
 
     cancelWorkflow: unary(async (req) => {
-      await (await dfut()).cancel(requireId(req.workflowId), req.reason);
-      return create(CancelWorkflowResponseSchema, {});
+      const outcome = await (await dfut()).cancel(requireId(req.workflowId), req.reason);
+      return create(CancelWorkflowResponseSchema, { closed: outcome === "canceled" });
+    }),
+
+    terminateWorkflow: unary(async (req) => {
+      await (await dfut()).terminate(requireId(req.workflowId), req.reason);
+      return create(TerminateWorkflowResponseSchema, {});
     }),
 
     listWorkflowTypes: unary(async () => {

@@ -92,7 +92,7 @@ export async function* watchHistory(connection: DfutConnection, workflowId: stri
     const source = messages;
     void (async () => {
       for await (const msg of source) {
-        const event = decodeEvent({ seq: msg.seq, data: msg.data });
+        const event = decodeEvent({ seq: msg.seq, data: msg.data, time: msg.time });
         channel.push(event);
         if (msg.info.pending === 0) channel.push("caught-up");
         if (isTerminal(event)) break;

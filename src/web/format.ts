@@ -3,7 +3,7 @@ import { toJson, type JsonValue } from "@bufbuild/protobuf";
 import { timestampDate, ValueSchema, type Timestamp, type Value } from "@bufbuild/protobuf/wkt";
 import { WorkflowStatus } from "../api/gen/dfut/v1/workflow_pb.ts";
 
-export type StatusName = "running" | "completed" | "failed" | "canceled" | "unknown";
+export type StatusName = "running" | "completed" | "failed" | "canceled" | "terminated" | "unknown";
 
 export function statusName(status: WorkflowStatus): StatusName {
   switch (status) {
@@ -15,6 +15,8 @@ export function statusName(status: WorkflowStatus): StatusName {
       return "failed";
     case WorkflowStatus.CANCELED:
       return "canceled";
+    case WorkflowStatus.TERMINATED:
+      return "terminated";
     default:
       return "unknown";
   }
@@ -26,6 +28,7 @@ export const STATUS_FILTERS: { label: string; status: WorkflowStatus }[] = [
   { label: "Completed", status: WorkflowStatus.COMPLETED },
   { label: "Failed", status: WorkflowStatus.FAILED },
   { label: "Canceled", status: WorkflowStatus.CANCELED },
+  { label: "Terminated", status: WorkflowStatus.TERMINATED },
 ];
 
 export function toMillis(ts: Timestamp | undefined): number | undefined {

@@ -1,6 +1,7 @@
 /**
  * A workflow's events folded into what a person reads: one entry per activity (with its
- * attempts), timer, signal, task failure and the close. Pure: events in, entries out.
+ * attempts), timer, signal, task failure, undecodable message and the close. Pure: events in,
+ * entries out.
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import type { HistoryEvent } from "../api/gen/dfut/v1/workflow_pb.ts";
@@ -45,7 +46,18 @@ export type TimelineEntry =
   | { kind: "task-failed"; key: string; at?: number; error: ErrorView; worker: string }
   | { kind: "completed"; key: string; at?: number; result: JsonValue }
   | { kind: "failed"; key: string; at?: number; error: ErrorView }
-  | { kind: "canceled"; key: string; at?: number; reason: string };
+  | { kind: "canceled"; key: string; at?: number; reason: string }
+  | { kind: "terminated"; key: string; at?: number; reason: string }
+  /** A stored message that is not an event: `raw` is the start of its bytes. */
+  | { kind: "undecodable"; key: string; at?: number; seq: number; reason: string; raw: string };
+
+export type ClosingEntry = Extract<TimelineEntry, { kind: "completed" | "failed" | "canceled" | "terminated" }>;
+
+const CLOSING_KINDS: ReadonlySet<TimelineEntry["kind"]> = new Set(["completed", "failed", "canceled", "terminated"]);
+
+export function isClosing(entry: TimelineEntry): entry is ClosingEntry {
+  return CLOSING_KINDS.has(entry.kind);
+}
 
 const str = (o: JsonObject, k: string): string => (typeof o[k] === "string" ? (o[k] as string) : "");
 const num = (o: JsonObject, k: string): number => (typeof o[k] === "number" ? (o[k] as number) : 0);
@@ -152,6 +164,12 @@ export function buildTimeline(events: readonly HistoryEvent[]): TimelineEntry[] 
         break;
       case "WorkflowCanceled":
         entries.push({ kind: "canceled", key, at, reason: str(a, "reason") });
+        break;
+      case "WorkflowTerminated":
+        entries.push({ kind: "terminated", key, at, reason: str(a, "reason") });
+        break;
+      case "Undecodable":
+        entries.push({ kind: "undecodable", key, at, seq: Number(event.seq), reason: str(a, "reason"), raw: str(a, "raw") });
         break;
     }
   }

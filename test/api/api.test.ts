@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { startHttpServer, type HttpServer } from "../../src/api/http.ts";
 import { WorkflowStatus, type Workflow } from "../../src/api/gen/dfut/v1/workflow_pb.ts";
+import { subjects } from "../../src/common/names.ts";
+import { toMillis } from "../../src/web/format.ts";
 import { eventually, startEnv, type TestEnv } from "../support/env.ts";
 import { client, rpc } from "./connect.ts";
 import { activities, workflows } from "./workflows.ts";
@@ -93,7 +95,7 @@ describe("StartWorkflow, GetWorkflow, GetHistory over Connect JSON", () => {
   });
 
   it("unknown ids are not_found", async () => {
-    for (const method of ["GetWorkflow", "GetHistory", "CancelWorkflow"]) {
+    for (const method of ["GetWorkflow", "GetHistory", "CancelWorkflow", "TerminateWorkflow"]) {
       const reply = await rpc(http.url, method, { workflowId: "no-such-workflow" });
       expect(reply, method).toMatchObject({ status: 404, body: { code: "not_found" } });
       expect(reply.body.message).toContain("no-such-workflow");
@@ -120,7 +122,8 @@ describe("SignalWorkflow and CancelWorkflow", () => {
   it("cancel closes a waiting workflow as canceled; a second cancel is failed_precondition", async () => {
     await rpc(http.url, "StartWorkflow", { type: "ApprovalWorkflow", args: ["bo"], workflowId: "api-approval-2" });
     const canceled = await rpc(http.url, "CancelWorkflow", { workflowId: "api-approval-2", reason: "changed my mind" });
-    expect(canceled.status).toBe(200);
+    // A worker serves the type, so the cancel is only requested: closed is false, which JSON leaves out.
+    expect(canceled).toEqual({ status: 200, body: {} });
     await expect(env.client.result("api-approval-2")).rejects.toThrow(/canceled: changed my mind/);
     const again = await rpc(http.url, "CancelWorkflow", { workflowId: "api-approval-2" });
     expect(again).toMatchObject({ status: 400, body: { code: "failed_precondition" } });
@@ -174,6 +177,68 @@ describe("ListWorkflows and ListWorkflowTypes", () => {
     const order = workflowTypes.find((t) => t.name === "OrderWorkflow");
     expect(order).toMatchObject({ parameters: ["customerId", "productId", "amount", "quantity"], queue: "default", workers: 1 });
     expect(workflowTypes.map((t) => t.name)).toEqual(["ApprovalWorkflow", "FlakyWorkflow", "OrderWorkflow", "RefusingWorkflow"]);
+  });
+});
+
+describe("TerminateWorkflow, and a cancel that closes at once", () => {
+  it("terminates a workflow waiting for a signal: status terminated, history ends with WorkflowTerminated; closed ones are failed_precondition", async () => {
+    const c = client(http.url);
+    await rpc(http.url, "StartWorkflow", { type: "ApprovalWorkflow", args: ["gus"], workflowId: "api-term-1" });
+    await eventually(async () => ((await c.getWorkflow({ workflowId: "api-term-1" })).workflow?.status === WorkflowStatus.RUNNING) || undefined);
+    const terminated = await rpc(http.url, "TerminateWorkflow", { workflowId: "api-term-1", reason: "approver left" });
+    expect(terminated).toEqual({ status: 200, body: {} });
+    await expect(env.client.result("api-term-1")).rejects.toThrow(/terminated: approver left/);
+
+    const wf = await eventually(async () => {
+      const { workflow } = await c.getWorkflow({ workflowId: "api-term-1" });
+      return workflow?.status === WorkflowStatus.TERMINATED ? workflow : undefined;
+    });
+    expect(wf.error?.message).toBe("approver left");
+    expect(wf.closedAt).toBeDefined();
+    const { events } = await c.getHistory({ workflowId: "api-term-1" });
+    expect(events[0].type).toBe("WorkflowStarted");
+    expect(events.at(-1)).toMatchObject({ type: "WorkflowTerminated", attributes: { reason: "approver left" } });
+    const { workflows: listed } = await c.listWorkflows({ status: WorkflowStatus.TERMINATED });
+    expect(listed.map((w) => w.workflowId)).toEqual(["api-term-1"]);
+
+    for (const [workflowId, status] of [
+      ["api-term-1", "terminated"],
+      ["api-approval-1", "completed"],
+    ]) {
+      const again = await rpc(http.url, "TerminateWorkflow", { workflowId });
+      expect(again, workflowId).toMatchObject({ status: 400, body: { code: "failed_precondition" } });
+      expect(again.body.message).toContain(`is already ${status}`);
+    }
+  });
+
+  it("a stored message that is not an event comes through GetHistory and WatchHistory as Undecodable, with its seq, reason and time", async () => {
+    const c = client(http.url);
+    await env.client.start("ApprovalWorkflow", { args: ["hal"], workflowId: "api-poison-1" });
+    const before = Date.now();
+    const { seq } = await env.connection.js.publish(subjects.history("api-poison-1"), new TextEncoder().encode("not {json"));
+    const undecodable = { seq: BigInt(seq), type: "Undecodable", attributes: { reason: expect.stringMatching(/not JSON/), raw: "not {json" } };
+    const read = (await c.getHistory({ workflowId: "api-poison-1" })).events.find((e) => e.seq === BigInt(seq));
+    expect(read).toMatchObject(undecodable);
+
+    await c.terminateWorkflow({ workflowId: "api-poison-1", reason: "bad message" });
+    const watched = [];
+    for await (const message of c.watchHistory({ workflowId: "api-poison-1" })) watched.push(...message.events);
+    const seen = watched.find((e) => e.seq === BigInt(seq));
+    expect(seen).toMatchObject(undecodable);
+    expect(watched.at(-1)?.type).toBe("WorkflowTerminated");
+    // Both carry the time the stream stored the message.
+    expect(toMillis(read?.time)).toBeGreaterThan(before - 5_000);
+    expect(Math.abs((toMillis(seen?.time) ?? 0) - (toMillis(read?.time) ?? 0))).toBeLessThanOrEqual(1);
+  });
+
+  it("a cancel of a workflow whose type no worker serves closes it at once (closed: true)", async () => {
+    const started = await rpc(http.url, "StartWorkflow", { type: "NoWorkerWorkflow", workflowId: "api-unserved-1", skipTypeCheck: true });
+    expect(started.status).toBe(200);
+    const canceled = await rpc(http.url, "CancelWorkflow", { workflowId: "api-unserved-1", reason: "wrong type" });
+    expect(canceled).toEqual({ status: 200, body: { closed: true } });
+    await expect(env.client.result("api-unserved-1")).rejects.toThrow(/canceled: wrong type/);
+    const { events } = await client(http.url).getHistory({ workflowId: "api-unserved-1" });
+    expect(events.map((e) => e.type)).toEqual(["WorkflowStarted", "CancelRequested", "WorkflowCanceled"]);
   });
 });
 

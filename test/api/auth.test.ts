@@ -103,6 +103,7 @@ describe("with an auth token", () => {
       for (const [method, body] of [
         ["SignalWorkflow", { workflowId: "auth-1", name: "approve", payload: true }],
         ["CancelWorkflow", { workflowId: "auth-1" }],
+        ["TerminateWorkflow", { workflowId: "auth-1" }],
       ] as const) {
         expect(await rpc(http.url, method, body), method).toMatchObject({ status: 401, body: { code: "unauthenticated" } });
       }
@@ -123,6 +124,9 @@ describe("with an auth token", () => {
       const { workflowId } = await authed.startWorkflow({ type: "ApprovalWorkflow", args: [], workflowId: "auth-2" });
       await authed.cancelWorkflow({ workflowId, reason: "test" });
       await expect(env.client.result("auth-2")).rejects.toThrow(/canceled/);
+      await authed.startWorkflow({ type: "ApprovalWorkflow", args: [], workflowId: "auth-3" });
+      await authed.terminateWorkflow({ workflowId: "auth-3", reason: "test" });
+      await expect(env.client.result("auth-3")).rejects.toThrow(/terminated: test/);
     } finally {
       await http.close();
     }

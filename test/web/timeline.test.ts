@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { create, type JsonObject } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { HistoryEventSchema, type HistoryEvent } from "../../src/api/gen/dfut/v1/workflow_pb.ts";
-import { buildTimeline } from "../../src/web/timeline.ts";
-import { formatDuration, parseArgument } from "../../src/web/format.ts";
+import { HistoryEventSchema, WorkflowStatus, type HistoryEvent } from "../../src/api/gen/dfut/v1/workflow_pb.ts";
+import { buildTimeline, isClosing } from "../../src/web/timeline.ts";
+import { formatDuration, parseArgument, statusName } from "../../src/web/format.ts";
 
 let seq = 0;
 const t0 = Date.parse("2030-01-01T00:00:00Z");
@@ -47,6 +47,27 @@ describe("the timeline of a history", () => {
     expect(entries[1]).toMatchObject({ kind: "timer", fireAt: t0 + 60_000 });
     expect(entries[1]).not.toHaveProperty("firedAt");
     expect(entries[3]).toMatchObject({ kind: "activity", state: "failed", attempts: [{ attempt: 1, state: "failed", willRetry: false }] });
+  });
+
+  it("shows an undecodable message with its seq and reason, and a terminate as the close with its reason", () => {
+    const events = [
+      event("WorkflowStarted", 0, { workflowType: "X", args: [], queue: "q" }),
+      event("Undecodable", 1, { reason: "it is not JSON (Unexpected token)", raw: "not {json" }),
+      event("WorkflowTerminated", 2, { reason: "bad message" }),
+    ];
+    const entries = buildTimeline(events);
+    expect(entries.map((e) => e.kind)).toEqual(["started", "undecodable", "terminated"]);
+    expect(entries[1]).toEqual({
+      kind: "undecodable",
+      key: `e${events[1].seq}`,
+      at: t0 + 1,
+      seq: Number(events[1].seq),
+      reason: "it is not JSON (Unexpected token)",
+      raw: "not {json",
+    });
+    expect(entries[2]).toMatchObject({ kind: "terminated", at: t0 + 2, reason: "bad message" });
+    expect(entries.filter(isClosing)).toEqual([entries[2]]);
+    expect(statusName(WorkflowStatus.TERMINATED)).toBe("terminated");
   });
 });
 

@@ -167,6 +167,37 @@ describe("the web UI in Chromium", () => {
     await page.screenshot({ path: `${screenshots}workflow.png`, fullPage: true });
   });
 
+  it("terminates a running workflow after a confirm step, and says when a cancel closed a workflow at once", async () => {
+    await env.client.start("ApprovalWorkflow", { args: ["ed"], workflowId: "approval-ui-5" });
+    await page.goto(`${http.url}#/workflows/approval-ui-5`);
+    const badge = page.locator(".wf-title [data-status]");
+    await expect.poll(() => badge.getAttribute("data-status")).toBe("running");
+    await page.getByRole("button", { name: "Terminate…" }).click();
+    await page.getByLabel(/Reason/).fill("approver left");
+    await page.getByRole("button", { name: "Terminate workflow" }).click();
+    await page.getByText("This cannot be undone").waitFor();
+    await page.getByRole("button", { name: "Yes, terminate" }).click();
+    await expect.poll(() => badge.getAttribute("data-status")).toBe("terminated");
+    await expect.poll(() => page.locator(".timeline").innerText()).toContain("Workflow terminated: approver left");
+    expect(await page.locator(".io").innerText()).toContain("approver left");
+    expect(await page.locator(".actions-panel").innerText()).toContain("Terminated.");
+
+    // No worker serves this type: the cancel closes it at once, and the page says so.
+    await env.client.start("UnservedWorkflow", { workflowId: "unserved-ui-1" });
+    await page.goto(`${http.url}#/workflows/unserved-ui-1`);
+    await expect.poll(() => badge.getAttribute("data-status")).toBe("running");
+    await page.getByRole("button", { name: "Cancel…" }).click();
+    await page.getByRole("button", { name: "Cancel workflow" }).click();
+    await expect.poll(() => badge.getAttribute("data-status")).toBe("canceled");
+    expect(await page.locator(".actions-panel").innerText()).toContain("Canceled at once");
+
+    await page.getByRole("link", { name: "Workflows" }).click();
+    await expect.poll(() => rowStatus("approval-ui-5")).toBe("terminated");
+    await page.getByRole("button", { name: /^Terminated/ }).click();
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(1);
+    await page.getByRole("button", { name: /^All/ }).click();
+  });
+
   it("is readable on a phone", async () => {
     const phone = await browser.browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true });
     try {
@@ -186,7 +217,7 @@ describe("the web UI in Chromium", () => {
 
   it("a restarted HTTP server, with a new connection and no state, shows the same data", async () => {
     await page.goto(http.url);
-    await expect.poll(() => page.locator("tbody tr").count()).toBe(10);
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(12);
     const before = await page.locator("tbody").innerText();
     const port = new URL(http.url).port;
     await http.close();
@@ -196,7 +227,7 @@ describe("the web UI in Chromium", () => {
       connection = await connectDfut({ servers: env.nats.url });
       http = await startHttpServer({ connection, addr: `127.0.0.1:${port}` });
       await page.reload();
-      await expect.poll(() => page.locator("tbody tr").count()).toBe(10);
+      await expect.poll(() => page.locator("tbody tr").count()).toBe(12);
       // Durations of closed workflows are fixed, so the whole table reads the same.
       expect(await page.locator("tbody").innerText()).toBe(before);
       await page.goto(`${http.url}#/workflows/order-ui-1`);

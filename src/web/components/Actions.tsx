@@ -6,28 +6,52 @@ import { parseArgument } from "../format.ts";
 import { Notice } from "./Notice.tsx";
 import { TokenPrompt } from "./TokenPrompt.tsx";
 
-/** Signal and cancel, for a workflow that is still running. */
-export function Actions({ workflowId }: { workflowId: string }) {
-  const [open, setOpen] = useState<"signal" | "cancel" | undefined>();
+type Action = "signal" | "cancel" | "terminate";
+
+/**
+ * Signal, cancel and terminate, for a workflow that is still running. Stays mounted once it
+ * closes, to tell what the last action did.
+ */
+export function Actions({ workflowId, running }: { workflowId: string; running: boolean }) {
+  const [open, setOpen] = useState<Action | undefined>();
   const [name, setName] = useState("");
   const [payload, setPayload] = useState("");
   const [reason, setReason] = useState("");
+  const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: "info" | "error"; text: string }>();
   const [askToken, setAskToken] = useState(false);
 
-  const run = async (what: "signal" | "cancel") => {
+  const toggle = (what: Action) => {
+    setOpen(open === what ? undefined : what);
+    setReason("");
+    setConfirming(false);
+  };
+
+  const send = async (what: Action): Promise<string> => {
+    switch (what) {
+      case "signal":
+        await api.signalWorkflow({ workflowId, name: name.trim(), payload: fromJson(ValueSchema, parseArgument(payload || "null")) });
+        return `Signal ${name.trim()} sent.`;
+      case "cancel": {
+        const { closed } = await api.cancelWorkflow({ workflowId, reason: reason.trim() });
+        return closed
+          ? "Canceled at once: none of its code had run, and no running worker serves its type."
+          : "Cancellation requested.";
+      }
+      case "terminate":
+        await api.terminateWorkflow({ workflowId, reason: reason.trim() });
+        return "Terminated.";
+    }
+  };
+
+  const run = async (what: Action) => {
     setBusy(true);
     setMessage(undefined);
     try {
-      if (what === "signal") {
-        await api.signalWorkflow({ workflowId, name: name.trim(), payload: fromJson(ValueSchema, parseArgument(payload || "null")) });
-        setMessage({ kind: "info", text: `Signal ${name.trim()} sent.` });
-      } else {
-        await api.cancelWorkflow({ workflowId, reason: reason.trim() });
-        setMessage({ kind: "info", text: "Cancellation requested." });
-      }
+      setMessage({ kind: "info", text: await send(what) });
       setOpen(undefined);
+      setConfirming(false);
       setAskToken(false);
     } catch (err) {
       setMessage({ kind: "error", text: errorText(err) });
@@ -37,14 +61,25 @@ export function Actions({ workflowId }: { workflowId: string }) {
     }
   };
 
+  const notices = (
+    <>
+      {message && <Notice kind={message.kind}>{message.text}</Notice>}
+      {askToken && running && <TokenPrompt onSaved={() => setAskToken(false)} />}
+    </>
+  );
+  if (!running) return message ? <div className="actions-panel">{notices}</div> : null;
+
   return (
     <div className="actions-panel">
       <div className="row">
-        <button type="button" className={`btn${open === "signal" ? " btn-on" : ""}`} onClick={() => setOpen(open === "signal" ? undefined : "signal")}>
+        <button type="button" className={`btn${open === "signal" ? " btn-on" : ""}`} onClick={() => toggle("signal")}>
           Signal…
         </button>
-        <button type="button" className={`btn btn-danger${open === "cancel" ? " btn-on" : ""}`} onClick={() => setOpen(open === "cancel" ? undefined : "cancel")}>
+        <button type="button" className={`btn btn-danger${open === "cancel" ? " btn-on" : ""}`} onClick={() => toggle("cancel")}>
           Cancel…
+        </button>
+        <button type="button" className={`btn btn-danger${open === "terminate" ? " btn-on" : ""}`} onClick={() => toggle("terminate")}>
+          Terminate…
         </button>
       </div>
       {open === "signal" && (
@@ -80,12 +115,7 @@ export function Actions({ workflowId }: { workflowId: string }) {
             void run("cancel");
           }}
         >
-          <div className="field">
-            <label htmlFor="cancel-reason">
-              Reason <span className="muted">(optional)</span>
-            </label>
-            <input id="cancel-reason" autoComplete="off" value={reason} onChange={(e) => setReason(e.target.value)} />
-          </div>
+          <ReasonField id="cancel-reason" value={reason} onChange={setReason} />
           <p className="hint">The workflow sees the cancellation at its next step; running activities are aborted.</p>
           <div className="actions">
             <button type="submit" className="btn btn-danger-solid" disabled={busy}>
@@ -94,8 +124,53 @@ export function Actions({ workflowId }: { workflowId: string }) {
           </div>
         </form>
       )}
-      {message && <Notice kind={message.kind}>{message.text}</Notice>}
-      {askToken && <TokenPrompt onSaved={() => setAskToken(false)} />}
+      {open === "terminate" && (
+        <form
+          className="card form compact"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (confirming) void run("terminate");
+            else setConfirming(true);
+          }}
+        >
+          <ReasonField id="terminate-reason" value={reason} onChange={setReason} disabled={confirming} />
+          <p className="hint">
+            Ends the workflow now: none of its code runs again, running activities are aborted. For a workflow that is stuck; to let
+            it clean up, cancel it instead.
+          </p>
+          {confirming ? (
+            <>
+              <Notice kind="warn">Terminate {workflowId}? This cannot be undone.</Notice>
+              <div className="actions">
+                <button type="button" className="btn" disabled={busy} onClick={() => setConfirming(false)}>
+                  Back
+                </button>
+                <button type="submit" className="btn btn-danger-solid" disabled={busy} autoFocus>
+                  Yes, terminate
+                </button>
+              </div>
+            </>
+          ) : (
+            <div className="actions">
+              <button type="submit" className="btn btn-danger-solid">
+                Terminate workflow
+              </button>
+            </div>
+          )}
+        </form>
+      )}
+      {notices}
+    </div>
+  );
+}
+
+function ReasonField({ id, value, onChange, disabled }: { id: string; value: string; onChange(value: string): void; disabled?: boolean }) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>
+        Reason <span className="muted">(optional, recorded in the history)</span>
+      </label>
+      <input id={id} autoComplete="off" value={value} disabled={disabled} onChange={(e) => onChange(e.target.value)} />
     </div>
   );
 }

@@ -16,7 +16,7 @@ export function EventTable({ events }: { events: HistoryEvent[] }) {
         </thead>
         <tbody>
           {events.map((e) => (
-            <tr key={String(e.seq)}>
+            <tr key={String(e.seq)} className={e.type === "Undecodable" ? "event-undecodable" : undefined}>
               <td className="num mono">{String(e.seq)}</td>
               <td className="mono">{formatClock(toMillis(e.time))}</td>
               <td>{e.type}</td>

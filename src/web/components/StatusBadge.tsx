@@ -5,6 +5,7 @@ const LABELS: Record<StatusName, string> = {
   completed: "Completed",
   failed: "Failed",
   canceled: "Canceled",
+  terminated: "Terminated",
   unknown: "Unknown",
 };
 

@@ -128,6 +128,25 @@ function EntryView({ entry, now }: { entry: TimelineEntry; now: number }) {
           <At ms={entry.at} />
         </div>
       );
+    case "terminated":
+      return (
+        <div className="tl-head">
+          <span className="tl-title">Workflow terminated{entry.reason ? `: ${entry.reason}` : ""}</span>
+          <At ms={entry.at} />
+        </div>
+      );
+    case "undecodable":
+      return (
+        <>
+          <div className="tl-head">
+            <span className="tl-title">Undecodable message at seq {entry.seq}</span>
+            <At ms={entry.at} />
+          </div>
+          <ErrorBox error={{ name: "Not an event", message: entry.reason }} />
+          <Value value={entry.raw} label="raw" />
+          <p className="hint">The workflow cannot go on past it: repair or delete the message and signal the workflow, or terminate it.</p>
+        </>
+      );
   }
 }
 

@@ -14,7 +14,9 @@ import { useHistory } from "../hooks/useHistory.ts";
 import { useNow } from "../hooks/useNow.ts";
 import { useWorkflows } from "../hooks/useWorkflows.ts";
 import { useWorkflowTypes } from "../hooks/useWorkflowTypes.ts";
-import { buildTimeline, type ErrorView } from "../timeline.ts";
+import { buildTimeline, isClosing, type ErrorView } from "../timeline.ts";
+
+const OUTCOME_TITLE: Partial<Record<StatusName, string>> = { failed: "Error", canceled: "Canceled", terminated: "Terminated" };
 
 /** One workflow: its header from the index, its timeline from the history, both live. */
 export function WorkflowPage({ workflowId }: { workflowId: string }) {
@@ -26,9 +28,9 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
 
   // The index may lag the history by a moment; the history's own ends settle the header.
   const started = entries.find((e) => e.kind === "started");
-  const closing = entries.find((e) => e.kind === "completed" || e.kind === "failed" || e.kind === "canceled");
+  const closing = entries.find(isClosing);
   const status: StatusName = closing
-    ? (closing.kind as StatusName)
+    ? closing.kind
     : record
       ? statusName(record.status)
       : started
@@ -50,6 +52,7 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
       : record?.error
         ? { name: record.error.name, message: record.error.message, stack: record.error.stack || undefined }
         : undefined;
+  const reason = closing?.kind === "canceled" || closing?.kind === "terminated" ? closing.reason : record?.error?.message;
 
   if (history.fatal) {
     return (
@@ -118,14 +121,20 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
             )}
           </div>
           <div className="io-block">
-            <h2>{status === "failed" ? "Error" : status === "canceled" ? "Canceled" : "Result"}</h2>
+            <h2>{OUTCOME_TITLE[status] ?? "Result"}</h2>
             {status === "completed" && <JsonBlock value={result ?? null} label="result" />}
             {status === "failed" && error && <ErrorBox error={error} />}
-            {status === "canceled" && <p>{closing?.kind === "canceled" && closing.reason ? closing.reason : "Canceled without a reason"}</p>}
+            {status === "canceled" && <p>{reason || "Canceled without a reason"}</p>}
+            {status === "terminated" && (
+              <>
+                <p>{reason || "Terminated without a reason"}</p>
+                <p className="hint">Ended from outside: no workflow code ran to close it.</p>
+              </>
+            )}
             {running && <p className="muted">Still running…</p>}
           </div>
         </div>
-        {running && <Actions workflowId={workflowId} />}
+        <Actions workflowId={workflowId} running={running} />
       </div>
 
       <h2 className="section-title">Timeline</h2>

@@ -12,7 +12,7 @@ import type { JsonObject, Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file dfut/v1/workflow.proto.
  */
 export const file_dfut_v1_workflow: GenFile = /*@__PURE__*/
-  fileDesc("ChZkZnV0L3YxL3dvcmtmbG93LnByb3RvEgdkZnV0LnYxIlAKCUVycm9ySW5mbxIMCgRuYW1lGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSDQoFc3RhY2sYAyABKAkSFQoNbm9uX3JldHJ5YWJsZRgEIAEoCCLzAgoIV29ya2Zsb3cSEwoLd29ya2Zsb3dfaWQYASABKAkSFQoNd29ya2Zsb3dfdHlwZRgCIAEoCRINCgVxdWV1ZRgDIAEoCRInCgZzdGF0dXMYBCABKA4yFy5kZnV0LnYxLldvcmtmbG93U3RhdHVzEi4KCnN0YXJ0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWNsb3NlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJAoEYXJncxgHIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIrCgZyZXN1bHQYCCABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVIAIgBARIhCgVlcnJvchgJIAEoCzISLmRmdXQudjEuRXJyb3JJbmZvEg8KB3Byb2JsZW0YCiABKAkSEgoKc3RhdHVzX3NlcRgLIAEoA0IJCgdfcmVzdWx0IoABCgxIaXN0b3J5RXZlbnQSCwoDc2VxGAEgASgDEgwKBHR5cGUYAiABKAkSKAoEdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoKYXR0cmlidXRlcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QikAEKFExpc3RXb3JrZmxvd3NSZXF1ZXN0EicKBnN0YXR1cxgBIAEoDjIXLmRmdXQudjEuV29ya2Zsb3dTdGF0dXMSFQoNd29ya2Zsb3dfdHlwZRgCIAEoCRIRCglpZF9wcmVmaXgYAyABKAkSEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkiagoVTGlzdFdvcmtmbG93c1Jlc3BvbnNlEiQKCXdvcmtmbG93cxgBIAMoCzIRLmRmdXQudjEuV29ya2Zsb3cSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnRvdGFsX3NpemUYAyABKAUiKQoSR2V0V29ya2Zsb3dSZXF1ZXN0EhMKC3dvcmtmbG93X2lkGAEgASgJIjoKE0dldFdvcmtmbG93UmVzcG9uc2USIwoId29ya2Zsb3cYASABKAsyES5kZnV0LnYxLldvcmtmbG93IigKEUdldEhpc3RvcnlSZXF1ZXN0EhMKC3dvcmtmbG93X2lkGAEgASgJIjsKEkdldEhpc3RvcnlSZXNwb25zZRIlCgZldmVudHMYASADKAsyFS5kZnV0LnYxLkhpc3RvcnlFdmVudCKHAQoUU3RhcnRXb3JrZmxvd1JlcXVlc3QSDAoEdHlwZRgBIAEoCRIkCgRhcmdzGAIgAygLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhMKC3dvcmtmbG93X2lkGAMgASgJEg0KBXF1ZXVlGAQgASgJEhcKD3NraXBfdHlwZV9jaGVjaxgFIAEoCCIsChVTdGFydFdvcmtmbG93UmVzcG9uc2USEwoLd29ya2Zsb3dfaWQYASABKAkidAoVU2lnbmFsV29ya2Zsb3dSZXF1ZXN0EhMKC3dvcmtmbG93X2lkGAEgASgJEgwKBG5hbWUYAiABKAkSLAoHcGF5bG9hZBgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZUgAiAEBQgoKCF9wYXlsb2FkIhgKFlNpZ25hbFdvcmtmbG93UmVzcG9uc2UiPAoVQ2FuY2VsV29ya2Zsb3dSZXF1ZXN0EhMKC3dvcmtmbG93X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSIYChZDYW5jZWxXb3JrZmxvd1Jlc3BvbnNlIhoKGExpc3RXb3JrZmxvd1R5cGVzUmVxdWVzdCJQCgxXb3JrZmxvd1R5cGUSDAoEbmFtZRgBIAEoCRISCgpwYXJhbWV0ZXJzGAIgAygJEg0KBXF1ZXVlGAMgASgJEg8KB3dvcmtlcnMYBCABKAUiSgoZTGlzdFdvcmtmbG93VHlwZXNSZXNwb25zZRItCg53b3JrZmxvd190eXBlcxgBIAMoCzIVLmRmdXQudjEuV29ya2Zsb3dUeXBlImoKFVdhdGNoV29ya2Zsb3dzUmVxdWVzdBInCgZzdGF0dXMYASABKA4yFy5kZnV0LnYxLldvcmtmbG93U3RhdHVzEhUKDXdvcmtmbG93X3R5cGUYAiABKAkSEQoJaWRfcHJlZml4GAMgASgJImEKFldhdGNoV29ya2Zsb3dzUmVzcG9uc2USIwoIdXBzZXJ0ZWQYASADKAsyES5kZnV0LnYxLldvcmtmbG93Eg8KB3JlbW92ZWQYAiADKAkSEQoJY2F1Z2h0X3VwGAMgASgIIioKE1dhdGNoSGlzdG9yeVJlcXVlc3QSEwoLd29ya2Zsb3dfaWQYASABKAkiUAoUV2F0Y2hIaXN0b3J5UmVzcG9uc2USJQoGZXZlbnRzGAEgAygLMhUuZGZ1dC52MS5IaXN0b3J5RXZlbnQSEQoJY2F1Z2h0X3VwGAIgASgIKscBCg5Xb3JrZmxvd1N0YXR1cxIfChtXT1JLRkxPV19TVEFUVVNfVU5TUEVDSUZJRUQQABIbChdXT1JLRkxPV19TVEFUVVNfUlVOTklORxABEh0KGVdPUktGTE9XX1NUQVRVU19DT01QTEVURUQQAhIaChZXT1JLRkxPV19TVEFUVVNfRkFJTEVEEAMSHAoYV09SS0ZMT1dfU1RBVFVTX0NBTkNFTEVEEAQSHgoaV09SS0ZMT1dfU1RBVFVTX1RFUk1JTkFURUQQBTKGBgoPV29ya2Zsb3dTZXJ2aWNlElMKDUxpc3RXb3JrZmxvd3MSHS5kZnV0LnYxLkxpc3RXb3JrZmxvd3NSZXF1ZXN0Gh4uZGZ1dC52MS5MaXN0V29ya2Zsb3dzUmVzcG9uc2UiA5ACARJNCgtHZXRXb3JrZmxvdxIbLmRmdXQudjEuR2V0V29ya2Zsb3dSZXF1ZXN0GhwuZGZ1dC52MS5HZXRXb3JrZmxvd1Jlc3BvbnNlIgOQAgESSgoKR2V0SGlzdG9yeRIaLmRmdXQudjEuR2V0SGlzdG9yeVJlcXVlc3QaGy5kZnV0LnYxLkdldEhpc3RvcnlSZXNwb25zZSIDkAIBEk4KDVN0YXJ0V29ya2Zsb3cSHS5kZnV0LnYxLlN0YXJ0V29ya2Zsb3dSZXF1ZXN0Gh4uZGZ1dC52MS5TdGFydFdvcmtmbG93UmVzcG9uc2USUQoOU2lnbmFsV29ya2Zsb3cSHi5kZnV0LnYxLlNpZ25hbFdvcmtmbG93UmVxdWVzdBofLmRmdXQudjEuU2lnbmFsV29ya2Zsb3dSZXNwb25zZRJRCg5DYW5jZWxXb3JrZmxvdxIeLmRmdXQudjEuQ2FuY2VsV29ya2Zsb3dSZXF1ZXN0Gh8uZGZ1dC52MS5DYW5jZWxXb3JrZmxvd1Jlc3BvbnNlEl8KEUxpc3RXb3JrZmxvd1R5cGVzEiEuZGZ1dC52MS5MaXN0V29ya2Zsb3dUeXBlc1JlcXVlc3QaIi5kZnV0LnYxLkxpc3RXb3JrZmxvd1R5cGVzUmVzcG9uc2UiA5ACARJYCg5XYXRjaFdvcmtmbG93cxIeLmRmdXQudjEuV2F0Y2hXb3JrZmxvd3NSZXF1ZXN0Gh8uZGZ1dC52MS5XYXRjaFdvcmtmbG93c1Jlc3BvbnNlIgOQAgEwARJSCgxXYXRjaEhpc3RvcnkSHC5kZnV0LnYxLldhdGNoSGlzdG9yeVJlcXVlc3QaHS5kZnV0LnYxLldhdGNoSGlzdG9yeVJlc3BvbnNlIgOQAgEwAWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChZkZnV0L3YxL3dvcmtmbG93LnByb3RvEgdkZnV0LnYxIlAKCUVycm9ySW5mbxIMCgRuYW1lGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSDQoFc3RhY2sYAyABKAkSFQoNbm9uX3JldHJ5YWJsZRgEIAEoCCLzAgoIV29ya2Zsb3cSEwoLd29ya2Zsb3dfaWQYASABKAkSFQoNd29ya2Zsb3dfdHlwZRgCIAEoCRINCgVxdWV1ZRgDIAEoCRInCgZzdGF0dXMYBCABKA4yFy5kZnV0LnYxLldvcmtmbG93U3RhdHVzEi4KCnN0YXJ0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWNsb3NlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJAoEYXJncxgHIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIrCgZyZXN1bHQYCCABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVIAIgBARIhCgVlcnJvchgJIAEoCzISLmRmdXQudjEuRXJyb3JJbmZvEg8KB3Byb2JsZW0YCiABKAkSEgoKc3RhdHVzX3NlcRgLIAEoA0IJCgdfcmVzdWx0IoABCgxIaXN0b3J5RXZlbnQSCwoDc2VxGAEgASgDEgwKBHR5cGUYAiABKAkSKAoEdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoKYXR0cmlidXRlcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QikAEKFExpc3RXb3JrZmxvd3NSZXF1ZXN0EicKBnN0YXR1cxgBIAEoDjIXLmRmdXQudjEuV29ya2Zsb3dTdGF0dXMSFQoNd29ya2Zsb3dfdHlwZRgCIAEoCRIRCglpZF9wcmVmaXgYAyABKAkSEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkiagoVTGlzdFdvcmtmbG93c1Jlc3BvbnNlEiQKCXdvcmtmbG93cxgBIAMoCzIRLmRmdXQudjEuV29ya2Zsb3cSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnRvdGFsX3NpemUYAyABKAUiKQoSR2V0V29ya2Zsb3dSZXF1ZXN0EhMKC3dvcmtmbG93X2lkGAEgASgJIjoKE0dldFdvcmtmbG93UmVzcG9uc2USIwoId29ya2Zsb3cYASABKAsyES5kZnV0LnYxLldvcmtmbG93IigKEUdldEhpc3RvcnlSZXF1ZXN0EhMKC3dvcmtmbG93X2lkGAEgASgJIjsKEkdldEhpc3RvcnlSZXNwb25zZRIlCgZldmVudHMYASADKAsyFS5kZnV0LnYxLkhpc3RvcnlFdmVudCKHAQoUU3RhcnRXb3JrZmxvd1JlcXVlc3QSDAoEdHlwZRgBIAEoCRIkCgRhcmdzGAIgAygLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhMKC3dvcmtmbG93X2lkGAMgASgJEg0KBXF1ZXVlGAQgASgJEhcKD3NraXBfdHlwZV9jaGVjaxgFIAEoCCIsChVTdGFydFdvcmtmbG93UmVzcG9uc2USEwoLd29ya2Zsb3dfaWQYASABKAkidAoVU2lnbmFsV29ya2Zsb3dSZXF1ZXN0EhMKC3dvcmtmbG93X2lkGAEgASgJEgwKBG5hbWUYAiABKAkSLAoHcGF5bG9hZBgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZUgAiAEBQgoKCF9wYXlsb2FkIhgKFlNpZ25hbFdvcmtmbG93UmVzcG9uc2UiPAoVQ2FuY2VsV29ya2Zsb3dSZXF1ZXN0EhMKC3dvcmtmbG93X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSIoChZDYW5jZWxXb3JrZmxvd1Jlc3BvbnNlEg4KBmNsb3NlZBgBIAEoCCI/ChhUZXJtaW5hdGVXb3JrZmxvd1JlcXVlc3QSEwoLd29ya2Zsb3dfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIhsKGVRlcm1pbmF0ZVdvcmtmbG93UmVzcG9uc2UiGgoYTGlzdFdvcmtmbG93VHlwZXNSZXF1ZXN0IlAKDFdvcmtmbG93VHlwZRIMCgRuYW1lGAEgASgJEhIKCnBhcmFtZXRlcnMYAiADKAkSDQoFcXVldWUYAyABKAkSDwoHd29ya2VycxgEIAEoBSJKChlMaXN0V29ya2Zsb3dUeXBlc1Jlc3BvbnNlEi0KDndvcmtmbG93X3R5cGVzGAEgAygLMhUuZGZ1dC52MS5Xb3JrZmxvd1R5cGUiagoVV2F0Y2hXb3JrZmxvd3NSZXF1ZXN0EicKBnN0YXR1cxgBIAEoDjIXLmRmdXQudjEuV29ya2Zsb3dTdGF0dXMSFQoNd29ya2Zsb3dfdHlwZRgCIAEoCRIRCglpZF9wcmVmaXgYAyABKAkiYQoWV2F0Y2hXb3JrZmxvd3NSZXNwb25zZRIjCgh1cHNlcnRlZBgBIAMoCzIRLmRmdXQudjEuV29ya2Zsb3cSDwoHcmVtb3ZlZBgCIAMoCRIRCgljYXVnaHRfdXAYAyABKAgiKgoTV2F0Y2hIaXN0b3J5UmVxdWVzdBITCgt3b3JrZmxvd19pZBgBIAEoCSJQChRXYXRjaEhpc3RvcnlSZXNwb25zZRIlCgZldmVudHMYASADKAsyFS5kZnV0LnYxLkhpc3RvcnlFdmVudBIRCgljYXVnaHRfdXAYAiABKAgqxwEKDldvcmtmbG93U3RhdHVzEh8KG1dPUktGTE9XX1NUQVRVU19VTlNQRUNJRklFRBAAEhsKF1dPUktGTE9XX1NUQVRVU19SVU5OSU5HEAESHQoZV09SS0ZMT1dfU1RBVFVTX0NPTVBMRVRFRBACEhoKFldPUktGTE9XX1NUQVRVU19GQUlMRUQQAxIcChhXT1JLRkxPV19TVEFUVVNfQ0FOQ0VMRUQQBBIeChpXT1JLRkxPV19TVEFUVVNfVEVSTUlOQVRFRBAFMuIGCg9Xb3JrZmxvd1NlcnZpY2USUwoNTGlzdFdvcmtmbG93cxIdLmRmdXQudjEuTGlzdFdvcmtmbG93c1JlcXVlc3QaHi5kZnV0LnYxLkxpc3RXb3JrZmxvd3NSZXNwb25zZSIDkAIBEk0KC0dldFdvcmtmbG93EhsuZGZ1dC52MS5HZXRXb3JrZmxvd1JlcXVlc3QaHC5kZnV0LnYxLkdldFdvcmtmbG93UmVzcG9uc2UiA5ACARJKCgpHZXRIaXN0b3J5EhouZGZ1dC52MS5HZXRIaXN0b3J5UmVxdWVzdBobLmRmdXQudjEuR2V0SGlzdG9yeVJlc3BvbnNlIgOQAgESTgoNU3RhcnRXb3JrZmxvdxIdLmRmdXQudjEuU3RhcnRXb3JrZmxvd1JlcXVlc3QaHi5kZnV0LnYxLlN0YXJ0V29ya2Zsb3dSZXNwb25zZRJRCg5TaWduYWxXb3JrZmxvdxIeLmRmdXQudjEuU2lnbmFsV29ya2Zsb3dSZXF1ZXN0Gh8uZGZ1dC52MS5TaWduYWxXb3JrZmxvd1Jlc3BvbnNlElEKDkNhbmNlbFdvcmtmbG93Eh4uZGZ1dC52MS5DYW5jZWxXb3JrZmxvd1JlcXVlc3QaHy5kZnV0LnYxLkNhbmNlbFdvcmtmbG93UmVzcG9uc2USWgoRVGVybWluYXRlV29ya2Zsb3cSIS5kZnV0LnYxLlRlcm1pbmF0ZVdvcmtmbG93UmVxdWVzdBoiLmRmdXQudjEuVGVybWluYXRlV29ya2Zsb3dSZXNwb25zZRJfChFMaXN0V29ya2Zsb3dUeXBlcxIhLmRmdXQudjEuTGlzdFdvcmtmbG93VHlwZXNSZXF1ZXN0GiIuZGZ1dC52MS5MaXN0V29ya2Zsb3dUeXBlc1Jlc3BvbnNlIgOQAgESWAoOV2F0Y2hXb3JrZmxvd3MSHi5kZnV0LnYxLldhdGNoV29ya2Zsb3dzUmVxdWVzdBofLmRmdXQudjEuV2F0Y2hXb3JrZmxvd3NSZXNwb25zZSIDkAIBMAESUgoMV2F0Y2hIaXN0b3J5EhwuZGZ1dC52MS5XYXRjaEhpc3RvcnlSZXF1ZXN0Gh0uZGZ1dC52MS5XYXRjaEhpc3RvcnlSZXNwb25zZSIDkAIBMAFiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message dfut.v1.ErrorInfo
@@ -133,8 +133,14 @@ export const WorkflowSchema: GenMessage<Workflow> = /*@__PURE__*/
  * One recorded event. `type` is the event's name (WorkflowStarted, ActivityScheduled,
  * ActivityStarted, ActivityCompleted, ActivityFailed, TimerStarted, TimerFired,
  * SignalReceived, CancelRequested, WorkflowCompleted, WorkflowFailed, WorkflowCanceled,
- * WorkflowTaskFailed); `attributes` holds its fields as JSON, spelled as in dfut's event model
- * (e.g. activityId, activityType, attempt, result, error, willRetry, nextAttemptAt).
+ * WorkflowTaskFailed, WorkflowTerminated); `attributes` holds its fields as JSON, spelled as in
+ * dfut's event model (e.g. activityId, activityType, attempt, result, error, willRetry,
+ * nextAttemptAt, reason).
+ *
+ * A stored message that is not a valid event (dfut never writes one) comes as type
+ * "Undecodable" at its sequence, with `time` when the stream stored it and attributes
+ * `reason` (why it is not an event) and `raw` (the start of its bytes as text). The workflow
+ * cannot go on past it.
  *
  * @generated from message dfut.v1.HistoryEvent
  */
@@ -450,6 +456,13 @@ export const CancelWorkflowRequestSchema: GenMessage<CancelWorkflowRequest> = /*
  * @generated from message dfut.v1.CancelWorkflowResponse
  */
 export type CancelWorkflowResponse = Message<"dfut.v1.CancelWorkflowResponse"> & {
+  /**
+   * True when the cancel closed the workflow at once: none of its code had run and no running
+   * worker serves its type. False when the cancellation was recorded for its code to see.
+   *
+   * @generated from field: bool closed = 1;
+   */
+  closed: boolean;
 };
 
 /**
@@ -458,6 +471,43 @@ export type CancelWorkflowResponse = Message<"dfut.v1.CancelWorkflowResponse"> &
  */
 export const CancelWorkflowResponseSchema: GenMessage<CancelWorkflowResponse> = /*@__PURE__*/
   messageDesc(file_dfut_v1_workflow, 14);
+
+/**
+ * @generated from message dfut.v1.TerminateWorkflowRequest
+ */
+export type TerminateWorkflowRequest = Message<"dfut.v1.TerminateWorkflowRequest"> & {
+  /**
+   * @generated from field: string workflow_id = 1;
+   */
+  workflowId: string;
+
+  /**
+   * Why, recorded in the WorkflowTerminated event.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message dfut.v1.TerminateWorkflowRequest.
+ * Use `create(TerminateWorkflowRequestSchema)` to create a new message.
+ */
+export const TerminateWorkflowRequestSchema: GenMessage<TerminateWorkflowRequest> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 15);
+
+/**
+ * @generated from message dfut.v1.TerminateWorkflowResponse
+ */
+export type TerminateWorkflowResponse = Message<"dfut.v1.TerminateWorkflowResponse"> & {
+};
+
+/**
+ * Describes the message dfut.v1.TerminateWorkflowResponse.
+ * Use `create(TerminateWorkflowResponseSchema)` to create a new message.
+ */
+export const TerminateWorkflowResponseSchema: GenMessage<TerminateWorkflowResponse> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 16);
 
 /**
  * @generated from message dfut.v1.ListWorkflowTypesRequest
@@ -470,7 +520,7 @@ export type ListWorkflowTypesRequest = Message<"dfut.v1.ListWorkflowTypesRequest
  * Use `create(ListWorkflowTypesRequestSchema)` to create a new message.
  */
 export const ListWorkflowTypesRequestSchema: GenMessage<ListWorkflowTypesRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 15);
+  messageDesc(file_dfut_v1_workflow, 17);
 
 /**
  * A workflow type some running worker registered.
@@ -508,7 +558,7 @@ export type WorkflowType = Message<"dfut.v1.WorkflowType"> & {
  * Use `create(WorkflowTypeSchema)` to create a new message.
  */
 export const WorkflowTypeSchema: GenMessage<WorkflowType> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 16);
+  messageDesc(file_dfut_v1_workflow, 18);
 
 /**
  * @generated from message dfut.v1.ListWorkflowTypesResponse
@@ -525,7 +575,7 @@ export type ListWorkflowTypesResponse = Message<"dfut.v1.ListWorkflowTypesRespon
  * Use `create(ListWorkflowTypesResponseSchema)` to create a new message.
  */
 export const ListWorkflowTypesResponseSchema: GenMessage<ListWorkflowTypesResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 17);
+  messageDesc(file_dfut_v1_workflow, 19);
 
 /**
  * @generated from message dfut.v1.WatchWorkflowsRequest
@@ -552,7 +602,7 @@ export type WatchWorkflowsRequest = Message<"dfut.v1.WatchWorkflowsRequest"> & {
  * Use `create(WatchWorkflowsRequestSchema)` to create a new message.
  */
 export const WatchWorkflowsRequestSchema: GenMessage<WatchWorkflowsRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 18);
+  messageDesc(file_dfut_v1_workflow, 20);
 
 /**
  * @generated from message dfut.v1.WatchWorkflowsResponse
@@ -585,7 +635,7 @@ export type WatchWorkflowsResponse = Message<"dfut.v1.WatchWorkflowsResponse"> &
  * Use `create(WatchWorkflowsResponseSchema)` to create a new message.
  */
 export const WatchWorkflowsResponseSchema: GenMessage<WatchWorkflowsResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 19);
+  messageDesc(file_dfut_v1_workflow, 21);
 
 /**
  * @generated from message dfut.v1.WatchHistoryRequest
@@ -602,7 +652,7 @@ export type WatchHistoryRequest = Message<"dfut.v1.WatchHistoryRequest"> & {
  * Use `create(WatchHistoryRequestSchema)` to create a new message.
  */
 export const WatchHistoryRequestSchema: GenMessage<WatchHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 20);
+  messageDesc(file_dfut_v1_workflow, 22);
 
 /**
  * @generated from message dfut.v1.WatchHistoryResponse
@@ -628,7 +678,7 @@ export type WatchHistoryResponse = Message<"dfut.v1.WatchHistoryResponse"> & {
  * Use `create(WatchHistoryResponseSchema)` to create a new message.
  */
 export const WatchHistoryResponseSchema: GenMessage<WatchHistoryResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 21);
+  messageDesc(file_dfut_v1_workflow, 23);
 
 /**
  * @generated from enum dfut.v1.WorkflowStatus
@@ -679,8 +729,8 @@ export const WorkflowStatusSchema: GenEnum<WorkflowStatus> = /*@__PURE__*/
   enumDesc(file_dfut_v1_workflow, 0);
 
 /**
- * The workflows of one dfut installation: what ran, what runs, and how to start, signal and
- * cancel them. Every answer is read from JetStream (the history stream and the execution
+ * The workflows of one dfut installation: what ran, what runs, and how to start, signal,
+ * cancel and terminate them. Every answer is read from JetStream (the history stream and the execution
  * index), never from a server's memory.
  *
  * Served by `dfut server` with the Connect protocol (JSON or binary, HTTP/1.1), gRPC and
@@ -751,6 +801,17 @@ export const WorkflowService: GenService<{
     methodKind: "unary";
     input: typeof CancelWorkflowRequestSchema;
     output: typeof CancelWorkflowResponseSchema;
+  },
+  /**
+   * Ends the workflow now with WorkflowTerminated; none of its code runs, and it cannot be
+   * undone. For stuck workflows. not_found for an unknown id, failed_precondition once it closed.
+   *
+   * @generated from rpc dfut.v1.WorkflowService.TerminateWorkflow
+   */
+  terminateWorkflow: {
+    methodKind: "unary";
+    input: typeof TerminateWorkflowRequestSchema;
+    output: typeof TerminateWorkflowResponseSchema;
   },
   /**
    * Workflow types that running workers registered, with their parameters and queue.
