@@ -173,57 +173,71 @@ export type NewEvent = RecordedEvent extends infer E ? (E extends RecordedEvent 
 
 export type WorkflowStatus = "running" | "completed" | "failed" | "canceled" | "terminated";
 
-export const TERMINAL_EVENTS: ReadonlySet<EventType> = new Set([
-  "WorkflowCompleted",
-  "WorkflowFailed",
-  "WorkflowCanceled",
-  "WorkflowTerminated",
-]);
+/** What dfut needs to know of every event kind; a new kind does not compile until it is here. */
+interface EventKind<E extends HistoryEvent> {
+  /**
+   * Who writes it. The client's events that wake the workflow have no task to redeliver them, so
+   * the dispatcher publishes their workflow task (a transactional outbox); every other writer
+   * holds a task while it writes and publishes what its event causes before acking that task.
+   */
+  writer: "client" | "worker" | "timers" | "nobody";
+  /** The status the workflow closes with. */
+  closes?: Exclude<WorkflowStatus, "running">;
+  /** Whether it gives the workflow code something new to react to (it becomes a workflow task). */
+  wakes: (event: E) => boolean;
+}
+
+const always = () => true;
+const never = () => false;
+
+export const EVENT_KINDS: { readonly [K in EventType]: EventKind<Extract<HistoryEvent, { type: K }>> } = {
+  WorkflowStarted: { writer: "client", wakes: always },
+  ActivityScheduled: { writer: "worker", wakes: never },
+  ActivityStarted: { writer: "worker", wakes: never },
+  ActivityCompleted: { writer: "worker", wakes: always },
+  // A retry changes nothing for the workflow.
+  ActivityFailed: { writer: "worker", wakes: (event) => !event.willRetry },
+  TimerStarted: { writer: "worker", wakes: never },
+  TimerFired: { writer: "timers", wakes: always },
+  SignalReceived: { writer: "client", wakes: always },
+  CancelRequested: { writer: "client", wakes: always },
+  WorkflowCompleted: { writer: "worker", closes: "completed", wakes: never },
+  WorkflowFailed: { writer: "worker", closes: "failed", wakes: never },
+  WorkflowCanceled: { writer: "worker", closes: "canceled", wakes: never },
+  WorkflowTerminated: { writer: "client", closes: "terminated", wakes: never },
+  WorkflowTaskFailed: { writer: "worker", wakes: never },
+  Undecodable: { writer: "nobody", wakes: never },
+};
+
+function kindOf<E extends HistoryEvent>(event: E): EventKind<E> {
+  return EVENT_KINDS[event.type] as unknown as EventKind<E>;
+}
 
 export function isTerminal(event: { type: EventType }): boolean {
-  return TERMINAL_EVENTS.has(event.type);
+  return EVENT_KINDS[event.type].closes !== undefined;
 }
 
+/** The status a terminal event closes the workflow with; undefined for every other event. */
 export function statusOf(event: HistoryEvent): WorkflowStatus | undefined {
-  switch (event.type) {
-    case "WorkflowCompleted":
-      return "completed";
-    case "WorkflowFailed":
-      return "failed";
-    case "WorkflowCanceled":
-      return "canceled";
-    case "WorkflowTerminated":
-      return "terminated";
-    default:
-      return undefined;
-  }
+  return kindOf(event).closes;
 }
 
-/**
- * Events that give the workflow code something new to react to. Each becomes a workflow task;
- * an ActivityFailed only when no retry follows (a retry changes nothing for the workflow).
- */
+/** Events that give the workflow code something new to react to. Each becomes a workflow task. */
 export function wakesWorkflow(event: HistoryEvent): boolean {
-  switch (event.type) {
-    case "WorkflowStarted":
-    case "ActivityCompleted":
-    case "TimerFired":
-    case "SignalReceived":
-    case "CancelRequested":
-      return true;
-    case "ActivityFailed":
-      return !event.willRetry;
-    default:
-      return false;
-  }
+  return kindOf(event).wakes(event);
 }
 
-/**
- * Events a client writes (start, signal, cancel). Every other event is written while some task
- * is held, and its writer publishes the work it causes before acking that task, so a crash
- * redelivers the task and the work is published again. Nothing redelivers a client's write:
- * for these the dispatcher publishes the workflow task (a transactional outbox).
- */
+/** Events clients write (start, signal, cancel, terminate): a workflow with only these never ran. */
 export function writtenByClient(event: HistoryEvent): boolean {
-  return event.type === "WorkflowStarted" || event.type === "SignalReceived" || event.type === "CancelRequested";
+  return kindOf(event).writer === "client";
+}
+
+/** Events whose workflow task the dispatcher publishes: the client's, which nothing redelivers. */
+export function needsDispatch(event: HistoryEvent): boolean {
+  return writtenByClient(event) && wakesWorkflow(event);
+}
+
+/** For an exhaustive `switch`: the compiler names every event kind a case is missing for. */
+export function unhandled(value: never): never {
+  throw new Error(`unhandled case ${JSON.stringify(value)}`);
 }

@@ -1,5 +1,6 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { ActivityOptions, ActivityScheduled, HistoryEvent, TimerStarted } from "./events.ts";
+import { taskMsgIds } from "./msg-ids.ts";
 import { subjects } from "./names.ts";
 import { encodeJson } from "./payload.ts";
 import { decodeShaped, type Decoded, type Shape } from "./shape.ts";
@@ -88,35 +89,12 @@ export function decodeTimerTask(data: Uint8Array): Decoded<TimerTask> {
   return decodeShaped<TimerTask>(data, TIMER_TASK);
 }
 
-export const taskMsgIds = {
-  activity: (workflowId: string, activityId: number, attempt: number) => `act:${workflowId}:${activityId}:${attempt}`,
-  timer: (workflowId: string, timerId: number) => `tmr:${workflowId}:${timerId}`,
-  activityStarted: (workflowId: string, activityId: number, attempt: number) => `${workflowId}:act:${activityId}:${attempt}:started`,
-  activityOutcome: (workflowId: string, activityId: number, attempt: number) => `${workflowId}:act:${activityId}:${attempt}:outcome`,
-  timerFired: (workflowId: string, timerId: number) => `${workflowId}:timer:${timerId}:fired`,
-};
-
 const MAX_INLINE_EVENT_BYTES = 32 * 1024;
-
-/** The message id of the workflow task an event causes: a redelivered event makes no second task. */
-export function workflowTaskMsgId(workflowId: string, event: HistoryEvent): string {
-  switch (event.type) {
-    case "WorkflowStarted":
-      return `wft:${workflowId}:start`;
-    case "ActivityCompleted":
-    case "ActivityFailed":
-      return `wft:${workflowId}:act:${event.activityId}:${event.attempt}`;
-    case "TimerFired":
-      return `wft:${workflowId}:timer:${event.timerId}`;
-    default:
-      return `wft:${workflowId}:seq:${event.seq}`;
-  }
-}
 
 export async function publishWorkflowTask(js: JetStreamClient, queue: string, workflowId: string, event: HistoryEvent): Promise<void> {
   const withEvent = encodeJson({ workflowId, seq: event.seq, event } satisfies WorkflowTask);
   const data = withEvent.length <= MAX_INLINE_EVENT_BYTES ? withEvent : encodeJson({ workflowId, seq: event.seq } satisfies WorkflowTask);
-  await js.publish(subjects.workflowTask(queue), data, { msgID: workflowTaskMsgId(workflowId, event) });
+  await js.publish(subjects.workflowTask(queue), data, { msgID: taskMsgIds.workflow(workflowId, event) });
 }
 
 /**

@@ -2,7 +2,7 @@ import type { JsMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { DfutConnection } from "../common/connection.ts";
 import { decodeEvent, firstEvent } from "../common/history.ts";
-import { statusOf, writtenByClient, type HistoryEvent } from "../common/events.ts";
+import { needsDispatch, statusOf, unhandled, type HistoryEvent } from "../common/events.ts";
 import { updateExecution, type ExecutionRecord } from "../common/executions.ts";
 import { workflowIdFromSubject } from "../common/names.ts";
 import { publishWorkflowTask } from "../common/tasks.ts";
@@ -68,7 +68,7 @@ export class Dispatcher {
     const { js } = this.connection;
     const work: Promise<unknown>[] = [];
     if (event.type === "WorkflowStarted") this.#rememberQueue(workflowId, event.queue);
-    if (writtenByClient(event)) {
+    if (needsDispatch(event)) {
       const queue = await this.#queueOf(workflowId);
       if (queue) work.push(publishWorkflowTask(js, queue, workflowId, event));
     }
@@ -149,7 +149,16 @@ export function project(workflowId: string, event: HistoryEvent): Mutation | und
         current && current.status === "running"
           ? { ...current, problem: `workflow task failed: ${event.error.name}: ${event.error.message}` }
           : undefined;
-    default:
+    case "ActivityScheduled":
+    case "ActivityStarted":
+    case "ActivityCompleted":
+    case "ActivityFailed":
+    case "TimerStarted":
+    case "TimerFired":
+    case "SignalReceived":
+    case "CancelRequested":
       return undefined;
+    default:
+      return unhandled(event);
   }
 }

@@ -4,7 +4,8 @@ import { appendEvent, lastEvent, nowIso } from "../common/history.ts";
 import { isTerminal, type NewEvent } from "../common/events.ts";
 import type { KV } from "@nats-io/kv";
 import { workflowIdFromTimerSubject } from "../common/names.ts";
-import { decodeTimerTask, publishWorkflowTask, taskMsgIds } from "../common/tasks.ts";
+import { eventMsgIds } from "../common/msg-ids.ts";
+import { decodeTimerTask, publishWorkflowTask } from "../common/tasks.ts";
 import type { Logger } from "../worker/logger.ts";
 import { setAside } from "../worker/poison.ts";
 
@@ -36,7 +37,7 @@ export class TimerService {
     if (last && !isTerminal(last)) {
       const event: NewEvent = { type: "TimerFired", time: nowIso(), timerId: timer.timerId };
       const { seq } = await appendEvent(this.connection.js, timer.workflowId, event, {
-        msgId: taskMsgIds.timerFired(timer.workflowId, timer.timerId),
+        msgId: eventMsgIds.timerFired(timer.workflowId, timer.timerId),
       });
       await publishWorkflowTask(this.connection.js, timer.queue, timer.workflowId, { ...event, seq });
     }

@@ -3,7 +3,8 @@ import { PayloadError, toErrorInfo } from "../common/errors.ts";
 import { wakesWorkflow, type ErrorInfo, type HistoryEvent, type NewEvent } from "../common/events.ts";
 import { appendEvent, eventAt, HistoryConflictError, nowIso } from "../common/history.ts";
 import { canRetry, retryDelay } from "../common/options.ts";
-import { publishActivityTask, publishWorkflowTask, taskMsgIds, type ActivityTask } from "../common/tasks.ts";
+import { eventMsgIds } from "../common/msg-ids.ts";
+import { publishActivityTask, publishWorkflowTask, type ActivityTask } from "../common/tasks.ts";
 
 const OUTCOME_APPEND_TRIES = 8;
 const RECORDED_STACK_LINES = 12;
@@ -49,7 +50,7 @@ export class OutcomeRecorder {
       worker: this.#identity,
       ...(eager ? { eager } : {}),
     };
-    const msgId = taskMsgIds.activityStarted(task.workflowId, task.activityId, task.attempt);
+    const msgId = eventMsgIds.activityStarted(task.workflowId, task.activityId, task.attempt);
     const { js } = this.#connection;
     if (task.attempt === 1 && task.scheduledSeq !== undefined) {
       try {
@@ -97,7 +98,7 @@ export class OutcomeRecorder {
     wake: boolean,
   ): Promise<HistoryEvent | undefined> {
     const { js, maxPayload } = this.#connection;
-    const msgId = taskMsgIds.activityOutcome(task.workflowId, task.activityId, task.attempt);
+    const msgId = eventMsgIds.activityOutcome(task.workflowId, task.activityId, task.attempt);
     let seq: number | undefined;
     if (started?.fenced && task.scheduledSeq !== undefined) {
       try {

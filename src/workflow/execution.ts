@@ -1,14 +1,16 @@
-import type {
-  ActivityOptions,
-  ActivityScheduled,
-  ErrorInfo,
-  HistoryEvent,
-  NewEvent,
-  TimerStarted,
-  WorkflowStarted,
+import {
+  unhandled,
+  type ActivityOptions,
+  type ActivityScheduled,
+  type ErrorInfo,
+  type HistoryEvent,
+  type NewEvent,
+  type TimerStarted,
+  type WorkflowStarted,
 } from "../common/events.ts";
 import { ActivityFailure, CanceledError, NonDeterminismError, UndecodableEventError, toErrorInfo } from "../common/errors.ts";
 import { undecodableProblem } from "../common/event-codec.ts";
+import { eventMsgIds } from "../common/msg-ids.ts";
 import { assertFits, assertJsonSerializable, encodeJson } from "../common/payload.ts";
 import { resolveActivityOptions, type ActivityOptionsInput } from "../common/options.ts";
 import type { ActivityRunner, WorkflowContext } from "./context.ts";
@@ -147,19 +149,15 @@ export class WorkflowExecution {
     return error;
   }
 
+  /** Command events are matched to the code's steps; input events answer them, one at a time. */
   async #applyOne(event: HistoryEvent): Promise<void> {
     switch (event.type) {
       case "WorkflowStarted":
-        this.#now = new Date(event.time);
-        this.#start();
-        await flush();
-        return;
+        return this.#input(event, () => this.#start());
       case "ActivityScheduled":
-        this.#record(event.activityId, { kind: "activity", label: event.activityType, seq: event.seq, event });
-        return;
+        return this.#record(event.activityId, { kind: "activity", label: event.activityType, seq: event.seq, event });
       case "TimerStarted":
-        this.#record(event.timerId, { kind: "timer", label: "timer", seq: event.seq, event });
-        return;
+        return this.#record(event.timerId, { kind: "timer", label: "timer", seq: event.seq, event });
       case "WorkflowCompleted":
       case "WorkflowFailed":
       case "WorkflowCanceled":
@@ -177,40 +175,42 @@ export class WorkflowExecution {
           event.seq,
         );
         return;
+      case "ActivityCompleted":
+        return this.#input(event, () => this.#stepFor(event.activityId, event.seq)?.future.resolve(event.result));
       case "ActivityFailed":
+        // A retry follows: nothing for the code yet.
         if (event.willRetry) return;
-        break;
+        return this.#input(event, () => {
+          const step = this.#stepFor(event.activityId, event.seq);
+          step?.future.reject(new ActivityFailure(step.label, event.activityId, event.attempt, event.error));
+        });
+      case "TimerFired":
+        return this.#input(event, () => this.#stepFor(event.timerId, event.seq)?.future.resolve(undefined));
+      case "SignalReceived":
+        return this.#input(event, () => {
+          const waiter = this.#signalWaiters.get(event.name)?.shift();
+          if (waiter) waiter.resolve(event.payload);
+          else this.#signalBuffer.set(event.name, [...(this.#signalBuffer.get(event.name) ?? []), event.payload]);
+        });
+      case "CancelRequested":
+        return this.#input(event, () => {
+          if (this.#cancelReason !== undefined) return;
+          this.#cancelReason = event.reason;
+          this.#cancelPending();
+        });
+      default:
+        return unhandled(event);
     }
-    this.#now = new Date(event.time);
-    this.#deliver(event);
-    await flush();
   }
 
-  #deliver(event: HistoryEvent): void {
-    switch (event.type) {
-      case "ActivityCompleted":
-        this.#stepFor(event.activityId, event.seq)?.future.resolve(event.result);
-        return;
-      case "ActivityFailed": {
-        const step = this.#stepFor(event.activityId, event.seq);
-        step?.future.reject(new ActivityFailure(step.label, event.activityId, event.attempt, event.error));
-        return;
-      }
-      case "TimerFired":
-        this.#stepFor(event.timerId, event.seq)?.future.resolve(undefined);
-        return;
-      case "SignalReceived": {
-        const waiter = this.#signalWaiters.get(event.name)?.shift();
-        if (waiter) waiter.resolve(event.payload);
-        else this.#signalBuffer.set(event.name, [...(this.#signalBuffer.get(event.name) ?? []), event.payload]);
-        return;
-      }
-      case "CancelRequested":
-        if (this.#cancelReason !== undefined) return;
-        this.#cancelReason = event.reason;
-        this.#cancelPending();
-        return;
-    }
+  /**
+   * Gives the code one input at the event's time, then lets it run until every branch waits (a
+   * setImmediate boundary), so that live execution and replay pass through the same states.
+   */
+  async #input(event: HistoryEvent, deliver: () => void): Promise<void> {
+    this.#now = new Date(event.time);
+    deliver();
+    await flush();
   }
 
   #stepFor(id: number, seq: number): Step | undefined {
@@ -424,10 +424,14 @@ export function isCloseCommand(command: Command): boolean {
 export function commandMsgId(workflowId: string, command: Command): string {
   switch (command.kind) {
     case "ScheduleActivity":
-      return `${workflowId}:step:${command.activityId}`;
+      return eventMsgIds.step(workflowId, command.activityId);
     case "StartTimer":
-      return `${workflowId}:step:${command.timerId}`;
+      return eventMsgIds.step(workflowId, command.timerId);
+    case "CompleteWorkflow":
+    case "FailWorkflow":
+    case "CancelWorkflow":
+      return eventMsgIds.close(workflowId);
     default:
-      return `${workflowId}:close`;
+      return unhandled(command);
   }
 }
