@@ -1,7 +1,7 @@
 // The dfut server in its own process, for the benchmark when dist/dfut is not built:
 //   node bench/server-main.ts <nats-url>
 import { DfutServer } from "dfut";
-import { silentLogger } from "../src/worker/logger.ts";
+import { silentLogger } from "../src/common/logger.ts";
 
 const [url] = process.argv.slice(2);
 const server = await DfutServer.start({ connection: { servers: url, name: "dfut-server" }, logger: silentLogger });

@@ -1,7 +1,7 @@
 // One worker in its own process, for the benchmark when dist/dfut is not built:
 //   node bench/worker-main.ts <nats-url>
 import { Worker } from "dfut";
-import { silentLogger } from "../src/worker/logger.ts";
+import { silentLogger } from "../src/common/logger.ts";
 import { BenchFanOutWorkflow, BenchLongWorkflow, BenchOrderWorkflow, chargeCard, shipPackage, step } from "./workload.ts";
 
 const [url] = process.argv.slice(2);

@@ -1,6 +1,7 @@
 /** dfut: durable workflows for TypeScript on NATS JetStream. The public face of the SDK. */
 export { DfutClient, WorkflowHandle, type StartOptions, type ResultOptions, type CancelOutcome } from "./client/client.ts";
-export { Worker, type WorkerOptions, type WorkerRegistration, type RegisteredFunction } from "./worker/worker.ts";
+export { Worker, type WorkerOptions } from "./worker/worker.ts";
+export type { WorkerRegistration, RegisteredFunction } from "./common/registry.ts";
 export { DfutServer, type ServerOptions } from "./server/server.ts";
 export { connectDfut, type ConnectionOptions, type DfutConnection } from "./common/connection.ts";
 export { defineWorkflow, defineActivity, type WorkflowFunction, type ActivityFunction } from "./workflow/definitions.ts";

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import { DfutError } from "../common/errors.ts";
 
 /** What a running activity can learn and do about itself. */
 export interface ActivityContext {
@@ -18,7 +19,7 @@ const storage = new AsyncLocalStorage<ActivityContext>();
 /** The context of the activity this code runs in. Throws outside an activity. */
 export function activityContext(): ActivityContext {
   const ctx = storage.getStore();
-  if (!ctx) throw new Error("activityContext() was called outside an activity");
+  if (!ctx) throw new DfutError("failed_precondition", "activityContext() was called outside an activity; call it from an activity function");
   return ctx;
 }
 

@@ -1,9 +1,11 @@
 /** How dfut reports failures: one line on stderr, a non-zero exit code, no stack trace. */
-import type { ErrorCode } from "../common/errors.ts";
+import { DfutError, isDfutError } from "../common/errors.ts";
 
 /** A mistake on the command line, found by dfut itself. */
-export class UsageError extends Error {
-  readonly code = "invalid_argument";
+export class UsageError extends DfutError {
+  constructor(message: string) {
+    super("invalid_argument", message);
+  }
 }
 
 /** Ends the process with a status and no message (the command already said what happened). */
@@ -15,24 +17,9 @@ export class ExitCode extends Error {
   }
 }
 
-const CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  "invalid_argument",
-  "not_found",
-  "already_exists",
-  "failed_precondition",
-  "unavailable",
-  "aborted",
-  "deadline_exceeded",
-  "canceled",
-  "internal",
-]);
-
-/**
- * Errors dfut raises on purpose carry a `code`. Matched by shape, not class: the terminal UI
- * is a separate bundle with its own copy of the error classes.
- */
-export function isExpected(err: unknown): err is Error & { code: string } {
-  return err instanceof Error && CODES.has(String((err as { code?: unknown }).code));
+/** Errors dfut raises on purpose: a user mistake or a state to report, not a bug. */
+export function isExpected(err: unknown): err is DfutError {
+  return isDfutError(err);
 }
 
 export function errorLine(err: unknown): string {

@@ -2,7 +2,8 @@
 import * as sdk from "../index.ts";
 import type { DfutConnection } from "../common/connection.ts";
 import type { ConnectionOptions } from "../common/connection.ts";
-import { Worker, type RegisteredFunction } from "../worker/worker.ts";
+import { Worker } from "../worker/worker.ts";
+import type { RegisteredFunction } from "../common/registry.ts";
 import { loadUserModules } from "../loader/user-module.ts";
 import { UsageError } from "./errors.ts";
 import { printLine } from "./output.ts";

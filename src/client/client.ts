@@ -18,7 +18,7 @@ import { DEFAULT_QUEUE, EXECUTIONS_BUCKET, HISTORY_STREAM, REGISTRY_BUCKET, subj
 import { assertJsonSerializable, decodeJson, encodeJson } from "../common/payload.ts";
 import { notProvisioned, openKv } from "../common/resources.ts";
 import { nameOf, type WorkflowFunction } from "../workflow/definitions.ts";
-import type { WorkerRegistration } from "../worker/worker.ts";
+import { readRegistrations, serves, type WorkerRegistration } from "../common/registry.ts";
 
 export interface StartOptions {
   args?: unknown[];
@@ -296,8 +296,7 @@ export class DfutClient {
   }
 
   async #served(queue: string, workflowType: string): Promise<boolean> {
-    const registrations = await this.registrations();
-    return registrations.some((r) => r.queue === queue && r.workflows.some((w) => w.name === workflowType));
+    return serves(await this.registrations(), queue, "workflow", workflowType);
   }
 
   /** Appends to a workflow that exists and is open; fenced, so it never lands after its close. */
@@ -355,13 +354,7 @@ export class DfutClient {
 
   /** What running workers registered: workflow and activity types per queue. */
   async registrations(): Promise<WorkerRegistration[]> {
-    const kv = await this.#registryKv();
-    const out: WorkerRegistration[] = [];
-    for await (const key of await kv.keys()) {
-      const entry = await kv.get(key);
-      if (entry && entry.operation === "PUT" && entry.value.length > 0) out.push(decodeJson<WorkerRegistration>(entry.value));
-    }
-    return out;
+    return readRegistrations(await this.#registryKv());
   }
 
   /** Checks that dfut's streams exist on this NATS. */

@@ -1,13 +1,22 @@
 import type { ErrorInfo } from "./events.ts";
 
+const DFUT_ERROR = Symbol.for("dfut.error");
+
 /** Base of every error dfut raises on purpose. `code` follows the Connect/gRPC spelling. */
 export class DfutError extends Error {
   readonly code: ErrorCode;
+  /** Marks dfut's errors across copies of this module (the executable's UI bundles its own). */
+  readonly [DFUT_ERROR] = true;
   constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
   }
+}
+
+/** A DfutError from any copy of dfut: `instanceof` sees only errors of its own module copy. */
+export function isDfutError(err: unknown): err is DfutError {
+  return err instanceof Error && (err as unknown as Record<symbol, unknown>)[DFUT_ERROR] === true;
 }
 
 export type ErrorCode =
@@ -68,7 +77,7 @@ export class WorkflowFailedError extends DfutError {
   readonly workflowId: string;
   readonly failure: ErrorInfo;
   constructor(workflowId: string, failure: ErrorInfo) {
-    super("aborted", `workflow ${workflowId} failed: ${failure.name}: ${failure.message}`);
+    super("aborted", `workflow ${workflowId} failed: ${failure.name}: ${failure.message}`, { cause: fromErrorInfo(failure) });
     this.workflowId = workflowId;
     this.failure = failure;
   }
@@ -118,7 +127,9 @@ export class ActivityFailure extends Error {
     activityId: number,
     attempt: number,
     failure: ErrorInfo) {
-    super(`activity ${activityType} (#${activityId}) failed after ${attempt} attempt(s): ${failure.name}: ${failure.message}`);
+    super(`activity ${activityType} (#${activityId}) failed after ${attempt} attempt(s): ${failure.name}: ${failure.message}`, {
+      cause: fromErrorInfo(failure),
+    });
     this.activityType = activityType;
     this.activityId = activityId;
     this.attempt = attempt;
@@ -176,10 +187,24 @@ export function toErrorInfo(err: unknown): ErrorInfo {
     const info: ErrorInfo = { name: err.name || "Error", message: err.message };
     if (err.stack) info.stack = err.stack;
     if ((err as { nonRetryable?: unknown }).nonRetryable === true) info.nonRetryable = true;
+    if (err instanceof ActivityTimeoutError) info.timeoutType = err.timeoutType;
     return info;
   }
   if (err === null || err === undefined) return { name: "Error", message: `${String(err)} was thrown instead of an Error` };
   return { name: "Error", message: typeof err === "string" ? err : safeStringify(err) };
+}
+
+/**
+ * The error a recorded failure stands for, as the `cause` of what the workflow or the client
+ * sees: an ActivityTimeoutError for a timeout (saying which), otherwise an ApplicationFailure of
+ * the recorded type, with the recorded stack.
+ */
+export function fromErrorInfo(info: ErrorInfo): Error {
+  const error = info.timeoutType
+    ? new ActivityTimeoutError(info.message, info.timeoutType)
+    : new ApplicationFailure(info.message, { type: info.name, nonRetryable: info.nonRetryable });
+  if (info.stack) error.stack = info.stack;
+  return error;
 }
 
 function safeStringify(value: unknown): string {

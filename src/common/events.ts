@@ -9,6 +9,8 @@ export interface ErrorInfo {
   stack?: string;
   /** True when the error must not be retried (set by ApplicationFailure.nonRetryable). */
   nonRetryable?: boolean;
+  /** Which budget ran out, for an activity timeout. */
+  timeoutType?: "startToClose" | "scheduleToClose" | "heartbeat";
 }
 
 export interface RetryPolicy {

@@ -1,6 +1,8 @@
 import type { KV } from "@nats-io/kv";
 import type { ErrorInfo, WorkflowStatus } from "./events.ts";
 import { decodeJson, encodeJson } from "./payload.ts";
+import { isWrongLastSequence } from "./jetstream-errors.ts";
+import { DfutError } from "./errors.ts";
 
 /** One row of the execution index: a projection of the workflow's history. */
 export interface ExecutionRecord {
@@ -39,7 +41,7 @@ export async function updateExecution(
       await kv.create(workflowId, encodeJson(fresh));
       return;
     } catch (err) {
-      if (!isRevisionConflict(err)) throw err;
+      if (!isWrongLastSequence(err)) throw err;
     }
   }
   for (let i = 0; i < MAX_CAS_TRIES; i++) {
@@ -54,15 +56,12 @@ export async function updateExecution(
       else await kv.create(workflowId, encodeJson(next));
       return;
     } catch (err) {
-      if (!isRevisionConflict(err)) throw err;
+      if (!isWrongLastSequence(err)) throw err;
     }
   }
-  throw new Error(`could not update the execution record of ${workflowId}: too many concurrent writers`);
+  throw new DfutError("aborted", `could not update the execution record of ${workflowId}: too many concurrent writers`);
 }
 
-function isRevisionConflict(err: unknown): boolean {
-  return /wrong last sequence|key exists|10071|10164/i.test(String((err as Error)?.message ?? err));
-}
 
 /** Notes why a running workflow is not progressing (shown by describe, list and the UIs); best effort. */
 export async function setProblem(kv: KV, workflowId: string, problem: string): Promise<void> {

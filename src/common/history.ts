@@ -1,4 +1,5 @@
-import { JetStreamApiError, type JetStreamClient, type JetStreamManager, type StoredMsg } from "@nats-io/jetstream";
+import type { JetStreamClient, JetStreamManager, StoredMsg } from "@nats-io/jetstream";
+import { isWrongLastSequence } from "./jetstream-errors.ts";
 import { HISTORY_STREAM, subjects } from "./names.ts";
 import type { HistoryEvent, NewEvent } from "./events.ts";
 import { encodeJson, assertFits } from "./payload.ts";
@@ -104,9 +105,5 @@ export async function appendEvent(
   }
 }
 
-function isWrongLastSequence(err: unknown): boolean {
-  if (err instanceof JetStreamApiError) return err.code === 10071 || err.code === 10164;
-  return /wrong last sequence/i.test(String((err as Error)?.message));
-}
 
 export const nowIso = () => new Date().toISOString();

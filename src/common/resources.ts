@@ -7,7 +7,6 @@ import {
   type ConsumerConfig,
   type JetStreamManager,
   type StreamConfig,
-  JetStreamApiError,
 } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
@@ -23,6 +22,7 @@ import {
   subjects,
 } from "./names.ts";
 import { DfutError } from "./errors.ts";
+import { isAlreadyExists, isNotFound } from "./jetstream-errors.ts";
 
 export interface ProvisionOptions {
   /** Stream and KV replicas (1 on a single server). */
@@ -132,7 +132,7 @@ async function ensureConsumer(jsm: JetStreamManager, stream: string, config: Par
     return ackWaitOf(await jsm.consumers.add(stream, config));
   } catch (addErr) {
     // Another process created it first; that is the same consumer.
-    if (!/already (exists|in use)/i.test(String((addErr as Error).message))) throw addErr;
+    if (!isAlreadyExists(addErr)) throw addErr;
     return ackWaitOf(await jsm.consumers.info(stream, name));
   }
 }
@@ -140,10 +140,6 @@ async function ensureConsumer(jsm: JetStreamManager, stream: string, config: Par
 const DEFAULT_ACK_WAIT_NS = nanos(30_000);
 const ackWaitOf = (info: { config: { ack_wait?: number } }) => info.config.ack_wait ?? DEFAULT_ACK_WAIT_NS;
 
-export function isNotFound(err: unknown): boolean {
-  if (err instanceof JetStreamApiError) return err.status === 404 || err.code === 10059 || err.code === 10014;
-  return /not found/i.test(String((err as Error)?.message));
-}
 
 export async function openKv(nc: NatsConnection, bucket: string): Promise<KV> {
   try {

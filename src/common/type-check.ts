@@ -4,12 +4,10 @@
  * forever; it is almost always a typo or a forgotten worker.
  */
 import { InvalidArgumentError } from "./errors.ts";
+import { serves, type WorkerRegistration } from "./registry.ts";
 
 /** What the check needs of a worker's registration. */
-export interface RegisteredWorkflows {
-  queue: string;
-  workflows: readonly { name: string }[];
-}
+export type RegisteredWorkflows = Pick<WorkerRegistration, "queue" | "workflows" | "activities">;
 
 /** How the caller's user changes the queue or skips the check, e.g. "pass --queue billing". */
 export interface TypeCheckHints {
@@ -25,7 +23,7 @@ export interface RegistrationSource {
 export async function checkWorkflowType(source: RegistrationSource, workflowType: string, queue: string, hints: TypeCheckHints): Promise<void> {
   const registrations = await source.registrations();
   const onQueue = registrations.filter((r) => r.queue === queue);
-  if (onQueue.some((r) => r.workflows.some((w) => w.name === workflowType))) return;
+  if (serves(registrations, queue, "workflow", workflowType)) return;
   const known = [...new Set(onQueue.flatMap((r) => r.workflows.map((w) => w.name)))].sort();
   const elsewhere = registrations.find((r) => r.queue !== queue && r.workflows.some((w) => w.name === workflowType));
   let message = `unknown workflow type ${workflowType}: no running worker on queue ${queue} registers it`;

@@ -7,7 +7,7 @@ import { updateExecution, type ExecutionRecord } from "../common/executions.ts";
 import { workflowIdFromSubject } from "../common/names.ts";
 import { publishWorkflowTask } from "../common/tasks.ts";
 import { undecodableProblem } from "../common/event-codec.ts";
-import type { Logger } from "../worker/logger.ts";
+import type { Logger } from "../common/logger.ts";
 import { CumulativeAcks } from "./cumulative-acks.ts";
 
 const QUEUE_CACHE_SIZE = 50_000;

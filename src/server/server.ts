@@ -4,7 +4,7 @@ import { connectDfut, type ConnectionOptions, type DfutConnection } from "../com
 import { runTaskLoop, type TaskLoop } from "../common/consume.ts";
 import { DISPATCHER_CONSUMER, EXECUTIONS_BUCKET, HISTORY_STREAM, TIMER_CONSUMER, TIMER_STREAM } from "../common/names.ts";
 import { openKv, provision } from "../common/resources.ts";
-import { consoleLogger, type Logger } from "../worker/logger.ts";
+import { consoleLogger, type Logger } from "../common/logger.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { TimerService } from "./timers.ts";
 

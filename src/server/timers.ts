@@ -6,7 +6,7 @@ import type { KV } from "@nats-io/kv";
 import { workflowIdFromTimerSubject } from "../common/names.ts";
 import { eventMsgIds } from "../common/msg-ids.ts";
 import { decodeTimerTask, publishWorkflowTask } from "../common/tasks.ts";
-import type { Logger } from "../worker/logger.ts";
+import type { Logger } from "../common/logger.ts";
 import { setAside } from "../worker/poison.ts";
 
 /**

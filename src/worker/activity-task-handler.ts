@@ -8,7 +8,7 @@ import { decodeActivityTask, publishActivityTask, type ActivityTask } from "../c
 import type { ActivityFunction } from "../workflow/definitions.ts";
 import { runAttempt, type AttemptOutcome } from "./attempt.ts";
 import { CancellationWatch } from "./cancellation-watch.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../common/logger.ts";
 import type { MissingTypeHandler } from "./missing-type.ts";
 import { OutcomeRecorder } from "./outcome-recorder.ts";
 import { setAside } from "./poison.ts";

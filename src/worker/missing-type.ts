@@ -1,10 +1,9 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { setProblem } from "../common/executions.ts";
-import { decodeJson } from "../common/payload.ts";
 import { taskBackoff } from "../common/consume.ts";
-import type { Logger } from "./logger.ts";
-import type { WorkerRegistration } from "./worker.ts";
+import type { Logger } from "../common/logger.ts";
+import { readRegistrations, serves, type WorkerRegistration } from "../common/registry.ts";
 
 const REGISTRY_CACHE_MS = 1000;
 /** How soon a task goes back to the queue when another live worker can run it. */
@@ -49,16 +48,9 @@ export class MissingTypeHandler {
 
   async #servedElsewhere({ queue, kind, typeName }: MissingType): Promise<boolean> {
     if (Date.now() - this.#readAt > REGISTRY_CACHE_MS) {
-      const registrations: WorkerRegistration[] = [];
-      for await (const key of await this.#registry.keys()) {
-        const entry = await this.#registry.get(key);
-        if (entry?.operation === "PUT" && entry.value.length > 0) registrations.push(decodeJson<WorkerRegistration>(entry.value));
-      }
-      this.#registrations = registrations;
+      this.#registrations = await readRegistrations(this.#registry);
       this.#readAt = Date.now();
     }
-    return this.#registrations.some(
-      (r) => r.queue === queue && (kind === "workflow" ? r.workflows : r.activities).some((f) => f.name === typeName),
-    );
+    return serves(this.#registrations, queue, kind, typeName);
   }
 }

@@ -1,7 +1,7 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { setProblem } from "../common/executions.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../common/logger.ts";
 
 /**
  * A task or timer message that cannot be decoded would fail the same way on every delivery:

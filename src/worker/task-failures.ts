@@ -4,7 +4,7 @@ import { UndecodableEventError, toErrorInfo } from "../common/errors.ts";
 import type { ErrorInfo, HistoryEvent } from "../common/events.ts";
 import { appendEvent, HistoryConflictError, nowIso } from "../common/history.ts";
 import { taskBackoff } from "../common/consume.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../common/logger.ts";
 
 /**
  * Workflow tasks whose code failed (non-determinism, a bug, an undecodable event): each failure

@@ -5,11 +5,11 @@ import { runTaskLoop, type TaskLoop } from "../common/consume.ts";
 import { InvalidArgumentError } from "../common/errors.ts";
 import { validateQueue } from "../common/ids.ts";
 import { consumerNames, DEFAULT_QUEUE, EXECUTIONS_BUCKET, REGISTRY_BUCKET, TASK_STREAM } from "../common/names.ts";
-import { encodeJson } from "../common/payload.ts";
 import { ensureTaskConsumers, openKv } from "../common/resources.ts";
+import { announce, withdraw, type WorkerRegistration } from "../common/registry.ts";
 import { markedKind, nameOf, parameterNames, type ActivityFunction, type WorkflowFunction } from "../workflow/definitions.ts";
 import { ActivityTaskHandler } from "./activity-task-handler.ts";
-import { consoleLogger, type Logger } from "./logger.ts";
+import { consoleLogger, type Logger } from "../common/logger.ts";
 import { MissingTypeHandler } from "./missing-type.ts";
 import { WorkflowTaskHandler } from "./workflow-task-handler.ts";
 
@@ -45,19 +45,6 @@ export interface WorkerOptions {
   logger?: Logger;
 }
 
-export interface RegisteredFunction {
-  name: string;
-  parameters: string[];
-}
-
-/** What a worker announces in the registry, for the UI's start form and `dfut` listings. */
-export interface WorkerRegistration {
-  identity: string;
-  queue: string;
-  workflows: RegisteredFunction[];
-  activities: RegisteredFunction[];
-  startedAt: string;
-}
 
 const REGISTRATION_REFRESH_MS = 20_000;
 
@@ -178,7 +165,7 @@ export class Worker {
   }
 
   async #announce(): Promise<void> {
-    await this.registry.put(registryKey(this.identity), encodeJson(this.registration));
+    await announce(this.registry, this.registration);
   }
 
   /** Stops taking tasks, hands running activities back to the queue, and closes. */
@@ -188,13 +175,9 @@ export class Worker {
     clearInterval(this.#refresh);
     this.activityHandler.abortAll("worker is shutting down");
     await Promise.all(this.#loops.map((l) => l.stop()));
-    await this.registry.delete(registryKey(this.identity)).catch(() => undefined);
+    await withdraw(this.registry, this.identity).catch(() => undefined);
     if (this.ownsConnection) await this.connection.close();
   }
-}
-
-function registryKey(identity: string): string {
-  return `worker.${identity.replace(/[^A-Za-z0-9_-]/g, "_")}`;
 }
 
 function isConnection(c: DfutConnection | ConnectionOptions | undefined): c is DfutConnection {

@@ -10,7 +10,7 @@ import { activityTaskFor, decodeWorkflowTask, type ActivityTask, type WorkflowTa
 import type { WorkflowFunction } from "../workflow/definitions.ts";
 import type { WorkflowExecution } from "../workflow/execution.ts";
 import { CommandPersister } from "./command-persister.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../common/logger.ts";
 import type { MissingTypeHandler } from "./missing-type.ts";
 import { setAside } from "./poison.ts";
 import { RunCache } from "./run-cache.ts";

@@ -1,6 +1,8 @@
 import type { ActivityOptionsInput } from "../common/options.ts";
-import type { ActivityFunction } from "./definitions.ts";
 import type { DurableFuture } from "./future.ts";
+
+/** An activity: a plain async function. */
+export type ActivityFunction<A extends unknown[] = never[], R = unknown> = (...args: A) => R | Promise<R>;
 
 type Awaited2<R> = R extends PromiseLike<infer U> ? U : R;
 

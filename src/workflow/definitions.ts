@@ -1,13 +1,13 @@
 import type { ActivityOptionsInput } from "../common/options.ts";
-import type { WorkflowContext } from "./context.ts";
+import type { ActivityFunction, WorkflowContext } from "./context.ts";
+
+export type { ActivityFunction } from "./context.ts";
 
 /**
  * A workflow: an async function whose first parameter is its context. (`never[]` by default so
  * that any parameter list fits; dfut passes the recorded JSON arguments.)
  */
 export type WorkflowFunction<A extends unknown[] = never[], R = unknown> = (ctx: WorkflowContext, ...args: A) => Promise<R>;
-/** An activity: a plain async function. */
-export type ActivityFunction<A extends unknown[] = never[], R = unknown> = (...args: A) => R | Promise<R>;
 
 const KIND = Symbol.for("dfut.kind");
 const NAME = Symbol.for("dfut.name");

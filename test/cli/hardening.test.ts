@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectDfut, DfutServer } from "dfut";
-import { silentLogger } from "../../src/worker/logger.ts";
+import { silentLogger } from "../../src/common/logger.ts";
 import { startEnv, type TestEnv } from "../support/env.ts";
 import { startConfiguredNats, type ConfiguredNats } from "../support/nats-config.ts";
 import { subjects } from "../../src/common/names.ts";

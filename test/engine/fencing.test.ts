@@ -9,7 +9,7 @@ import { encodeJson } from "../../src/common/payload.ts";
 import { EXECUTIONS_BUCKET, REGISTRY_BUCKET } from "../../src/common/names.ts";
 import { WorkflowTaskHandler } from "../../src/worker/workflow-task-handler.ts";
 import { MissingTypeHandler } from "../../src/worker/missing-type.ts";
-import { silentLogger } from "../../src/worker/logger.ts";
+import { silentLogger } from "../../src/common/logger.ts";
 import { startEnv, type TestEnv } from "../support/env.ts";
 
 let env: TestEnv;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DfutClient, DfutServer, connectDfut, type DfutConnection } from "dfut";
-import { silentLogger } from "../../src/worker/logger.ts";
+import { silentLogger } from "../../src/common/logger.ts";
 import { NatsServer } from "../support/nats-server.ts";
 import { eventually, spawnWorker, type WorkerProcess } from "../support/env.ts";
 import { readEffects } from "../fixtures/effects.ts";

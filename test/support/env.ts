@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { DfutClient, DfutServer, Worker, connectDfut, type DfutConnection, type WorkerOptions } from "dfut";
-import { silentLogger } from "../../src/worker/logger.ts";
+import { silentLogger } from "../../src/common/logger.ts";
 import { NatsServer } from "./nats-server.ts";
 
 /** A real nats-server, a dfut server and a client, for one test file. */

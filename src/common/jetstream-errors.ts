@@ -1,0 +1,37 @@
+/**
+ * What a JetStream error means, decided in one place by the server's error codes (nats.js's
+ * `JetStreamApiError.code`), so no caller matches message text.
+ */
+import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
+
+/** Codes nats.js does not name. */
+const CONSUMER_NAME_EXISTS = 10013;
+const CONSUMER_ALREADY_EXISTS = 10148;
+
+function apiCode(err: unknown): number | undefined {
+  return err instanceof JetStreamApiError ? err.code : undefined;
+}
+
+/** A fenced publish whose expected last (subject) sequence no longer holds. */
+export function isWrongLastSequence(err: unknown): boolean {
+  const code = apiCode(err);
+  if (code !== undefined) return code === JetStreamApiCodes.StreamWrongLastSequence || code === JetStreamApiCodes.StreamWrongLastSequenceUnknown;
+  // The KV client reports a failed create/update as a plain error with the server's description.
+  return /wrong last sequence|key exists/i.test(String((err as Error | undefined)?.message ?? err));
+}
+
+/** A stream or consumer that does not exist (dfut not provisioned, or deleted). */
+export function isNotFound(err: unknown): boolean {
+  const code = apiCode(err);
+  if (err instanceof JetStreamApiError) {
+    return err.status === 404 || code === JetStreamApiCodes.StreamNotFound || code === JetStreamApiCodes.ConsumerNotFound;
+  }
+  return /not found/i.test(String((err as Error | undefined)?.message ?? err));
+}
+
+/** A consumer another process created first, with the same name. */
+export function isAlreadyExists(err: unknown): boolean {
+  const code = apiCode(err);
+  if (code !== undefined) return code === CONSUMER_ALREADY_EXISTS || code === CONSUMER_NAME_EXISTS;
+  return /already (exists|in use)/i.test(String((err as Error | undefined)?.message ?? err));
+}
