@@ -59,7 +59,7 @@ export class WorkflowHandle<R = unknown> {
   result(options: ResultOptions = {}): Promise<R> {
     return this.client.result<R>(this.workflowId, options);
   }
-  /** The seed's spelling of result(). */
+  /** result() under the name Go-style futures use, for code ported from such SDKs. */
   get(): Promise<R> {
     return this.result();
   }
@@ -136,8 +136,8 @@ export class DfutClient {
   }
 
   /**
-   * Waits for the workflow's terminal event. Listens on the history subject first, then looks
-   * at the last event, so a close between the two is never missed; looks again after a
+   * Waits for the workflow's terminal event: subscribes to close notices first, then looks at
+   * the last stored event, so a close between the two is never missed; looks again after a
    * reconnect in case the close happened while disconnected.
    */
   async result<R = unknown>(workflowId: string, options: ResultOptions = {}): Promise<R> {

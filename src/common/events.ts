@@ -1,6 +1,7 @@
 /**
- * The event model: every fact dfut records about a workflow, and the names of the JetStream
- * resources that carry them. Everyone imports these; nobody re-defines them.
+ * The event model: every fact dfut records about a workflow, and what dfut needs to know of
+ * each kind (EVENT_KINDS). Everyone imports these; nobody re-defines them. Resource and subject
+ * names are in names.ts, the shape checks of stored events in event-codec.ts.
  */
 
 export interface ErrorInfo {

@@ -93,7 +93,6 @@ export interface TaskConsumerOptions {
   ackWaitMs: number;
 }
 
-/** Durable consumers that all workers of a queue share. */
 /**
  * Durable consumers that all workers of a queue share. Returns the ack wait the queue really
  * has, in ms: the first worker sets it, and later ones must heartbeat by it, not by their own.
