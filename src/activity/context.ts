@@ -19,7 +19,7 @@ const storage = new AsyncLocalStorage<ActivityContext>();
 /** The context of the activity this code runs in. Throws outside an activity. */
 export function activityContext(): ActivityContext {
   const ctx = storage.getStore();
-  if (!ctx) throw new DfutError("failed_precondition", "activityContext() was called outside an activity; call it from an activity function");
+  if (!ctx) throw new DfutError("failed_precondition", "activityContext() was called outside an activity");
   return ctx;
 }
 

@@ -2,7 +2,7 @@
 import { statSync } from "node:fs";
 import { dirname, extname, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { InvalidArgumentError } from "../common/errors.ts";
+import { InvalidArgumentError, isDfutError } from "../common/errors.ts";
 import { markedKind, nameOf, type ActivityFunction, type WorkflowFunction } from "../workflow/definitions.ts";
 import { installUserModuleHooks, loadedJavaScript } from "./hooks.ts";
 import { locateSyntaxError } from "./transform.ts";
@@ -114,7 +114,8 @@ function userLocation(stack: string): string | undefined {
 export function describeLoadError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   let message = err.message.split("\n")[0];
-  if (err.name && err.name !== "Error" && !message.startsWith(err.name)) message = `${err.name}: ${message}`;
+  // dfut's own errors say what is wrong in their message; a user's TypeError needs its name.
+  if (err.name && err.name !== "Error" && !isDfutError(err) && !message.startsWith(err.name)) message = `${err.name}: ${message}`;
   if (/:\d+(:\d+)?\b/.test(message)) return message;
   if (err instanceof SyntaxError) {
     const located = locateSyntaxError(loadedJavaScript);
