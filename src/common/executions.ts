@@ -90,6 +90,19 @@ export interface ListFilter {
   limit?: number;
 }
 
+/** Whether a record passes the filter (its limit aside). */
+export function matchesFilter(record: ExecutionRecord, filter: ListFilter): boolean {
+  if (filter.status && record.status !== filter.status) return false;
+  if (filter.workflowType && record.workflowType !== filter.workflowType) return false;
+  if (filter.idPrefix && !record.workflowId.startsWith(filter.idPrefix)) return false;
+  return true;
+}
+
+/** The one order of execution lists: newest start first; the id breaks ties, so the order is total. */
+export function compareExecutions(a: ExecutionRecord, b: ExecutionRecord): number {
+  return (b.startedAt ?? "").localeCompare(a.startedAt ?? "") || a.workflowId.localeCompare(b.workflowId);
+}
+
 /** Executions, newest first. Reads the whole index: fine for thousands, not for millions. */
 export async function listExecutions(kv: KV, filter: ListFilter = {}): Promise<ExecutionRecord[]> {
   const records: ExecutionRecord[] = [];
@@ -101,12 +114,9 @@ export async function listExecutions(kv: KV, filter: ListFilter = {}): Promise<E
   await Promise.all(
     wanted.map(async (key) => {
       const record = await getExecution(kv, key);
-      if (!record) return;
-      if (filter.status && record.status !== filter.status) return;
-      if (filter.workflowType && record.workflowType !== filter.workflowType) return;
-      records.push(record);
+      if (record && matchesFilter(record, filter)) records.push(record);
     }),
   );
-  records.sort((a, b) => (b.startedAt ?? "").localeCompare(a.startedAt ?? ""));
+  records.sort(compareExecutions);
   return filter.limit ? records.slice(0, filter.limit) : records;
 }
