@@ -80,7 +80,12 @@ export async function clearProblem(kv: KV, workflowId: string): Promise<void> {
 export async function getExecution(kv: KV, workflowId: string): Promise<ExecutionRecord | undefined> {
   const entry = await kv.get(workflowId);
   if (!entry || entry.operation !== "PUT" || entry.value.length === 0) return undefined;
-  return decodeJson<ExecutionRecord>(entry.value);
+  try {
+    return decodeJson<ExecutionRecord>(entry.value);
+  } catch {
+    // Not a record dfut wrote: show it rather than fail every listing.
+    return { workflowId, status: "running", statusSeq: 0, problem: "its execution index record cannot be decoded" };
+  }
 }
 
 export interface ListFilter {
