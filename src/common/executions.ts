@@ -47,7 +47,8 @@ export async function updateExecution(
   for (let i = 0; i < MAX_CAS_TRIES; i++) {
     const entry = await kv.get(workflowId);
     const exists = entry !== null && entry.operation === "PUT" && entry.value.length > 0;
-    const current = exists ? decodeJson<ExecutionRecord>(entry.value) : undefined;
+    // A record that does not decode is replaced: the index is a projection of the history.
+    const current = exists ? decodeRecord(entry.value) : undefined;
     const next = mutate(current);
     if (!next) return;
     try {
@@ -70,6 +71,14 @@ export async function setProblem(kv: KV, workflowId: string, problem: string): P
   ).catch(() => undefined);
 }
 
+function decodeRecord(data: Uint8Array): ExecutionRecord | undefined {
+  try {
+    return decodeJson<ExecutionRecord>(data);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Removes a problem note once the workflow moves again. */
 export async function clearProblem(kv: KV, workflowId: string): Promise<void> {
   await updateExecution(kv, workflowId, (record) => (record?.problem ? { ...record, problem: undefined } : undefined)).catch(
@@ -80,12 +89,8 @@ export async function clearProblem(kv: KV, workflowId: string): Promise<void> {
 export async function getExecution(kv: KV, workflowId: string): Promise<ExecutionRecord | undefined> {
   const entry = await kv.get(workflowId);
   if (!entry || entry.operation !== "PUT" || entry.value.length === 0) return undefined;
-  try {
-    return decodeJson<ExecutionRecord>(entry.value);
-  } catch {
-    // Not a record dfut wrote: show it rather than fail every listing.
-    return { workflowId, status: "running", statusSeq: 0, problem: "its execution index record cannot be decoded" };
-  }
+  // Not a record dfut wrote: show it rather than fail every listing.
+  return decodeRecord(entry.value) ?? { workflowId, status: "running", statusSeq: 0, problem: "its execution index record cannot be decoded" };
 }
 
 export interface ListFilter {
