@@ -12,7 +12,7 @@ import {
   WorkflowNotFoundError,
   WorkflowTerminatedError,
 } from "../common/errors.ts";
-import { getExecution, listExecutions, type ExecutionRecord, type ListFilter } from "../common/executions.ts";
+import { decodeRecord, getExecution, listExecutions, type ExecutionRecord, type ListFilter } from "../common/executions.ts";
 import { newWorkflowId, validateQueue, validateWorkflowId } from "../common/ids.ts";
 import { DEFAULT_QUEUE, EXECUTIONS_BUCKET, HISTORY_STREAM, REGISTRY_BUCKET, subjects } from "../common/names.ts";
 import { assertJsonSerializable, decodeJson, encodeJson } from "../common/payload.ts";
@@ -377,10 +377,3 @@ function closedStatus(event: HistoryEvent): WorkflowStatus {
   return statusOf(event) ?? "running";
 }
 
-function decodeRecord(data: Uint8Array): ExecutionRecord | undefined {
-  try {
-    return decodeJson<ExecutionRecord>(data);
-  } catch {
-    return undefined;
-  }
-}

@@ -71,7 +71,8 @@ export async function setProblem(kv: KV, workflowId: string, problem: string): P
   ).catch(() => undefined);
 }
 
-function decodeRecord(data: Uint8Array): ExecutionRecord | undefined {
+/** An index record, or undefined when the bytes are not one. */
+export function decodeRecord(data: Uint8Array): ExecutionRecord | undefined {
   try {
     return decodeJson<ExecutionRecord>(data);
   } catch {
