@@ -1,16 +1,27 @@
 /** Turns dfut's records and events into their API messages, and API values back into JSON. */
-import { create, fromJson, toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
-import { timestampFromDate, ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
-import type { ErrorInfo as DfutErrorInfo, HistoryEvent as DfutEvent, WorkflowStatus as DfutStatus } from "../common/events.ts";
+import { create, fromJson, toJson, type JsonValue, type MessageInitShape } from "@bufbuild/protobuf";
+import { durationFromMs, timestampFromDate, ValueSchema, type Duration, type Value } from "@bufbuild/protobuf/wkt";
+import {
+  unhandled,
+  type ActivityOptions as DfutActivityOptions,
+  type ErrorInfo as DfutErrorInfo,
+  type HistoryEvent as DfutEvent,
+  type RetryPolicy as DfutRetryPolicy,
+  type WorkflowStatus as DfutStatus,
+} from "../common/events.ts";
 import { InvalidArgumentError } from "../common/errors.ts";
 import type { ExecutionRecord } from "../common/executions.ts";
 import {
+  ActivityOptionsSchema,
   ErrorInfoSchema,
   HistoryEventSchema,
+  RetryPolicySchema,
   WorkflowSchema,
   WorkflowStatus,
+  type ActivityOptions,
   type ErrorInfo,
   type HistoryEvent,
+  type RetryPolicy,
   type Workflow,
 } from "./gen/dfut/v1/workflow_pb.ts";
 
@@ -87,11 +98,92 @@ export function workflowToApi(record: ExecutionRecord): Workflow {
 }
 
 export function eventToApi(event: DfutEvent): HistoryEvent {
-  const { seq, type, time, ...rest } = event;
-  return create(HistoryEventSchema, {
-    seq: BigInt(seq),
-    type,
-    time: timestamp(time),
-    attributes: toJsonValue(rest) as JsonObject,
+  return create(HistoryEventSchema, { seq: BigInt(event.seq), type: event.type, time: timestamp(event.time), event: typedEvent(event) });
+}
+
+type TypedEvent = MessageInitShape<typeof HistoryEventSchema>["event"];
+
+/** The event's own fields, as its message in the `event` oneof. */
+function typedEvent(event: DfutEvent): TypedEvent {
+  switch (event.type) {
+    case "WorkflowStarted":
+      return { case: "workflowStarted", value: { workflowType: event.workflowType, args: event.args.map(valueToApi), queue: event.queue } };
+    case "ActivityScheduled":
+      return {
+        case: "activityScheduled",
+        value: {
+          activityId: event.activityId,
+          activityType: event.activityType,
+          args: event.args.map(valueToApi),
+          options: activityOptionsToApi(event.options),
+        },
+      };
+    case "ActivityStarted":
+      return {
+        case: "activityStarted",
+        value: { activityId: event.activityId, attempt: event.attempt, worker: event.worker, eager: event.eager ?? false },
+      };
+    case "ActivityCompleted":
+      return { case: "activityCompleted", value: { activityId: event.activityId, attempt: event.attempt, result: valueToApi(event.result) } };
+    case "ActivityFailed":
+      return {
+        case: "activityFailed",
+        value: {
+          activityId: event.activityId,
+          attempt: event.attempt,
+          error: errorToApi(event.error),
+          willRetry: event.willRetry,
+          nextAttemptAt: timestamp(event.nextAttemptAt),
+        },
+      };
+    case "TimerStarted":
+      return { case: "timerStarted", value: { timerId: event.timerId, fireAt: timestamp(event.fireAt) } };
+    case "TimerFired":
+      return { case: "timerFired", value: { timerId: event.timerId } };
+    case "SignalReceived":
+      return { case: "signalReceived", value: { name: event.name, payload: valueToApi(event.payload) } };
+    case "CancelRequested":
+      return { case: "cancelRequested", value: { reason: event.reason } };
+    case "WorkflowCompleted":
+      return { case: "workflowCompleted", value: { result: valueToApi(event.result) } };
+    case "WorkflowFailed":
+      return { case: "workflowFailed", value: { error: errorToApi(event.error) } };
+    case "WorkflowCanceled":
+      return { case: "workflowCanceled", value: { reason: event.reason } };
+    case "WorkflowTerminated":
+      return { case: "workflowTerminated", value: { reason: event.reason } };
+    case "WorkflowTaskFailed":
+      return { case: "workflowTaskFailed", value: { error: errorToApi(event.error), worker: event.worker } };
+    case "Undecodable":
+      return { case: "undecodable", value: { reason: event.reason, raw: event.raw } };
+    default:
+      return unhandled(event);
+  }
+}
+
+/** Milliseconds as a Duration, rounded to whole milliseconds; unset when not a number. */
+function duration(ms: number | undefined): Duration | undefined {
+  return typeof ms === "number" && Number.isFinite(ms) ? durationFromMs(Math.round(ms)) : undefined;
+}
+
+// Partial: the event codec checks only that `options` is an object, so a message dfut did not
+// write may lack any of its fields.
+function activityOptionsToApi(options: Partial<DfutActivityOptions>): ActivityOptions {
+  return create(ActivityOptionsSchema, {
+    startToCloseTimeout: duration(options.startToCloseTimeout),
+    scheduleToCloseTimeout: duration(options.scheduleToCloseTimeout),
+    heartbeatTimeout: duration(options.heartbeatTimeout),
+    queue: options.queue ?? "",
+    retry: options.retry && retryPolicyToApi(options.retry),
+  });
+}
+
+function retryPolicyToApi(retry: Partial<DfutRetryPolicy>): RetryPolicy {
+  return create(RetryPolicySchema, {
+    initialInterval: duration(retry.initialInterval),
+    backoffCoefficient: retry.backoffCoefficient ?? 0,
+    maximumInterval: duration(retry.maximumInterval),
+    maximumAttempts: retry.maximumAttempts ?? 0,
+    nonRetryableErrorTypes: retry.nonRetryableErrorTypes ?? [],
   });
 }

@@ -1,35 +1,36 @@
-/** Times, durations, statuses and JSON, as the UI shows them. */
+/** Times, durations, statuses, events and JSON, as the UI shows them. */
 import { toJson, type JsonValue } from "@bufbuild/protobuf";
 import { timestampDate, ValueSchema, type Timestamp, type Value } from "@bufbuild/protobuf/wkt";
-import { WorkflowStatus } from "../api/gen/dfut/v1/workflow_pb.ts";
+import { HistoryEventSchema, WorkflowStatus, type HistoryEvent } from "../api/gen/dfut/v1/workflow_pb.ts";
 
 export type StatusName = "running" | "completed" | "failed" | "canceled" | "terminated" | "unknown";
 
-export function statusName(status: WorkflowStatus): StatusName {
-  switch (status) {
-    case WorkflowStatus.RUNNING:
-      return "running";
-    case WorkflowStatus.COMPLETED:
-      return "completed";
-    case WorkflowStatus.FAILED:
-      return "failed";
-    case WorkflowStatus.CANCELED:
-      return "canceled";
-    case WorkflowStatus.TERMINATED:
-      return "terminated";
-    default:
-      return "unknown";
-  }
+type KnownStatus = (typeof WorkflowStatus)[keyof typeof WorkflowStatus];
+
+/** A new status does not compile until it has a name and a filter label here. */
+const STATUSES: { readonly [S in KnownStatus]: { name: StatusName; filter: string } } = {
+  [WorkflowStatus.UNSPECIFIED]: { name: "unknown", filter: "All" },
+  [WorkflowStatus.RUNNING]: { name: "running", filter: "Running" },
+  [WorkflowStatus.COMPLETED]: { name: "completed", filter: "Completed" },
+  [WorkflowStatus.FAILED]: { name: "failed", filter: "Failed" },
+  [WorkflowStatus.CANCELED]: { name: "canceled", filter: "Canceled" },
+  [WorkflowStatus.TERMINATED]: { name: "terminated", filter: "Terminated" },
+};
+
+function isKnown(status: WorkflowStatus): status is KnownStatus {
+  return Object.hasOwn(STATUSES, status);
 }
 
-export const STATUS_FILTERS: { label: string; status: WorkflowStatus }[] = [
-  { label: "All", status: WorkflowStatus.UNSPECIFIED },
-  { label: "Running", status: WorkflowStatus.RUNNING },
-  { label: "Completed", status: WorkflowStatus.COMPLETED },
-  { label: "Failed", status: WorkflowStatus.FAILED },
-  { label: "Canceled", status: WorkflowStatus.CANCELED },
-  { label: "Terminated", status: WorkflowStatus.TERMINATED },
-];
+export function statusName(status: WorkflowStatus): StatusName {
+  // A newer server may send a status this page's schema does not know.
+  return isKnown(status) ? STATUSES[status].name : "unknown";
+}
+
+/** The dashboard's filter chips, in the enum's order; UNSPECIFIED is "All". */
+export const STATUS_FILTERS: { label: string; status: WorkflowStatus }[] = Object.values(WorkflowStatus).map((status) => ({
+  label: STATUSES[status].filter,
+  status,
+}));
 
 export function toMillis(ts: Timestamp | undefined): number | undefined {
   return ts ? timestampDate(ts).getTime() : undefined;
@@ -37,6 +38,13 @@ export function toMillis(ts: Timestamp | undefined): number | undefined {
 
 export function jsonOf(value: Value | undefined): JsonValue {
   return value ? toJson(ValueSchema, value) : null;
+}
+
+/** The fields of an event's kind as JSON, defaults included; null for a kind this page does not know. */
+export function eventFields({ event }: HistoryEvent): JsonValue {
+  if (event.case === undefined) return null;
+  const field = HistoryEventSchema.field[event.case];
+  return field.fieldKind === "message" ? toJson(field.message, event.value, { alwaysEmitImplicit: true }) : null;
 }
 
 /** "350 ms", "4.2 s", "3 min 05 s", "2 h 07 min". */

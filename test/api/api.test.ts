@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { durationMs } from "@bufbuild/protobuf/wkt";
 import { startHttpServer, type HttpServer } from "../../src/api/http.ts";
 import { WorkflowStatus, type Workflow } from "../../src/api/gen/dfut/v1/workflow_pb.ts";
 import { subjects } from "../../src/common/names.ts";
-import { toMillis } from "../../src/web/format.ts";
+import { jsonOf, toMillis } from "../../src/web/format.ts";
 import { eventually, startEnv, type TestEnv } from "../support/env.ts";
 import { client, rpc } from "./connect.ts";
 import { activities, workflows } from "./workflows.ts";
@@ -48,14 +49,79 @@ describe("StartWorkflow, GetWorkflow, GetHistory over Connect JSON", () => {
     expect(Date.parse(got.startedAt as string)).toBeLessThanOrEqual(Date.parse(got.closedAt as string));
 
     const history = await rpc(http.url, "GetHistory", { workflowId: "api-order-1" });
-    const events = history.body.events as { type: string; seq: string; attributes?: Record<string, unknown> }[];
+    const events = history.body.events as { type: string; seq: string; activityScheduled?: { activityType: string } }[];
     expect(events.map((e) => e.type)).toEqual([...ORDER_EVENT_TYPES]);
-    expect(events.filter((e) => e.type === "ActivityScheduled").map((e) => e.attributes?.activityType)).toEqual([
+    expect(events.filter((e) => e.type === "ActivityScheduled").map((e) => e.activityScheduled?.activityType)).toEqual([
       "ChargeCreditCardActivity",
       "ShipPackageActivity",
     ]);
     const seqs = events.map((e) => Number(e.seq));
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  });
+
+  it("GetHistory gives every event's fields typed: activities with their options, a retried failure with its error", async () => {
+    const c = client(http.url);
+    const order = (await c.getHistory({ workflowId: "api-order-1" })).events;
+    const kinds = order.map((e) => e.event.case);
+    expect(kinds).toEqual(ORDER_EVENT_TYPES.map((type) => type[0].toLowerCase() + type.slice(1)));
+    const started = order[0].event;
+    if (started.case !== "workflowStarted") throw new Error(`first event is ${started.case}`);
+    expect(started.value).toMatchObject({ workflowType: "OrderWorkflow", queue: "default" });
+    expect(started.value.args.map(jsonOf)).toEqual(["Bob", "widget-1000", 1000, 2]);
+
+    const scheduled = order.flatMap((e) => (e.event.case === "activityScheduled" ? [e.event.value] : []));
+    expect(scheduled.map((s) => [s.activityId, s.activityType])).toEqual([
+      [1, "ChargeCreditCardActivity"],
+      [2, "ShipPackageActivity"],
+    ]);
+    const charge = scheduled[0];
+    expect(charge.args.map(jsonOf)).toEqual(["Bob", 2000]);
+    const options = charge.options;
+    expect(options?.queue).toBe("default");
+    expect(options?.startToCloseTimeout && durationMs(options.startToCloseTimeout)).toBe(60_000);
+    // The defaults, resolved when it was scheduled: unlimited attempts, doubling from 1 s.
+    expect(options?.retry).toMatchObject({ maximumAttempts: 0, backoffCoefficient: 2, nonRetryableErrorTypes: [] });
+    expect(options?.retry?.initialInterval && durationMs(options.retry.initialInterval)).toBe(1000);
+    const completed = order.flatMap((e) => (e.event.case === "activityCompleted" ? [e.event.value] : []));
+    expect(completed.map((a) => [a.activityId, a.attempt])).toEqual([
+      [1, 1],
+      [2, 1],
+    ]);
+    expect(jsonOf(completed[0].result)).toEqual({ chargeId: "ch_api-order-1", customerId: "Bob", amount: 2000 });
+    const closed = order.at(-1)?.event;
+    expect(closed?.case === "workflowCompleted" && jsonOf(closed.value.result)).toMatchObject({ tracking_id: "trk_api-order-1" });
+
+    await rpc(http.url, "StartWorkflow", { type: "FlakyWorkflow", args: [30], workflowId: "api-flaky-1" });
+    expect(await env.client.result("api-flaky-1")).toBe("charged 30");
+    const flaky = (await c.getHistory({ workflowId: "api-flaky-1" })).events;
+    const flakyOptions = flaky.flatMap((e) => (e.event.case === "activityScheduled" ? [e.event.value.options] : []));
+    expect(flakyOptions.map((o) => o?.retry?.maximumAttempts)).toEqual([5]);
+    const failures = flaky.flatMap((e) => (e.event.case === "activityFailed" ? [{ time: e.time, ...e.event.value }] : []));
+    expect(failures.map((f) => [f.attempt, f.error?.name, f.error?.message, f.willRetry])).toEqual([
+      [1, "Error", "card declined (attempt 1)", true],
+      [2, "Error", "card declined (attempt 2)", true],
+    ]);
+    for (const failure of failures) {
+      expect(toMillis(failure.nextAttemptAt)).toBeGreaterThanOrEqual(toMillis(failure.time) ?? Infinity);
+    }
+    const attempts = flaky.flatMap((e) => (e.event.case === "activityStarted" ? [e.event.value] : []));
+    expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
+    expect(attempts.every((a) => a.worker !== "")).toBe(true);
+
+    // The same over plain JSON, as curl sees it.
+    const raw = await rpc(http.url, "GetHistory", { workflowId: "api-flaky-1" });
+    const rawEvents = raw.body.events as Record<string, unknown>[];
+    expect(rawEvents.find((e) => e.type === "ActivityScheduled")).toMatchObject({
+      activityScheduled: {
+        activityType: "FlakyChargeActivity",
+        args: [30],
+        options: { startToCloseTimeout: "60s", retry: { initialInterval: "0.050s", backoffCoefficient: 1, maximumAttempts: 5 } },
+      },
+    });
+    expect(rawEvents.find((e) => e.type === "ActivityFailed")).toMatchObject({
+      activityFailed: { activityId: 1, attempt: 1, error: { name: "Error", message: "card declined (attempt 1)" }, willRetry: true },
+    });
+    expect(rawEvents.every((e) => !("attributes" in e))).toBe(true);
   });
 
   it("reads work with HTTP GET too (the read RPCs have no side effects)", async () => {
@@ -197,7 +263,7 @@ describe("TerminateWorkflow, and a cancel that closes at once", () => {
     expect(wf.closedAt).toBeDefined();
     const { events } = await c.getHistory({ workflowId: "api-term-1" });
     expect(events[0].type).toBe("WorkflowStarted");
-    expect(events.at(-1)).toMatchObject({ type: "WorkflowTerminated", attributes: { reason: "approver left" } });
+    expect(events.at(-1)).toMatchObject({ type: "WorkflowTerminated", event: { case: "workflowTerminated", value: { reason: "approver left" } } });
     const { workflows: listed } = await c.listWorkflows({ status: WorkflowStatus.TERMINATED });
     expect(listed.map((w) => w.workflowId)).toEqual(["api-term-1"]);
 
@@ -216,7 +282,11 @@ describe("TerminateWorkflow, and a cancel that closes at once", () => {
     await env.client.start("ApprovalWorkflow", { args: ["hal"], workflowId: "api-poison-1" });
     const before = Date.now();
     const { seq } = await env.connection.js.publish(subjects.history("api-poison-1"), new TextEncoder().encode("not {json"));
-    const undecodable = { seq: BigInt(seq), type: "Undecodable", attributes: { reason: expect.stringMatching(/not JSON/), raw: "not {json" } };
+    const undecodable = {
+      seq: BigInt(seq),
+      type: "Undecodable",
+      event: { case: "undecodable", value: { reason: expect.stringMatching(/not JSON/), raw: "not {json" } },
+    };
     const read = (await c.getHistory({ workflowId: "api-poison-1" })).events.find((e) => e.seq === BigInt(seq));
     expect(read).toMatchObject(undecodable);
 

@@ -20,7 +20,7 @@ export async function FlakyChargeActivity(amount: number): Promise<string> {
 }
 
 export async function FlakyWorkflow(ctx: WorkflowContext, amount: number) {
-  return ctx.withOptions({ retry: { initialInterval: 50, backoffCoefficient: 1 } }).executeActivity(FlakyChargeActivity, amount);
+  return ctx.withOptions({ retry: { initialInterval: 50, backoffCoefficient: 1, maximumAttempts: 5 } }).executeActivity(FlakyChargeActivity, amount);
 }
 
 export async function RefusingWorkflow(ctx: WorkflowContext, reason: string) {

@@ -1,28 +1,34 @@
 import { describe, expect, it } from "vitest";
-import { create, type JsonObject } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { HistoryEventSchema, WorkflowStatus, type HistoryEvent } from "../../src/api/gen/dfut/v1/workflow_pb.ts";
+import { create, fromJson, type JsonValue, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromMs, ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
+import { HistoryEventSchema, WorkflowSchema, WorkflowStatus, type HistoryEvent } from "../../src/api/gen/dfut/v1/workflow_pb.ts";
 import { buildTimeline, isClosing } from "../../src/web/timeline.ts";
-import { formatDuration, parseArgument, statusName } from "../../src/web/format.ts";
+import { eventFields, formatDuration, parseArgument, STATUS_FILTERS, statusName } from "../../src/web/format.ts";
+
+type TypedEvent = NonNullable<MessageInitShape<typeof HistoryEventSchema>["event"]>;
 
 let seq = 0;
 const t0 = Date.parse("2030-01-01T00:00:00Z");
-function event(type: string, atMs: number, attributes: JsonObject = {}): HistoryEvent {
-  return create(HistoryEventSchema, { seq: BigInt(++seq), type, time: timestampFromMs(t0 + atMs), attributes });
+/** An event as the API sends it: `type` is the kind's name, the fields are its typed message. */
+function event(atMs: number, typed: TypedEvent | { case: undefined }): HistoryEvent {
+  const type = typed.case ? typed.case[0].toUpperCase() + typed.case.slice(1) : "SomethingNew";
+  return create(HistoryEventSchema, { seq: BigInt(++seq), type, time: timestampFromMs(t0 + atMs), event: typed });
 }
+const json = (value: JsonValue): Value => fromJson(ValueSchema, value);
+const at = (atMs: number) => timestampFromMs(t0 + atMs);
 
 describe("the timeline of a history", () => {
   it("folds an activity's attempts into one entry: failures with retry times, then success", () => {
     const error = { name: "Error", message: "card declined", stack: "Error: card declined\n    at charge" };
     const entries = buildTimeline([
-      event("WorkflowStarted", 0, { workflowType: "Pay", args: [30], queue: "default" }),
-      event("ActivityScheduled", 5, { activityId: 1, activityType: "Charge", args: [30] }),
-      event("ActivityStarted", 10, { activityId: 1, attempt: 1, worker: "w1" }),
-      event("ActivityFailed", 20, { activityId: 1, attempt: 1, error, willRetry: true, nextAttemptAt: new Date(t0 + 1020).toISOString() }),
-      event("ActivityStarted", 1030, { activityId: 1, attempt: 2, worker: "w2" }),
-      event("ActivityCompleted", 1040, { activityId: 1, attempt: 2, result: "ok" }),
-      event("SignalReceived", 1100, { name: "go", payload: { a: 1 } }),
-      event("WorkflowCompleted", 1200, { result: "done" }),
+      event(0, { case: "workflowStarted", value: { workflowType: "Pay", args: [json(30)], queue: "default" } }),
+      event(5, { case: "activityScheduled", value: { activityId: 1, activityType: "Charge", args: [json(30)] } }),
+      event(10, { case: "activityStarted", value: { activityId: 1, attempt: 1, worker: "w1" } }),
+      event(20, { case: "activityFailed", value: { activityId: 1, attempt: 1, error, willRetry: true, nextAttemptAt: at(1020) } }),
+      event(1030, { case: "activityStarted", value: { activityId: 1, attempt: 2, worker: "w2" } }),
+      event(1040, { case: "activityCompleted", value: { activityId: 1, attempt: 2, result: json("ok") } }),
+      event(1100, { case: "signalReceived", value: { name: "go", payload: json({ a: 1 }) } }),
+      event(1200, { case: "workflowCompleted", value: { result: json("done") } }),
     ]);
     expect(entries.map((e) => e.kind)).toEqual(["started", "activity", "signal", "completed"]);
     const activity = entries[1];
@@ -36,12 +42,12 @@ describe("the timeline of a history", () => {
 
   it("shows a final failure, an open timer and a workflow task failure", () => {
     const entries = buildTimeline([
-      event("WorkflowStarted", 0, { workflowType: "X", args: [], queue: "q" }),
-      event("TimerStarted", 1, { timerId: 1, fireAt: new Date(t0 + 60_000).toISOString() }),
-      event("WorkflowTaskFailed", 2, { error: { name: "NonDeterminismError", message: "step 2 changed" }, worker: "w" }),
-      event("ActivityScheduled", 3, { activityId: 2, activityType: "Refuse", args: [] }),
-      event("ActivityFailed", 4, { activityId: 2, attempt: 1, error: { name: "RefusedError", message: "no" }, willRetry: false }),
-      event("WorkflowFailed", 5, { error: { name: "ActivityFailure", message: "no" } }),
+      event(0, { case: "workflowStarted", value: { workflowType: "X", args: [], queue: "q" } }),
+      event(1, { case: "timerStarted", value: { timerId: 1, fireAt: at(60_000) } }),
+      event(2, { case: "workflowTaskFailed", value: { error: { name: "NonDeterminismError", message: "step 2 changed" }, worker: "w" } }),
+      event(3, { case: "activityScheduled", value: { activityId: 2, activityType: "Refuse", args: [] } }),
+      event(4, { case: "activityFailed", value: { activityId: 2, attempt: 1, error: { name: "RefusedError", message: "no" }, willRetry: false } }),
+      event(5, { case: "workflowFailed", value: { error: { name: "ActivityFailure", message: "no" } } }),
     ]);
     expect(entries.map((e) => e.kind)).toEqual(["started", "timer", "task-failed", "activity", "failed"]);
     expect(entries[1]).toMatchObject({ kind: "timer", fireAt: t0 + 60_000 });
@@ -51,9 +57,9 @@ describe("the timeline of a history", () => {
 
   it("shows an undecodable message with its seq and reason, and a terminate as the close with its reason", () => {
     const events = [
-      event("WorkflowStarted", 0, { workflowType: "X", args: [], queue: "q" }),
-      event("Undecodable", 1, { reason: "it is not JSON (Unexpected token)", raw: "not {json" }),
-      event("WorkflowTerminated", 2, { reason: "bad message" }),
+      event(0, { case: "workflowStarted", value: { workflowType: "X", args: [], queue: "q" } }),
+      event(1, { case: "undecodable", value: { reason: "it is not JSON (Unexpected token)", raw: "not {json" } }),
+      event(2, { case: "workflowTerminated", value: { reason: "bad message" } }),
     ];
     const entries = buildTimeline(events);
     expect(entries.map((e) => e.kind)).toEqual(["started", "undecodable", "terminated"]);
@@ -69,6 +75,45 @@ describe("the timeline of a history", () => {
     expect(entries.filter(isClosing)).toEqual([entries[2]]);
     expect(statusName(WorkflowStatus.TERMINATED)).toBe("terminated");
   });
+
+  it("reads every kind from its typed fields: a fired timer, a null payload, a failure with no start, a cancel", () => {
+    const events = [
+      event(0, { case: "workflowStarted", value: { workflowType: "Trip", args: [json({ to: "Oslo" }), json(null)], queue: "travel" } }),
+      event(1, { case: "timerStarted", value: { timerId: 1, fireAt: at(500) } }),
+      event(501, { case: "timerFired", value: { timerId: 1 } }),
+      event(502, { case: "signalReceived", value: { name: "nudge" } }),
+      event(503, { case: "activityScheduled", value: { activityId: 2, activityType: "Book", args: [json("Oslo")] } }),
+      // The attempt's worker died before it recorded a start.
+      event(600, { case: "activityFailed", value: { activityId: 2, attempt: 1, error: { name: "TimeoutError", message: "late" }, willRetry: false } }),
+      event(601, { case: "cancelRequested", value: { reason: "trip off" } }),
+      event(602, { case: undefined }),
+      event(603, { case: "workflowCanceled", value: { reason: "trip off" } }),
+    ];
+    const entries = buildTimeline(events);
+    expect(entries.map((e) => e.kind)).toEqual(["started", "timer", "signal", "activity", "cancel-requested", "canceled"]);
+    expect(entries[0]).toMatchObject({ workflowType: "Trip", args: [{ to: "Oslo" }, null], queue: "travel", at: t0 });
+    expect(entries[1]).toEqual({ kind: "timer", key: `e${events[1].seq}`, timerId: 1, at: t0 + 1, fireAt: t0 + 500, firedAt: t0 + 501 });
+    expect(entries[2]).toMatchObject({ kind: "signal", name: "nudge", payload: null });
+    expect(entries[3]).toMatchObject({
+      kind: "activity",
+      activityId: 2,
+      args: ["Oslo"],
+      state: "failed",
+      closedAt: t0 + 600,
+      attempts: [{ attempt: 1, endedAt: t0 + 600, state: "failed", error: { name: "TimeoutError", message: "late" }, willRetry: false }],
+    });
+    expect(entries[3]).not.toHaveProperty("result");
+    expect(entries.filter(isClosing)).toEqual([{ kind: "canceled", key: `e${events[8].seq}`, at: t0 + 603, reason: "trip off" }]);
+
+    // The event table shows each event's own fields, defaults included, and nothing for an unknown kind.
+    expect(eventFields(events[5])).toEqual({
+      activityId: 2,
+      attempt: 1,
+      error: { name: "TimeoutError", message: "late", stack: "", nonRetryable: false },
+      willRetry: false,
+    });
+    expect(eventFields(events[7])).toBeNull();
+  });
 });
 
 describe("formatting", () => {
@@ -78,6 +123,14 @@ describe("formatting", () => {
     expect(parseArgument("Bob")).toBe("Bob");
     expect(parseArgument('"Bob"')).toBe("Bob");
     expect(parseArgument("true")).toBe(true);
+  });
+
+  it("names every status, an unknown one too, and offers a filter for each", () => {
+    expect(STATUS_FILTERS.map((f) => f.label)).toEqual(["All", "Running", "Completed", "Failed", "Canceled", "Terminated"]);
+    expect(statusName(WorkflowStatus.CANCELED)).toBe("canceled");
+    expect(statusName(WorkflowStatus.UNSPECIFIED)).toBe("unknown");
+    // A status from a newer server, which this schema does not know.
+    expect(statusName(fromJson(WorkflowSchema, { status: 99 }).status)).toBe("unknown");
   });
 
   it("durations", () => {

@@ -165,6 +165,11 @@ describe("the web UI in Chromium", () => {
     await page.goto(`${http.url}#/workflows/order-ui-1`);
     await expect.poll(() => page.locator(".timeline .pill-completed").count()).toBe(2);
     await page.screenshot({ path: `${screenshots}workflow.png`, fullPage: true });
+
+    // The table of all events shows each event's typed fields.
+    await page.locator(".raw-events summary").click();
+    const scheduled = page.locator("table.events tbody tr", { hasText: "ActivityScheduled" }).first();
+    expect(await scheduled.innerText()).toContain('"activityType":"ChargeCreditCardActivity","args":["Bob",2000]');
   });
 
   it("terminates a running workflow after a confirm step, and says when a cancel closed a workflow at once", async () => {

@@ -1,5 +1,5 @@
 import type { HistoryEvent } from "../../api/gen/dfut/v1/workflow_pb.ts";
-import { formatClock, previewJson, toMillis } from "../format.ts";
+import { eventFields, formatClock, previewJson, toMillis } from "../format.ts";
 
 /** Every recorded event as stored, for when the timeline's summary is not enough. */
 export function EventTable({ events }: { events: HistoryEvent[] }) {
@@ -16,11 +16,11 @@ export function EventTable({ events }: { events: HistoryEvent[] }) {
         </thead>
         <tbody>
           {events.map((e) => (
-            <tr key={String(e.seq)} className={e.type === "Undecodable" ? "event-undecodable" : undefined}>
+            <tr key={String(e.seq)} className={e.event.case === "undecodable" ? "event-undecodable" : undefined}>
               <td className="num mono">{String(e.seq)}</td>
               <td className="mono">{formatClock(toMillis(e.time))}</td>
               <td>{e.type}</td>
-              <td className="mono details-cell">{previewJson(e.attributes ?? {}, 160)}</td>
+              <td className="mono details-cell">{previewJson(eventFields(e), 160)}</td>
             </tr>
           ))}
         </tbody>

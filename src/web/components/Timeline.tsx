@@ -1,4 +1,5 @@
 import type { JsonValue } from "@bufbuild/protobuf";
+import { unhandled } from "../../common/events.ts";
 import { formatClock, formatDuration, previewJson } from "../format.ts";
 import type { ActivityEntry, AttemptView, TimelineEntry } from "../timeline.ts";
 import { ErrorBox } from "./ErrorBox.tsx";
@@ -147,6 +148,8 @@ function EntryView({ entry, now }: { entry: TimelineEntry; now: number }) {
           <p className="hint">The workflow cannot go on past it: repair or delete the message and signal the workflow, or terminate it.</p>
         </>
       );
+    default:
+      return unhandled(entry);
   }
 }
 

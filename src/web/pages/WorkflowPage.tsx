@@ -1,6 +1,7 @@
-import { useMemo } from "react";
+import { useMemo, type ReactNode } from "react";
 import type { JsonValue } from "@bufbuild/protobuf";
 import { WorkflowStatus } from "../../api/gen/dfut/v1/workflow_pb.ts";
+import { unhandled } from "../../common/events.ts";
 import { Actions } from "../components/Actions.tsx";
 import { ErrorBox } from "../components/ErrorBox.tsx";
 import { EventTable } from "../components/EventTable.tsx";
@@ -14,9 +15,7 @@ import { useHistory } from "../hooks/useHistory.ts";
 import { useNow } from "../hooks/useNow.ts";
 import { useWorkflows } from "../hooks/useWorkflows.ts";
 import { useWorkflowTypes } from "../hooks/useWorkflowTypes.ts";
-import { buildTimeline, isClosing, type ErrorView } from "../timeline.ts";
-
-const OUTCOME_TITLE: Partial<Record<StatusName, string>> = { failed: "Error", canceled: "Canceled", terminated: "Terminated" };
+import { buildTimeline, errorOf, isClosing, type ErrorView } from "../timeline.ts";
 
 /** One workflow: its header from the index, its timeline from the history, both live. */
 export function WorkflowPage({ workflowId }: { workflowId: string }) {
@@ -46,12 +45,7 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
   const parameters = types.find((t) => t.name === workflowType)?.parameters ?? [];
   const result: JsonValue | undefined =
     closing?.kind === "completed" ? closing.result : record?.status === WorkflowStatus.COMPLETED ? jsonOf(record.result) : undefined;
-  const error: ErrorView | undefined =
-    closing?.kind === "failed"
-      ? closing.error
-      : record?.error
-        ? { name: record.error.name, message: record.error.message, stack: record.error.stack || undefined }
-        : undefined;
+  const error: ErrorView | undefined = closing?.kind === "failed" ? closing.error : record?.error && errorOf(record.error);
   const reason = closing?.kind === "canceled" || closing?.kind === "terminated" ? closing.reason : record?.error?.message;
 
   if (history.fatal) {
@@ -120,19 +114,7 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
               </dl>
             )}
           </div>
-          <div className="io-block">
-            <h2>{OUTCOME_TITLE[status] ?? "Result"}</h2>
-            {status === "completed" && <JsonBlock value={result ?? null} label="result" />}
-            {status === "failed" && error && <ErrorBox error={error} />}
-            {status === "canceled" && <p>{reason || "Canceled without a reason"}</p>}
-            {status === "terminated" && (
-              <>
-                <p>{reason || "Terminated without a reason"}</p>
-                <p className="hint">Ended from outside: no workflow code ran to close it.</p>
-              </>
-            )}
-            {running && <p className="muted">Still running…</p>}
-          </div>
+          <Outcome status={status} result={result} error={error} reason={reason} />
         </div>
         <Actions workflowId={workflowId} running={running} />
       </div>
@@ -146,4 +128,50 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
       </details>
     </section>
   );
+}
+
+function OutcomeBlock({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="io-block">
+      <h2>{title}</h2>
+      {children}
+    </div>
+  );
+}
+
+/** What the workflow came to; a new status does not compile until it is shown here. */
+function Outcome({ status, result, error, reason }: { status: StatusName; result?: JsonValue; error?: ErrorView; reason?: string }) {
+  switch (status) {
+    case "running":
+      return (
+        <OutcomeBlock title="Result">
+          <p className="muted">Still running…</p>
+        </OutcomeBlock>
+      );
+    case "completed":
+      return (
+        <OutcomeBlock title="Result">
+          <JsonBlock value={result ?? null} label="result" />
+        </OutcomeBlock>
+      );
+    case "failed":
+      return <OutcomeBlock title="Error">{error && <ErrorBox error={error} />}</OutcomeBlock>;
+    case "canceled":
+      return (
+        <OutcomeBlock title="Canceled">
+          <p>{reason || "Canceled without a reason"}</p>
+        </OutcomeBlock>
+      );
+    case "terminated":
+      return (
+        <OutcomeBlock title="Terminated">
+          <p>{reason || "Terminated without a reason"}</p>
+          <p className="hint">Ended from outside: no workflow code ran to close it.</p>
+        </OutcomeBlock>
+      );
+    case "unknown":
+      return <OutcomeBlock title="Result" />;
+    default:
+      return unhandled(status);
+  }
 }

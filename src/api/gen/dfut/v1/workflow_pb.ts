@@ -4,15 +4,15 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp, Value } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { JsonObject, Message, UnknownEnum } from "@bufbuild/protobuf";
+import type { Duration, Timestamp, Value } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Message, UnknownEnum } from "@bufbuild/protobuf";
 
 /**
  * Describes the file dfut/v1/workflow.proto.
  */
 export const file_dfut_v1_workflow: GenFile = /*@__PURE__*/
-  fileDesc("ChZkZnV0L3YxL3dvcmtmbG93LnByb3RvEgdkZnV0LnYxIlAKCUVycm9ySW5mbxIMCgRuYW1lGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSDQoFc3RhY2sYAyABKAkSFQoNbm9uX3JldHJ5YWJsZRgEIAEoCCLzAgoIV29ya2Zsb3cSEwoLd29ya2Zsb3dfaWQYASABKAkSFQoNd29ya2Zsb3dfdHlwZRgCIAEoCRINCgVxdWV1ZRgDIAEoCRInCgZzdGF0dXMYBCABKA4yFy5kZnV0LnYxLldvcmtmbG93U3RhdHVzEi4KCnN0YXJ0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWNsb3NlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJAoEYXJncxgHIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIrCgZyZXN1bHQYCCABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVIAIgBARIhCgVlcnJvchgJIAEoCzISLmRmdXQudjEuRXJyb3JJbmZvEg8KB3Byb2JsZW0YCiABKAkSEgoKc3RhdHVzX3NlcRgLIAEoA0IJCgdfcmVzdWx0IoABCgxIaXN0b3J5RXZlbnQSCwoDc2VxGAEgASgDEgwKBHR5cGUYAiABKAkSKAoEdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoKYXR0cmlidXRlcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QikAEKFExpc3RXb3JrZmxvd3NSZXF1ZXN0EicKBnN0YXR1cxgBIAEoDjIXLmRmdXQudjEuV29ya2Zsb3dTdGF0dXMSFQoNd29ya2Zsb3dfdHlwZRgCIAEoCRIRCglpZF9wcmVmaXgYAyABKAkSEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkiagoVTGlzdFdvcmtmbG93c1Jlc3BvbnNlEiQKCXdvcmtmbG93cxgBIAMoCzIRLmRmdXQudjEuV29ya2Zsb3cSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnRvdGFsX3NpemUYAyABKAUiKQoSR2V0V29ya2Zsb3dSZXF1ZXN0EhMKC3dvcmtmbG93X2lkGAEgASgJIjoKE0dldFdvcmtmbG93UmVzcG9uc2USIwoId29ya2Zsb3cYASABKAsyES5kZnV0LnYxLldvcmtmbG93IigKEUdldEhpc3RvcnlSZXF1ZXN0EhMKC3dvcmtmbG93X2lkGAEgASgJIjsKEkdldEhpc3RvcnlSZXNwb25zZRIlCgZldmVudHMYASADKAsyFS5kZnV0LnYxLkhpc3RvcnlFdmVudCKHAQoUU3RhcnRXb3JrZmxvd1JlcXVlc3QSDAoEdHlwZRgBIAEoCRIkCgRhcmdzGAIgAygLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhMKC3dvcmtmbG93X2lkGAMgASgJEg0KBXF1ZXVlGAQgASgJEhcKD3NraXBfdHlwZV9jaGVjaxgFIAEoCCIsChVTdGFydFdvcmtmbG93UmVzcG9uc2USEwoLd29ya2Zsb3dfaWQYASABKAkidAoVU2lnbmFsV29ya2Zsb3dSZXF1ZXN0EhMKC3dvcmtmbG93X2lkGAEgASgJEgwKBG5hbWUYAiABKAkSLAoHcGF5bG9hZBgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZUgAiAEBQgoKCF9wYXlsb2FkIhgKFlNpZ25hbFdvcmtmbG93UmVzcG9uc2UiPAoVQ2FuY2VsV29ya2Zsb3dSZXF1ZXN0EhMKC3dvcmtmbG93X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSIoChZDYW5jZWxXb3JrZmxvd1Jlc3BvbnNlEg4KBmNsb3NlZBgBIAEoCCI/ChhUZXJtaW5hdGVXb3JrZmxvd1JlcXVlc3QSEwoLd29ya2Zsb3dfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIhsKGVRlcm1pbmF0ZVdvcmtmbG93UmVzcG9uc2UiGgoYTGlzdFdvcmtmbG93VHlwZXNSZXF1ZXN0IlAKDFdvcmtmbG93VHlwZRIMCgRuYW1lGAEgASgJEhIKCnBhcmFtZXRlcnMYAiADKAkSDQoFcXVldWUYAyABKAkSDwoHd29ya2VycxgEIAEoBSJKChlMaXN0V29ya2Zsb3dUeXBlc1Jlc3BvbnNlEi0KDndvcmtmbG93X3R5cGVzGAEgAygLMhUuZGZ1dC52MS5Xb3JrZmxvd1R5cGUiagoVV2F0Y2hXb3JrZmxvd3NSZXF1ZXN0EicKBnN0YXR1cxgBIAEoDjIXLmRmdXQudjEuV29ya2Zsb3dTdGF0dXMSFQoNd29ya2Zsb3dfdHlwZRgCIAEoCRIRCglpZF9wcmVmaXgYAyABKAkiYQoWV2F0Y2hXb3JrZmxvd3NSZXNwb25zZRIjCgh1cHNlcnRlZBgBIAMoCzIRLmRmdXQudjEuV29ya2Zsb3cSDwoHcmVtb3ZlZBgCIAMoCRIRCgljYXVnaHRfdXAYAyABKAgiKgoTV2F0Y2hIaXN0b3J5UmVxdWVzdBITCgt3b3JrZmxvd19pZBgBIAEoCSJQChRXYXRjaEhpc3RvcnlSZXNwb25zZRIlCgZldmVudHMYASADKAsyFS5kZnV0LnYxLkhpc3RvcnlFdmVudBIRCgljYXVnaHRfdXAYAiABKAgqxwEKDldvcmtmbG93U3RhdHVzEh8KG1dPUktGTE9XX1NUQVRVU19VTlNQRUNJRklFRBAAEhsKF1dPUktGTE9XX1NUQVRVU19SVU5OSU5HEAESHQoZV09SS0ZMT1dfU1RBVFVTX0NPTVBMRVRFRBACEhoKFldPUktGTE9XX1NUQVRVU19GQUlMRUQQAxIcChhXT1JLRkxPV19TVEFUVVNfQ0FOQ0VMRUQQBBIeChpXT1JLRkxPV19TVEFUVVNfVEVSTUlOQVRFRBAFMuIGCg9Xb3JrZmxvd1NlcnZpY2USUwoNTGlzdFdvcmtmbG93cxIdLmRmdXQudjEuTGlzdFdvcmtmbG93c1JlcXVlc3QaHi5kZnV0LnYxLkxpc3RXb3JrZmxvd3NSZXNwb25zZSIDkAIBEk0KC0dldFdvcmtmbG93EhsuZGZ1dC52MS5HZXRXb3JrZmxvd1JlcXVlc3QaHC5kZnV0LnYxLkdldFdvcmtmbG93UmVzcG9uc2UiA5ACARJKCgpHZXRIaXN0b3J5EhouZGZ1dC52MS5HZXRIaXN0b3J5UmVxdWVzdBobLmRmdXQudjEuR2V0SGlzdG9yeVJlc3BvbnNlIgOQAgESTgoNU3RhcnRXb3JrZmxvdxIdLmRmdXQudjEuU3RhcnRXb3JrZmxvd1JlcXVlc3QaHi5kZnV0LnYxLlN0YXJ0V29ya2Zsb3dSZXNwb25zZRJRCg5TaWduYWxXb3JrZmxvdxIeLmRmdXQudjEuU2lnbmFsV29ya2Zsb3dSZXF1ZXN0Gh8uZGZ1dC52MS5TaWduYWxXb3JrZmxvd1Jlc3BvbnNlElEKDkNhbmNlbFdvcmtmbG93Eh4uZGZ1dC52MS5DYW5jZWxXb3JrZmxvd1JlcXVlc3QaHy5kZnV0LnYxLkNhbmNlbFdvcmtmbG93UmVzcG9uc2USWgoRVGVybWluYXRlV29ya2Zsb3cSIS5kZnV0LnYxLlRlcm1pbmF0ZVdvcmtmbG93UmVxdWVzdBoiLmRmdXQudjEuVGVybWluYXRlV29ya2Zsb3dSZXNwb25zZRJfChFMaXN0V29ya2Zsb3dUeXBlcxIhLmRmdXQudjEuTGlzdFdvcmtmbG93VHlwZXNSZXF1ZXN0GiIuZGZ1dC52MS5MaXN0V29ya2Zsb3dUeXBlc1Jlc3BvbnNlIgOQAgESWAoOV2F0Y2hXb3JrZmxvd3MSHi5kZnV0LnYxLldhdGNoV29ya2Zsb3dzUmVxdWVzdBofLmRmdXQudjEuV2F0Y2hXb3JrZmxvd3NSZXNwb25zZSIDkAIBMAESUgoMV2F0Y2hIaXN0b3J5EhwuZGZ1dC52MS5XYXRjaEhpc3RvcnlSZXF1ZXN0Gh0uZGZ1dC52MS5XYXRjaEhpc3RvcnlSZXNwb25zZSIDkAIBMAFiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChZkZnV0L3YxL3dvcmtmbG93LnByb3RvEgdkZnV0LnYxIlAKCUVycm9ySW5mbxIMCgRuYW1lGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSDQoFc3RhY2sYAyABKAkSFQoNbm9uX3JldHJ5YWJsZRgEIAEoCCLzAgoIV29ya2Zsb3cSEwoLd29ya2Zsb3dfaWQYASABKAkSFQoNd29ya2Zsb3dfdHlwZRgCIAEoCRINCgVxdWV1ZRgDIAEoCRInCgZzdGF0dXMYBCABKA4yFy5kZnV0LnYxLldvcmtmbG93U3RhdHVzEi4KCnN0YXJ0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWNsb3NlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJAoEYXJncxgHIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIrCgZyZXN1bHQYCCABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVIAIgBARIhCgVlcnJvchgJIAEoCzISLmRmdXQudjEuRXJyb3JJbmZvEg8KB3Byb2JsZW0YCiABKAkSEgoKc3RhdHVzX3NlcRgLIAEoA0IJCgdfcmVzdWx0It8HCgxIaXN0b3J5RXZlbnQSCwoDc2VxGAEgASgDEgwKBHR5cGUYAiABKAkSKAoEdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOQoQd29ya2Zsb3dfc3RhcnRlZBgFIAEoCzIdLmRmdXQudjEuV29ya2Zsb3dTdGFydGVkRXZlbnRIABI9ChJhY3Rpdml0eV9zY2hlZHVsZWQYBiABKAsyHy5kZnV0LnYxLkFjdGl2aXR5U2NoZWR1bGVkRXZlbnRIABI5ChBhY3Rpdml0eV9zdGFydGVkGAcgASgLMh0uZGZ1dC52MS5BY3Rpdml0eVN0YXJ0ZWRFdmVudEgAEj0KEmFjdGl2aXR5X2NvbXBsZXRlZBgIIAEoCzIfLmRmdXQudjEuQWN0aXZpdHlDb21wbGV0ZWRFdmVudEgAEjcKD2FjdGl2aXR5X2ZhaWxlZBgJIAEoCzIcLmRmdXQudjEuQWN0aXZpdHlGYWlsZWRFdmVudEgAEjMKDXRpbWVyX3N0YXJ0ZWQYCiABKAsyGi5kZnV0LnYxLlRpbWVyU3RhcnRlZEV2ZW50SAASLwoLdGltZXJfZmlyZWQYCyABKAsyGC5kZnV0LnYxLlRpbWVyRmlyZWRFdmVudEgAEjcKD3NpZ25hbF9yZWNlaXZlZBgMIAEoCzIcLmRmdXQudjEuU2lnbmFsUmVjZWl2ZWRFdmVudEgAEjkKEGNhbmNlbF9yZXF1ZXN0ZWQYDSABKAsyHS5kZnV0LnYxLkNhbmNlbFJlcXVlc3RlZEV2ZW50SAASPQoSd29ya2Zsb3dfY29tcGxldGVkGA4gASgLMh8uZGZ1dC52MS5Xb3JrZmxvd0NvbXBsZXRlZEV2ZW50SAASNwoPd29ya2Zsb3dfZmFpbGVkGA8gASgLMhwuZGZ1dC52MS5Xb3JrZmxvd0ZhaWxlZEV2ZW50SAASOwoRd29ya2Zsb3dfY2FuY2VsZWQYECABKAsyHi5kZnV0LnYxLldvcmtmbG93Q2FuY2VsZWRFdmVudEgAEj8KE3dvcmtmbG93X3Rlcm1pbmF0ZWQYESABKAsyIC5kZnV0LnYxLldvcmtmbG93VGVybWluYXRlZEV2ZW50SAASQAoUd29ya2Zsb3dfdGFza19mYWlsZWQYEiABKAsyIC5kZnV0LnYxLldvcmtmbG93VGFza0ZhaWxlZEV2ZW50SAASMAoLdW5kZWNvZGFibGUYEyABKAsyGS5kZnV0LnYxLlVuZGVjb2RhYmxlRXZlbnRIAEIHCgVldmVudEoECAQQBVIKYXR0cmlidXRlcyLRAQoLUmV0cnlQb2xpY3kSMwoQaW5pdGlhbF9pbnRlcnZhbBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIbChNiYWNrb2ZmX2NvZWZmaWNpZW50GAIgASgBEjMKEG1heGltdW1faW50ZXJ2YWwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGAoQbWF4aW11bV9hdHRlbXB0cxgEIAEoBRIhChlub25fcmV0cnlhYmxlX2Vycm9yX3R5cGVzGAUgAygJIvQBCg9BY3Rpdml0eU9wdGlvbnMSOQoWc3RhcnRfdG9fY2xvc2VfdGltZW91dBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI8ChlzY2hlZHVsZV90b19jbG9zZV90aW1lb3V0GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjQKEWhlYXJ0YmVhdF90aW1lb3V0GAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg0KBXF1ZXVlGAQgASgJEiMKBXJldHJ5GAUgASgLMhQuZGZ1dC52MS5SZXRyeVBvbGljeSJiChRXb3JrZmxvd1N0YXJ0ZWRFdmVudBIVCg13b3JrZmxvd190eXBlGAEgASgJEiQKBGFyZ3MYAiADKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSDQoFcXVldWUYAyABKAkilQEKFkFjdGl2aXR5U2NoZWR1bGVkRXZlbnQSEwoLYWN0aXZpdHlfaWQYASABKAUSFQoNYWN0aXZpdHlfdHlwZRgCIAEoCRIkCgRhcmdzGAMgAygLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEikKB29wdGlvbnMYBCABKAsyGC5kZnV0LnYxLkFjdGl2aXR5T3B0aW9ucyJbChRBY3Rpdml0eVN0YXJ0ZWRFdmVudBITCgthY3Rpdml0eV9pZBgBIAEoBRIPCgdhdHRlbXB0GAIgASgFEg4KBndvcmtlchgDIAEoCRINCgVlYWdlchgEIAEoCCJmChZBY3Rpdml0eUNvbXBsZXRlZEV2ZW50EhMKC2FjdGl2aXR5X2lkGAEgASgFEg8KB2F0dGVtcHQYAiABKAUSJgoGcmVzdWx0GAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIqcBChNBY3Rpdml0eUZhaWxlZEV2ZW50EhMKC2FjdGl2aXR5X2lkGAEgASgFEg8KB2F0dGVtcHQYAiABKAUSIQoFZXJyb3IYAyABKAsyEi5kZnV0LnYxLkVycm9ySW5mbxISCgp3aWxsX3JldHJ5GAQgASgIEjMKD25leHRfYXR0ZW1wdF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiUgoRVGltZXJTdGFydGVkRXZlbnQSEAoIdGltZXJfaWQYASABKAUSKwoHZmlyZV9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIwoPVGltZXJGaXJlZEV2ZW50EhAKCHRpbWVyX2lkGAEgASgFIkwKE1NpZ25hbFJlY2VpdmVkRXZlbnQSDAoEbmFtZRgBIAEoCRInCgdwYXlsb2FkGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIiYKFENhbmNlbFJlcXVlc3RlZEV2ZW50Eg4KBnJlYXNvbhgBIAEoCSJAChZXb3JrZmxvd0NvbXBsZXRlZEV2ZW50EiYKBnJlc3VsdBgBIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSI4ChNXb3JrZmxvd0ZhaWxlZEV2ZW50EiEKBWVycm9yGAEgASgLMhIuZGZ1dC52MS5FcnJvckluZm8iJwoVV29ya2Zsb3dDYW5jZWxlZEV2ZW50Eg4KBnJlYXNvbhgBIAEoCSIpChdXb3JrZmxvd1Rlcm1pbmF0ZWRFdmVudBIOCgZyZWFzb24YASABKAkiTAoXV29ya2Zsb3dUYXNrRmFpbGVkRXZlbnQSIQoFZXJyb3IYASABKAsyEi5kZnV0LnYxLkVycm9ySW5mbxIOCgZ3b3JrZXIYAiABKAkiLwoQVW5kZWNvZGFibGVFdmVudBIOCgZyZWFzb24YASABKAkSCwoDcmF3GAIgASgJIpABChRMaXN0V29ya2Zsb3dzUmVxdWVzdBInCgZzdGF0dXMYASABKA4yFy5kZnV0LnYxLldvcmtmbG93U3RhdHVzEhUKDXdvcmtmbG93X3R5cGUYAiABKAkSEQoJaWRfcHJlZml4GAMgASgJEhEKCXBhZ2Vfc2l6ZRgEIAEoBRISCgpwYWdlX3Rva2VuGAUgASgJImoKFUxpc3RXb3JrZmxvd3NSZXNwb25zZRIkCgl3b3JrZmxvd3MYASADKAsyES5kZnV0LnYxLldvcmtmbG93EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRISCgp0b3RhbF9zaXplGAMgASgFIikKEkdldFdvcmtmbG93UmVxdWVzdBITCgt3b3JrZmxvd19pZBgBIAEoCSI6ChNHZXRXb3JrZmxvd1Jlc3BvbnNlEiMKCHdvcmtmbG93GAEgASgLMhEuZGZ1dC52MS5Xb3JrZmxvdyIoChFHZXRIaXN0b3J5UmVxdWVzdBITCgt3b3JrZmxvd19pZBgBIAEoCSI7ChJHZXRIaXN0b3J5UmVzcG9uc2USJQoGZXZlbnRzGAEgAygLMhUuZGZ1dC52MS5IaXN0b3J5RXZlbnQihwEKFFN0YXJ0V29ya2Zsb3dSZXF1ZXN0EgwKBHR5cGUYASABKAkSJAoEYXJncxgCIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRITCgt3b3JrZmxvd19pZBgDIAEoCRINCgVxdWV1ZRgEIAEoCRIXCg9za2lwX3R5cGVfY2hlY2sYBSABKAgiLAoVU3RhcnRXb3JrZmxvd1Jlc3BvbnNlEhMKC3dvcmtmbG93X2lkGAEgASgJInQKFVNpZ25hbFdvcmtmbG93UmVxdWVzdBITCgt3b3JrZmxvd19pZBgBIAEoCRIMCgRuYW1lGAIgASgJEiwKB3BheWxvYWQYAyABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVIAIgBAUIKCghfcGF5bG9hZCIYChZTaWduYWxXb3JrZmxvd1Jlc3BvbnNlIjwKFUNhbmNlbFdvcmtmbG93UmVxdWVzdBITCgt3b3JrZmxvd19pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiKAoWQ2FuY2VsV29ya2Zsb3dSZXNwb25zZRIOCgZjbG9zZWQYASABKAgiPwoYVGVybWluYXRlV29ya2Zsb3dSZXF1ZXN0EhMKC3dvcmtmbG93X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSIbChlUZXJtaW5hdGVXb3JrZmxvd1Jlc3BvbnNlIhoKGExpc3RXb3JrZmxvd1R5cGVzUmVxdWVzdCJQCgxXb3JrZmxvd1R5cGUSDAoEbmFtZRgBIAEoCRISCgpwYXJhbWV0ZXJzGAIgAygJEg0KBXF1ZXVlGAMgASgJEg8KB3dvcmtlcnMYBCABKAUiSgoZTGlzdFdvcmtmbG93VHlwZXNSZXNwb25zZRItCg53b3JrZmxvd190eXBlcxgBIAMoCzIVLmRmdXQudjEuV29ya2Zsb3dUeXBlImoKFVdhdGNoV29ya2Zsb3dzUmVxdWVzdBInCgZzdGF0dXMYASABKA4yFy5kZnV0LnYxLldvcmtmbG93U3RhdHVzEhUKDXdvcmtmbG93X3R5cGUYAiABKAkSEQoJaWRfcHJlZml4GAMgASgJImEKFldhdGNoV29ya2Zsb3dzUmVzcG9uc2USIwoIdXBzZXJ0ZWQYASADKAsyES5kZnV0LnYxLldvcmtmbG93Eg8KB3JlbW92ZWQYAiADKAkSEQoJY2F1Z2h0X3VwGAMgASgIIioKE1dhdGNoSGlzdG9yeVJlcXVlc3QSEwoLd29ya2Zsb3dfaWQYASABKAkiUAoUV2F0Y2hIaXN0b3J5UmVzcG9uc2USJQoGZXZlbnRzGAEgAygLMhUuZGZ1dC52MS5IaXN0b3J5RXZlbnQSEQoJY2F1Z2h0X3VwGAIgASgIKscBCg5Xb3JrZmxvd1N0YXR1cxIfChtXT1JLRkxPV19TVEFUVVNfVU5TUEVDSUZJRUQQABIbChdXT1JLRkxPV19TVEFUVVNfUlVOTklORxABEh0KGVdPUktGTE9XX1NUQVRVU19DT01QTEVURUQQAhIaChZXT1JLRkxPV19TVEFUVVNfRkFJTEVEEAMSHAoYV09SS0ZMT1dfU1RBVFVTX0NBTkNFTEVEEAQSHgoaV09SS0ZMT1dfU1RBVFVTX1RFUk1JTkFURUQQBTLiBgoPV29ya2Zsb3dTZXJ2aWNlElMKDUxpc3RXb3JrZmxvd3MSHS5kZnV0LnYxLkxpc3RXb3JrZmxvd3NSZXF1ZXN0Gh4uZGZ1dC52MS5MaXN0V29ya2Zsb3dzUmVzcG9uc2UiA5ACARJNCgtHZXRXb3JrZmxvdxIbLmRmdXQudjEuR2V0V29ya2Zsb3dSZXF1ZXN0GhwuZGZ1dC52MS5HZXRXb3JrZmxvd1Jlc3BvbnNlIgOQAgESSgoKR2V0SGlzdG9yeRIaLmRmdXQudjEuR2V0SGlzdG9yeVJlcXVlc3QaGy5kZnV0LnYxLkdldEhpc3RvcnlSZXNwb25zZSIDkAIBEk4KDVN0YXJ0V29ya2Zsb3cSHS5kZnV0LnYxLlN0YXJ0V29ya2Zsb3dSZXF1ZXN0Gh4uZGZ1dC52MS5TdGFydFdvcmtmbG93UmVzcG9uc2USUQoOU2lnbmFsV29ya2Zsb3cSHi5kZnV0LnYxLlNpZ25hbFdvcmtmbG93UmVxdWVzdBofLmRmdXQudjEuU2lnbmFsV29ya2Zsb3dSZXNwb25zZRJRCg5DYW5jZWxXb3JrZmxvdxIeLmRmdXQudjEuQ2FuY2VsV29ya2Zsb3dSZXF1ZXN0Gh8uZGZ1dC52MS5DYW5jZWxXb3JrZmxvd1Jlc3BvbnNlEloKEVRlcm1pbmF0ZVdvcmtmbG93EiEuZGZ1dC52MS5UZXJtaW5hdGVXb3JrZmxvd1JlcXVlc3QaIi5kZnV0LnYxLlRlcm1pbmF0ZVdvcmtmbG93UmVzcG9uc2USXwoRTGlzdFdvcmtmbG93VHlwZXMSIS5kZnV0LnYxLkxpc3RXb3JrZmxvd1R5cGVzUmVxdWVzdBoiLmRmdXQudjEuTGlzdFdvcmtmbG93VHlwZXNSZXNwb25zZSIDkAIBElgKDldhdGNoV29ya2Zsb3dzEh4uZGZ1dC52MS5XYXRjaFdvcmtmbG93c1JlcXVlc3QaHy5kZnV0LnYxLldhdGNoV29ya2Zsb3dzUmVzcG9uc2UiA5ACATABElIKDFdhdGNoSGlzdG9yeRIcLmRmdXQudjEuV2F0Y2hIaXN0b3J5UmVxdWVzdBodLmRmdXQudjEuV2F0Y2hIaXN0b3J5UmVzcG9uc2UiA5ACATABYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message dfut.v1.ErrorInfo
@@ -130,17 +130,12 @@ export const WorkflowSchema: GenMessage<Workflow> = /*@__PURE__*/
   messageDesc(file_dfut_v1_workflow, 1);
 
 /**
- * One recorded event. `type` is the event's name (WorkflowStarted, ActivityScheduled,
- * ActivityStarted, ActivityCompleted, ActivityFailed, TimerStarted, TimerFired,
- * SignalReceived, CancelRequested, WorkflowCompleted, WorkflowFailed, WorkflowCanceled,
- * WorkflowTaskFailed, WorkflowTerminated); `attributes` holds its fields as JSON, spelled as in
- * dfut's event model (e.g. activityId, activityType, attempt, result, error, willRetry,
- * nextAttemptAt, reason).
+ * One recorded event: where and when it is in the history, and its fields, typed per kind in
+ * `event`. `type` names the kind as dfut's event model spells it (WorkflowStarted,
+ * ActivityScheduled, ..., Undecodable): the set `event` case, capitalized.
  *
- * A stored message that is not a valid event (dfut never writes one) comes as type
- * "Undecodable" at its sequence, with `time` when the stream stored it and attributes
- * `reason` (why it is not an event) and `raw` (the start of its bytes as text). The workflow
- * cannot go on past it.
+ * Field 4 was `attributes`, the event's fields as an untyped JSON object; the typed `event`
+ * replaced it, and the number stays reserved so that old and new messages never mix.
  *
  * @generated from message dfut.v1.HistoryEvent
  */
@@ -158,14 +153,108 @@ export type HistoryEvent = Message<"dfut.v1.HistoryEvent"> & {
   type: string;
 
   /**
+   * When the writer recorded it (for an undecodable message: when the stream stored it).
+   *
    * @generated from field: google.protobuf.Timestamp time = 3;
    */
   time?: Timestamp | undefined;
 
   /**
-   * @generated from field: google.protobuf.Struct attributes = 4;
+   * Unset only when a newer server sends a kind this client's schema does not know.
+   *
+   * @generated from oneof dfut.v1.HistoryEvent.event
    */
-  attributes?: JsonObject | undefined;
+  event: {
+    /**
+     * @generated from field: dfut.v1.WorkflowStartedEvent workflow_started = 5;
+     */
+    value: WorkflowStartedEvent;
+    case: "workflowStarted";
+  } | {
+    /**
+     * @generated from field: dfut.v1.ActivityScheduledEvent activity_scheduled = 6;
+     */
+    value: ActivityScheduledEvent;
+    case: "activityScheduled";
+  } | {
+    /**
+     * @generated from field: dfut.v1.ActivityStartedEvent activity_started = 7;
+     */
+    value: ActivityStartedEvent;
+    case: "activityStarted";
+  } | {
+    /**
+     * @generated from field: dfut.v1.ActivityCompletedEvent activity_completed = 8;
+     */
+    value: ActivityCompletedEvent;
+    case: "activityCompleted";
+  } | {
+    /**
+     * @generated from field: dfut.v1.ActivityFailedEvent activity_failed = 9;
+     */
+    value: ActivityFailedEvent;
+    case: "activityFailed";
+  } | {
+    /**
+     * @generated from field: dfut.v1.TimerStartedEvent timer_started = 10;
+     */
+    value: TimerStartedEvent;
+    case: "timerStarted";
+  } | {
+    /**
+     * @generated from field: dfut.v1.TimerFiredEvent timer_fired = 11;
+     */
+    value: TimerFiredEvent;
+    case: "timerFired";
+  } | {
+    /**
+     * @generated from field: dfut.v1.SignalReceivedEvent signal_received = 12;
+     */
+    value: SignalReceivedEvent;
+    case: "signalReceived";
+  } | {
+    /**
+     * @generated from field: dfut.v1.CancelRequestedEvent cancel_requested = 13;
+     */
+    value: CancelRequestedEvent;
+    case: "cancelRequested";
+  } | {
+    /**
+     * @generated from field: dfut.v1.WorkflowCompletedEvent workflow_completed = 14;
+     */
+    value: WorkflowCompletedEvent;
+    case: "workflowCompleted";
+  } | {
+    /**
+     * @generated from field: dfut.v1.WorkflowFailedEvent workflow_failed = 15;
+     */
+    value: WorkflowFailedEvent;
+    case: "workflowFailed";
+  } | {
+    /**
+     * @generated from field: dfut.v1.WorkflowCanceledEvent workflow_canceled = 16;
+     */
+    value: WorkflowCanceledEvent;
+    case: "workflowCanceled";
+  } | {
+    /**
+     * @generated from field: dfut.v1.WorkflowTerminatedEvent workflow_terminated = 17;
+     */
+    value: WorkflowTerminatedEvent;
+    case: "workflowTerminated";
+  } | {
+    /**
+     * @generated from field: dfut.v1.WorkflowTaskFailedEvent workflow_task_failed = 18;
+     */
+    value: WorkflowTaskFailedEvent;
+    case: "workflowTaskFailed";
+  } | {
+    /**
+     * @generated from field: dfut.v1.UndecodableEvent undecodable = 19;
+     */
+    value: UndecodableEvent;
+    case: "undecodable";
+  } | { case: undefined; value?: undefined };
 };
 
 /**
@@ -174,6 +263,478 @@ export type HistoryEvent = Message<"dfut.v1.HistoryEvent"> & {
  */
 export const HistoryEventSchema: GenMessage<HistoryEvent> = /*@__PURE__*/
   messageDesc(file_dfut_v1_workflow, 2);
+
+/**
+ * Retries of an activity. Durations are whole milliseconds.
+ *
+ * @generated from message dfut.v1.RetryPolicy
+ */
+export type RetryPolicy = Message<"dfut.v1.RetryPolicy"> & {
+  /**
+   * Delay before the first retry.
+   *
+   * @generated from field: google.protobuf.Duration initial_interval = 1;
+   */
+  initialInterval?: Duration | undefined;
+
+  /**
+   * Each retry waits this many times longer than the previous one.
+   *
+   * @generated from field: double backoff_coefficient = 2;
+   */
+  backoffCoefficient: number;
+
+  /**
+   * Upper bound for one retry delay.
+   *
+   * @generated from field: google.protobuf.Duration maximum_interval = 3;
+   */
+  maximumInterval?: Duration | undefined;
+
+  /**
+   * Attempts in all, the first included; 0 means unlimited.
+   *
+   * @generated from field: int32 maximum_attempts = 4;
+   */
+  maximumAttempts: number;
+
+  /**
+   * Error names (ErrorInfo.name) that fail the activity at once.
+   *
+   * @generated from field: repeated string non_retryable_error_types = 5;
+   */
+  nonRetryableErrorTypes: string[];
+};
+
+/**
+ * Describes the message dfut.v1.RetryPolicy.
+ * Use `create(RetryPolicySchema)` to create a new message.
+ */
+export const RetryPolicySchema: GenMessage<RetryPolicy> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 3);
+
+/**
+ * How an activity runs, as resolved when it was scheduled. Durations are whole milliseconds.
+ *
+ * @generated from message dfut.v1.ActivityOptions
+ */
+export type ActivityOptions = Message<"dfut.v1.ActivityOptions"> & {
+  /**
+   * Time one attempt may take.
+   *
+   * @generated from field: google.protobuf.Duration start_to_close_timeout = 1;
+   */
+  startToCloseTimeout?: Duration | undefined;
+
+  /**
+   * Time all attempts together may take, counted from scheduling; zero means unlimited.
+   *
+   * @generated from field: google.protobuf.Duration schedule_to_close_timeout = 2;
+   */
+  scheduleToCloseTimeout?: Duration | undefined;
+
+  /**
+   * The activity must heartbeat at least this often; zero means it need not.
+   *
+   * @generated from field: google.protobuf.Duration heartbeat_timeout = 3;
+   */
+  heartbeatTimeout?: Duration | undefined;
+
+  /**
+   * Task queue of the activity's tasks.
+   *
+   * @generated from field: string queue = 4;
+   */
+  queue: string;
+
+  /**
+   * @generated from field: dfut.v1.RetryPolicy retry = 5;
+   */
+  retry?: RetryPolicy | undefined;
+};
+
+/**
+ * Describes the message dfut.v1.ActivityOptions.
+ * Use `create(ActivityOptionsSchema)` to create a new message.
+ */
+export const ActivityOptionsSchema: GenMessage<ActivityOptions> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 4);
+
+/**
+ * @generated from message dfut.v1.WorkflowStartedEvent
+ */
+export type WorkflowStartedEvent = Message<"dfut.v1.WorkflowStartedEvent"> & {
+  /**
+   * @generated from field: string workflow_type = 1;
+   */
+  workflowType: string;
+
+  /**
+   * @generated from field: repeated google.protobuf.Value args = 2;
+   */
+  args: Value[];
+
+  /**
+   * @generated from field: string queue = 3;
+   */
+  queue: string;
+};
+
+/**
+ * Describes the message dfut.v1.WorkflowStartedEvent.
+ * Use `create(WorkflowStartedEventSchema)` to create a new message.
+ */
+export const WorkflowStartedEventSchema: GenMessage<WorkflowStartedEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 5);
+
+/**
+ * @generated from message dfut.v1.ActivityScheduledEvent
+ */
+export type ActivityScheduledEvent = Message<"dfut.v1.ActivityScheduledEvent"> & {
+  /**
+   * The step of the workflow code that scheduled it: activities and timers share one count,
+   * from 1. The activity's other events carry it too.
+   *
+   * @generated from field: int32 activity_id = 1;
+   */
+  activityId: number;
+
+  /**
+   * @generated from field: string activity_type = 2;
+   */
+  activityType: string;
+
+  /**
+   * @generated from field: repeated google.protobuf.Value args = 3;
+   */
+  args: Value[];
+
+  /**
+   * @generated from field: dfut.v1.ActivityOptions options = 4;
+   */
+  options?: ActivityOptions | undefined;
+};
+
+/**
+ * Describes the message dfut.v1.ActivityScheduledEvent.
+ * Use `create(ActivityScheduledEventSchema)` to create a new message.
+ */
+export const ActivityScheduledEventSchema: GenMessage<ActivityScheduledEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 6);
+
+/**
+ * @generated from message dfut.v1.ActivityStartedEvent
+ */
+export type ActivityStartedEvent = Message<"dfut.v1.ActivityStartedEvent"> & {
+  /**
+   * @generated from field: int32 activity_id = 1;
+   */
+  activityId: number;
+
+  /**
+   * From 1.
+   *
+   * @generated from field: int32 attempt = 2;
+   */
+  attempt: number;
+
+  /**
+   * Identity of the worker that runs the attempt.
+   *
+   * @generated from field: string worker = 3;
+   */
+  worker: string;
+
+  /**
+   * Run by the workflow worker that scheduled it, with no task message of its own.
+   *
+   * @generated from field: bool eager = 4;
+   */
+  eager: boolean;
+};
+
+/**
+ * Describes the message dfut.v1.ActivityStartedEvent.
+ * Use `create(ActivityStartedEventSchema)` to create a new message.
+ */
+export const ActivityStartedEventSchema: GenMessage<ActivityStartedEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 7);
+
+/**
+ * @generated from message dfut.v1.ActivityCompletedEvent
+ */
+export type ActivityCompletedEvent = Message<"dfut.v1.ActivityCompletedEvent"> & {
+  /**
+   * @generated from field: int32 activity_id = 1;
+   */
+  activityId: number;
+
+  /**
+   * @generated from field: int32 attempt = 2;
+   */
+  attempt: number;
+
+  /**
+   * @generated from field: google.protobuf.Value result = 3;
+   */
+  result?: Value | undefined;
+};
+
+/**
+ * Describes the message dfut.v1.ActivityCompletedEvent.
+ * Use `create(ActivityCompletedEventSchema)` to create a new message.
+ */
+export const ActivityCompletedEventSchema: GenMessage<ActivityCompletedEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 8);
+
+/**
+ * @generated from message dfut.v1.ActivityFailedEvent
+ */
+export type ActivityFailedEvent = Message<"dfut.v1.ActivityFailedEvent"> & {
+  /**
+   * @generated from field: int32 activity_id = 1;
+   */
+  activityId: number;
+
+  /**
+   * @generated from field: int32 attempt = 2;
+   */
+  attempt: number;
+
+  /**
+   * @generated from field: dfut.v1.ErrorInfo error = 3;
+   */
+  error?: ErrorInfo | undefined;
+
+  /**
+   * Whether another attempt follows; false means the activity failed.
+   *
+   * @generated from field: bool will_retry = 4;
+   */
+  willRetry: boolean;
+
+  /**
+   * When the next attempt is due; set only when will_retry.
+   *
+   * @generated from field: google.protobuf.Timestamp next_attempt_at = 5;
+   */
+  nextAttemptAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message dfut.v1.ActivityFailedEvent.
+ * Use `create(ActivityFailedEventSchema)` to create a new message.
+ */
+export const ActivityFailedEventSchema: GenMessage<ActivityFailedEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 9);
+
+/**
+ * @generated from message dfut.v1.TimerStartedEvent
+ */
+export type TimerStartedEvent = Message<"dfut.v1.TimerStartedEvent"> & {
+  /**
+   * The step of the workflow code that started it (see ActivityScheduledEvent.activity_id).
+   *
+   * @generated from field: int32 timer_id = 1;
+   */
+  timerId: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp fire_at = 2;
+   */
+  fireAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message dfut.v1.TimerStartedEvent.
+ * Use `create(TimerStartedEventSchema)` to create a new message.
+ */
+export const TimerStartedEventSchema: GenMessage<TimerStartedEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 10);
+
+/**
+ * @generated from message dfut.v1.TimerFiredEvent
+ */
+export type TimerFiredEvent = Message<"dfut.v1.TimerFiredEvent"> & {
+  /**
+   * @generated from field: int32 timer_id = 1;
+   */
+  timerId: number;
+};
+
+/**
+ * Describes the message dfut.v1.TimerFiredEvent.
+ * Use `create(TimerFiredEventSchema)` to create a new message.
+ */
+export const TimerFiredEventSchema: GenMessage<TimerFiredEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 11);
+
+/**
+ * @generated from message dfut.v1.SignalReceivedEvent
+ */
+export type SignalReceivedEvent = Message<"dfut.v1.SignalReceivedEvent"> & {
+  /**
+   * Signal name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: google.protobuf.Value payload = 2;
+   */
+  payload?: Value | undefined;
+};
+
+/**
+ * Describes the message dfut.v1.SignalReceivedEvent.
+ * Use `create(SignalReceivedEventSchema)` to create a new message.
+ */
+export const SignalReceivedEventSchema: GenMessage<SignalReceivedEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 12);
+
+/**
+ * @generated from message dfut.v1.CancelRequestedEvent
+ */
+export type CancelRequestedEvent = Message<"dfut.v1.CancelRequestedEvent"> & {
+  /**
+   * @generated from field: string reason = 1;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message dfut.v1.CancelRequestedEvent.
+ * Use `create(CancelRequestedEventSchema)` to create a new message.
+ */
+export const CancelRequestedEventSchema: GenMessage<CancelRequestedEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 13);
+
+/**
+ * @generated from message dfut.v1.WorkflowCompletedEvent
+ */
+export type WorkflowCompletedEvent = Message<"dfut.v1.WorkflowCompletedEvent"> & {
+  /**
+   * @generated from field: google.protobuf.Value result = 1;
+   */
+  result?: Value | undefined;
+};
+
+/**
+ * Describes the message dfut.v1.WorkflowCompletedEvent.
+ * Use `create(WorkflowCompletedEventSchema)` to create a new message.
+ */
+export const WorkflowCompletedEventSchema: GenMessage<WorkflowCompletedEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 14);
+
+/**
+ * @generated from message dfut.v1.WorkflowFailedEvent
+ */
+export type WorkflowFailedEvent = Message<"dfut.v1.WorkflowFailedEvent"> & {
+  /**
+   * @generated from field: dfut.v1.ErrorInfo error = 1;
+   */
+  error?: ErrorInfo | undefined;
+};
+
+/**
+ * Describes the message dfut.v1.WorkflowFailedEvent.
+ * Use `create(WorkflowFailedEventSchema)` to create a new message.
+ */
+export const WorkflowFailedEventSchema: GenMessage<WorkflowFailedEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 15);
+
+/**
+ * @generated from message dfut.v1.WorkflowCanceledEvent
+ */
+export type WorkflowCanceledEvent = Message<"dfut.v1.WorkflowCanceledEvent"> & {
+  /**
+   * @generated from field: string reason = 1;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message dfut.v1.WorkflowCanceledEvent.
+ * Use `create(WorkflowCanceledEventSchema)` to create a new message.
+ */
+export const WorkflowCanceledEventSchema: GenMessage<WorkflowCanceledEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 16);
+
+/**
+ * Ended from outside (TerminateWorkflow): no workflow code ran for it, and nothing more will.
+ *
+ * @generated from message dfut.v1.WorkflowTerminatedEvent
+ */
+export type WorkflowTerminatedEvent = Message<"dfut.v1.WorkflowTerminatedEvent"> & {
+  /**
+   * @generated from field: string reason = 1;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message dfut.v1.WorkflowTerminatedEvent.
+ * Use `create(WorkflowTerminatedEventSchema)` to create a new message.
+ */
+export const WorkflowTerminatedEventSchema: GenMessage<WorkflowTerminatedEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 17);
+
+/**
+ * A workflow task failed (a bug, a non-deterministic change, an undecodable event): recorded
+ * once per failure, while the task is retried until fixed code is deployed.
+ *
+ * @generated from message dfut.v1.WorkflowTaskFailedEvent
+ */
+export type WorkflowTaskFailedEvent = Message<"dfut.v1.WorkflowTaskFailedEvent"> & {
+  /**
+   * @generated from field: dfut.v1.ErrorInfo error = 1;
+   */
+  error?: ErrorInfo | undefined;
+
+  /**
+   * Identity of the worker whose task failed.
+   *
+   * @generated from field: string worker = 2;
+   */
+  worker: string;
+};
+
+/**
+ * Describes the message dfut.v1.WorkflowTaskFailedEvent.
+ * Use `create(WorkflowTaskFailedEventSchema)` to create a new message.
+ */
+export const WorkflowTaskFailedEventSchema: GenMessage<WorkflowTaskFailedEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 18);
+
+/**
+ * A stored message that is not a valid event (dfut never writes one), at its sequence. The
+ * workflow cannot go on past it.
+ *
+ * @generated from message dfut.v1.UndecodableEvent
+ */
+export type UndecodableEvent = Message<"dfut.v1.UndecodableEvent"> & {
+  /**
+   * Why it is not an event.
+   *
+   * @generated from field: string reason = 1;
+   */
+  reason: string;
+
+  /**
+   * The start of its bytes, as text.
+   *
+   * @generated from field: string raw = 2;
+   */
+  raw: string;
+};
+
+/**
+ * Describes the message dfut.v1.UndecodableEvent.
+ * Use `create(UndecodableEventSchema)` to create a new message.
+ */
+export const UndecodableEventSchema: GenMessage<UndecodableEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 19);
 
 /**
  * @generated from message dfut.v1.ListWorkflowsRequest
@@ -220,7 +781,7 @@ export type ListWorkflowsRequest = Message<"dfut.v1.ListWorkflowsRequest"> & {
  * Use `create(ListWorkflowsRequestSchema)` to create a new message.
  */
 export const ListWorkflowsRequestSchema: GenMessage<ListWorkflowsRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 3);
+  messageDesc(file_dfut_v1_workflow, 20);
 
 /**
  * @generated from message dfut.v1.ListWorkflowsResponse
@@ -251,7 +812,7 @@ export type ListWorkflowsResponse = Message<"dfut.v1.ListWorkflowsResponse"> & {
  * Use `create(ListWorkflowsResponseSchema)` to create a new message.
  */
 export const ListWorkflowsResponseSchema: GenMessage<ListWorkflowsResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 4);
+  messageDesc(file_dfut_v1_workflow, 21);
 
 /**
  * @generated from message dfut.v1.GetWorkflowRequest
@@ -268,7 +829,7 @@ export type GetWorkflowRequest = Message<"dfut.v1.GetWorkflowRequest"> & {
  * Use `create(GetWorkflowRequestSchema)` to create a new message.
  */
 export const GetWorkflowRequestSchema: GenMessage<GetWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 5);
+  messageDesc(file_dfut_v1_workflow, 22);
 
 /**
  * @generated from message dfut.v1.GetWorkflowResponse
@@ -285,7 +846,7 @@ export type GetWorkflowResponse = Message<"dfut.v1.GetWorkflowResponse"> & {
  * Use `create(GetWorkflowResponseSchema)` to create a new message.
  */
 export const GetWorkflowResponseSchema: GenMessage<GetWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 6);
+  messageDesc(file_dfut_v1_workflow, 23);
 
 /**
  * @generated from message dfut.v1.GetHistoryRequest
@@ -302,7 +863,7 @@ export type GetHistoryRequest = Message<"dfut.v1.GetHistoryRequest"> & {
  * Use `create(GetHistoryRequestSchema)` to create a new message.
  */
 export const GetHistoryRequestSchema: GenMessage<GetHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 7);
+  messageDesc(file_dfut_v1_workflow, 24);
 
 /**
  * @generated from message dfut.v1.GetHistoryResponse
@@ -319,7 +880,7 @@ export type GetHistoryResponse = Message<"dfut.v1.GetHistoryResponse"> & {
  * Use `create(GetHistoryResponseSchema)` to create a new message.
  */
 export const GetHistoryResponseSchema: GenMessage<GetHistoryResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 8);
+  messageDesc(file_dfut_v1_workflow, 25);
 
 /**
  * @generated from message dfut.v1.StartWorkflowRequest
@@ -367,7 +928,7 @@ export type StartWorkflowRequest = Message<"dfut.v1.StartWorkflowRequest"> & {
  * Use `create(StartWorkflowRequestSchema)` to create a new message.
  */
 export const StartWorkflowRequestSchema: GenMessage<StartWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 9);
+  messageDesc(file_dfut_v1_workflow, 26);
 
 /**
  * @generated from message dfut.v1.StartWorkflowResponse
@@ -384,7 +945,7 @@ export type StartWorkflowResponse = Message<"dfut.v1.StartWorkflowResponse"> & {
  * Use `create(StartWorkflowResponseSchema)` to create a new message.
  */
 export const StartWorkflowResponseSchema: GenMessage<StartWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 10);
+  messageDesc(file_dfut_v1_workflow, 27);
 
 /**
  * @generated from message dfut.v1.SignalWorkflowRequest
@@ -415,7 +976,7 @@ export type SignalWorkflowRequest = Message<"dfut.v1.SignalWorkflowRequest"> & {
  * Use `create(SignalWorkflowRequestSchema)` to create a new message.
  */
 export const SignalWorkflowRequestSchema: GenMessage<SignalWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 11);
+  messageDesc(file_dfut_v1_workflow, 28);
 
 /**
  * @generated from message dfut.v1.SignalWorkflowResponse
@@ -428,7 +989,7 @@ export type SignalWorkflowResponse = Message<"dfut.v1.SignalWorkflowResponse"> &
  * Use `create(SignalWorkflowResponseSchema)` to create a new message.
  */
 export const SignalWorkflowResponseSchema: GenMessage<SignalWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 12);
+  messageDesc(file_dfut_v1_workflow, 29);
 
 /**
  * @generated from message dfut.v1.CancelWorkflowRequest
@@ -450,7 +1011,7 @@ export type CancelWorkflowRequest = Message<"dfut.v1.CancelWorkflowRequest"> & {
  * Use `create(CancelWorkflowRequestSchema)` to create a new message.
  */
 export const CancelWorkflowRequestSchema: GenMessage<CancelWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 13);
+  messageDesc(file_dfut_v1_workflow, 30);
 
 /**
  * @generated from message dfut.v1.CancelWorkflowResponse
@@ -470,7 +1031,7 @@ export type CancelWorkflowResponse = Message<"dfut.v1.CancelWorkflowResponse"> &
  * Use `create(CancelWorkflowResponseSchema)` to create a new message.
  */
 export const CancelWorkflowResponseSchema: GenMessage<CancelWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 14);
+  messageDesc(file_dfut_v1_workflow, 31);
 
 /**
  * @generated from message dfut.v1.TerminateWorkflowRequest
@@ -494,7 +1055,7 @@ export type TerminateWorkflowRequest = Message<"dfut.v1.TerminateWorkflowRequest
  * Use `create(TerminateWorkflowRequestSchema)` to create a new message.
  */
 export const TerminateWorkflowRequestSchema: GenMessage<TerminateWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 15);
+  messageDesc(file_dfut_v1_workflow, 32);
 
 /**
  * @generated from message dfut.v1.TerminateWorkflowResponse
@@ -507,7 +1068,7 @@ export type TerminateWorkflowResponse = Message<"dfut.v1.TerminateWorkflowRespon
  * Use `create(TerminateWorkflowResponseSchema)` to create a new message.
  */
 export const TerminateWorkflowResponseSchema: GenMessage<TerminateWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 16);
+  messageDesc(file_dfut_v1_workflow, 33);
 
 /**
  * @generated from message dfut.v1.ListWorkflowTypesRequest
@@ -520,7 +1081,7 @@ export type ListWorkflowTypesRequest = Message<"dfut.v1.ListWorkflowTypesRequest
  * Use `create(ListWorkflowTypesRequestSchema)` to create a new message.
  */
 export const ListWorkflowTypesRequestSchema: GenMessage<ListWorkflowTypesRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 17);
+  messageDesc(file_dfut_v1_workflow, 34);
 
 /**
  * A workflow type some running worker registered.
@@ -558,7 +1119,7 @@ export type WorkflowType = Message<"dfut.v1.WorkflowType"> & {
  * Use `create(WorkflowTypeSchema)` to create a new message.
  */
 export const WorkflowTypeSchema: GenMessage<WorkflowType> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 18);
+  messageDesc(file_dfut_v1_workflow, 35);
 
 /**
  * @generated from message dfut.v1.ListWorkflowTypesResponse
@@ -575,7 +1136,7 @@ export type ListWorkflowTypesResponse = Message<"dfut.v1.ListWorkflowTypesRespon
  * Use `create(ListWorkflowTypesResponseSchema)` to create a new message.
  */
 export const ListWorkflowTypesResponseSchema: GenMessage<ListWorkflowTypesResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 19);
+  messageDesc(file_dfut_v1_workflow, 36);
 
 /**
  * @generated from message dfut.v1.WatchWorkflowsRequest
@@ -602,7 +1163,7 @@ export type WatchWorkflowsRequest = Message<"dfut.v1.WatchWorkflowsRequest"> & {
  * Use `create(WatchWorkflowsRequestSchema)` to create a new message.
  */
 export const WatchWorkflowsRequestSchema: GenMessage<WatchWorkflowsRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 20);
+  messageDesc(file_dfut_v1_workflow, 37);
 
 /**
  * @generated from message dfut.v1.WatchWorkflowsResponse
@@ -635,7 +1196,7 @@ export type WatchWorkflowsResponse = Message<"dfut.v1.WatchWorkflowsResponse"> &
  * Use `create(WatchWorkflowsResponseSchema)` to create a new message.
  */
 export const WatchWorkflowsResponseSchema: GenMessage<WatchWorkflowsResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 21);
+  messageDesc(file_dfut_v1_workflow, 38);
 
 /**
  * @generated from message dfut.v1.WatchHistoryRequest
@@ -652,7 +1213,7 @@ export type WatchHistoryRequest = Message<"dfut.v1.WatchHistoryRequest"> & {
  * Use `create(WatchHistoryRequestSchema)` to create a new message.
  */
 export const WatchHistoryRequestSchema: GenMessage<WatchHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 22);
+  messageDesc(file_dfut_v1_workflow, 39);
 
 /**
  * @generated from message dfut.v1.WatchHistoryResponse
@@ -678,7 +1239,7 @@ export type WatchHistoryResponse = Message<"dfut.v1.WatchHistoryResponse"> & {
  * Use `create(WatchHistoryResponseSchema)` to create a new message.
  */
 export const WatchHistoryResponseSchema: GenMessage<WatchHistoryResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 23);
+  messageDesc(file_dfut_v1_workflow, 40);
 
 /**
  * @generated from enum dfut.v1.WorkflowStatus
