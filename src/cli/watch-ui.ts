@@ -12,7 +12,7 @@ import { installUserModuleHooks } from "../loader/hooks.ts";
 import { importModule } from "../loader/import.ts";
 import { DfutError } from "../common/errors.ts";
 
-export type RunWatch = (options: { client: DfutClient; workflowId?: string }) => Promise<void>;
+export type RunWatch = (options: { client: DfutClient; workflowId?: string; waitStart?: boolean }) => Promise<void>;
 
 export async function loadWatchUi(): Promise<RunWatch> {
   const module = await importUi();

@@ -19,8 +19,8 @@ function newestMtime(dir: string): number {
 }
 
 export interface WatchCommand {
-  /** Program and arguments that run `dfut watch [id]`. */
-  argv(workflowId?: string): string[];
+  /** Program and arguments that run `dfut watch [flags] [id]`. */
+  argv(workflowId?: string, ...flags: string[]): string[];
   /** What runs: "dist/dfut", "a fresh build" or "watch-main bundle". */
   kind: string;
   /** Removes what was built for the test. */
@@ -32,13 +32,13 @@ export async function watchCommand(): Promise<WatchCommand> {
   if (existsSync(join(root, "build.mjs"))) {
     const sources = Math.max(newestMtime(join(root, "src")), statSync(join(root, "build.mjs")).mtimeMs);
     if (existsSync(exe) && statSync(exe).mtimeMs >= sources) {
-      return { kind: "dist/dfut", argv: (id) => [exe, "watch", ...(id ? [id] : [])], dispose: () => undefined };
+      return { kind: "dist/dfut", argv: (id, ...flags) => [exe, "watch", ...flags, ...(id ? [id] : [])], dispose: () => undefined };
     }
     const dir = mkdtempSync(join(tmpdir(), "dfut-build-"));
     execFileSync(process.execPath, ["build.mjs", "--out", dir], { cwd: root, stdio: "pipe" });
     return {
       kind: "a fresh build",
-      argv: (id) => [join(dir, "dfut"), "watch", ...(id ? [id] : [])],
+      argv: (id, ...flags) => [join(dir, "dfut"), "watch", ...flags, ...(id ? [id] : [])],
       dispose: () => rmSync(dir, { recursive: true, force: true }),
     };
   }
@@ -69,7 +69,7 @@ export async function watchCommand(): Promise<WatchCommand> {
   });
   return {
     kind: "watch-main bundle",
-    argv: (id) => [process.execPath, out, ...(id ? [id] : [])],
+    argv: (id, ...flags) => [process.execPath, out, ...flags, ...(id ? [id] : [])],
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

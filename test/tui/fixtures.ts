@@ -1,5 +1,5 @@
 // Workflows for the watch UI tests: one that holds an activity open until the test lets it go,
-// and one long enough to need scrolling.
+// one long enough to need scrolling, and one that waits for a signal.
 import { activityContext, ApplicationFailure, type WorkflowContext } from "dfut";
 import { AddActivity } from "../../examples/order.ts";
 
@@ -59,4 +59,9 @@ export async function RefusedActivity(): Promise<never> {
 
 export async function DeclinedWorkflow(ctx: WorkflowContext) {
   return ctx.executeActivity(RefusedActivity);
+}
+
+/** Waits for the signal "go" and returns what it carried. */
+export async function SignalledWorkflow(ctx: WorkflowContext) {
+  return ctx.waitForSignal<string>("go");
 }

@@ -109,6 +109,50 @@ describe("components from fixed data", () => {
     expect(frame).toMatch(/1-\d\/6$/);
   });
 
+  it("WorkflowView and ExecutionsView without a connection: the line instead of the live status, clocks stopped", () => {
+    const since = Date.parse(t(1500));
+    const props = {
+      workflowId: "order-7",
+      events: history,
+      names: activityNames(history),
+      caughtUp: true,
+      offset: 0,
+      following: true,
+      now: Date.parse(t(4000)),
+      columns: 100,
+      rows: 30,
+      canGoBack: false,
+    };
+    const lost = render(<WorkflowView {...props} summary={summarize(history)} connection={{ state: "reconnecting", since }} />).lastFrame() ?? "";
+    const lines = lost.split("\n");
+    expect(lines[0]).toMatch(/^OrderWorkflow {2}order-7 +⚠ Reconnecting$/);
+    expect(lines[1]).toContain("elapsed 1.5s");
+    expect(lines[2]).toMatch(/^⚠ NATS connection lost; reconnecting since \d\d:\d\d:\d\d \(2\.5s\); showing what was known then$/);
+    expect(lost).toContain("#1 Charge  attempt 2  running 460ms");
+
+    // A closed workflow keeps its status: it cannot change while the connection is down.
+    const closedHistory: HistoryEvent[] = [...history, { seq: 7, time: t(1400), type: "WorkflowCompleted", result: 1 }];
+    const closed = render(<WorkflowView {...props} summary={summarize(closedHistory)} events={closedHistory} connection={{ state: "closed", since }} />).lastFrame() ?? "";
+    expect(closed.split("\n")[0]).toMatch(/● Completed$/);
+    expect(closed).toMatch(/^⚠ NATS connection closed at \d\d:\d\d:\d\d; this view no longer updates$/m);
+
+    const list = render(
+      <ExecutionsView
+        loaded
+        records={[{ workflowId: "run-1", workflowType: "OrderWorkflow", status: "running", startedAt: t(0), statusSeq: 1 }]}
+        error={undefined}
+        selected={0}
+        offset={0}
+        now={Date.parse(t(4000))}
+        columns={100}
+        rows={20}
+        connection={{ state: "reconnecting", since }}
+      />,
+    ).lastFrame() ?? "";
+    expect(list).toMatch(/^⚠ NATS connection lost; reconnecting since .* \(2\.5s\)/m);
+    expect(list).toMatch(/› ● Running +OrderWorkflow +run-1 .* 1\.5s/);
+  });
+
   it("ExecutionsView: empty, failing to load, and a list with problems", () => {
     const base = { selected: 0, offset: 0, now: Date.parse(t(5000)), columns: 100, rows: 20 };
     const empty = render(<ExecutionsView records={[]} loaded {...base} />);

@@ -1,24 +1,32 @@
 // `dfut watch` in real terminals: the program runs in its own process on a pseudo-terminal,
 // against a real nats-server, and is driven by key presses.
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AddActivity, ChargeCreditCardActivity, OrderWorkflow, ShipPackageActivity } from "../../examples/order.ts";
+import { ROOT, run, start, type Background } from "../cli/dfut.ts";
+import { nextReconnect } from "../../src/tui/hooks/useConnection.ts";
 import { startEnv, type TestEnv } from "../support/env.ts";
 import { watchCommand, type WatchCommand } from "./dfut-command.ts";
-import { GateActivity, GatedWorkflow, openGate } from "./fixtures.ts";
+import { GateActivity, GatedWorkflow, openGate, SignalledWorkflow } from "./fixtures.ts";
 import { ScriptTerminal, TmuxTerminal } from "./terminal.ts";
+
+/** dfut from the sources, for the commands other than watch. */
+const bin = join(ROOT, "bin/dfut.mjs");
 
 let env: TestEnv;
 let command: WatchCommand;
 const terminals: { kill?: () => void; stop?: () => void }[] = [];
+const background: Background[] = [];
 
 beforeAll(async () => {
   [env, command] = await Promise.all([startEnv(), watchCommand()]);
   await env.worker({
-    workflows: { OrderWorkflow, GatedWorkflow },
+    workflows: { OrderWorkflow, GatedWorkflow, SignalledWorkflow },
     activities: { ChargeCreditCardActivity, ShipPackageActivity, AddActivity, GateActivity },
   });
 }, 180_000);
 afterAll(async () => {
+  await Promise.all(background.map((b) => b.stop()));
   for (const t of terminals) {
     t.kill?.();
     t.stop?.();
@@ -28,8 +36,8 @@ afterAll(async () => {
 });
 
 describe("dfut watch in a pseudo-terminal", () => {
-  it("waits for the workflow, follows it live to its result, and quits with q (exit code 0)", async () => {
-    const term = new ScriptTerminal(command.argv("pty-gated"), { columns: 100, rows: 30, env: { NATS_URL: env.nats.url } });
+  it("with --wait-start, waits for the workflow, follows it live to its result, and quits with q (exit code 0)", async () => {
+    const term = new ScriptTerminal(command.argv("pty-gated", "--wait-start"), { columns: 100, rows: 30, env: { NATS_URL: env.nats.url } });
     terminals.push(term);
     await term.waitFor("waiting for workflow pty-gated to start");
 
@@ -55,6 +63,21 @@ describe("dfut watch in a pseudo-terminal", () => {
     await term.waitFor('Result {"tracking_id": "trk_pty-order"');
     term.type("\u0003");
     expect(await term.exited).toBe(0);
+  });
+});
+
+describe("an unknown workflow id", () => {
+  it("dfut watch and dfut history --follow say there is no such workflow, in one line, and exit non-zero", async () => {
+    const term = new ScriptTerminal(command.argv("pty-nobody"), { columns: 100, rows: 30, env: { NATS_URL: env.nats.url } });
+    terminals.push(term);
+    expect(await term.exited).toBe(1);
+    expect(term.text().trim()).toBe(`dfut: no workflow with id "pty-nobody"; 'dfut watch --wait-start pty-nobody' waits for it to start`);
+    expect(term.raw()).not.toContain("\u001B[?1049h");
+
+    const follow = await run(process.execPath, [bin, "history", "pty-nobody", "--follow", "--nats", env.nats.url]);
+    expect(follow.code).toBe(1);
+    expect(follow.stdout).toBe("");
+    expect(follow.stderr).toBe('dfut: no workflow with id "pty-nobody"\n');
   });
 });
 
@@ -95,5 +118,42 @@ describe("dfut watch on a tmux screen", () => {
     expect(back).toMatch(/● Completed\s+Order\S*\s+tmux-order /);
     term.keys("q");
     await term.waitForScreen((s) => s.includes("[exit 0]"), "the program to exit with 0");
+  });
+});
+
+describe("a lost NATS connection", () => {
+  it("dfut watch and dfut history --follow say so until NATS is back, then go on without missing or repeating events", async () => {
+    await env.client.start(SignalledWorkflow, { workflowId: "pty-conn" });
+    const term = TmuxTerminal.start(command.argv("pty-conn"), { columns: 100, rows: 20, env: { NATS_URL: env.nats.url } });
+    terminals.push(term);
+    const follow = start(process.execPath, [bin, "history", "pty-conn", "--follow", "--nats", env.nats.url]);
+    background.push(follow);
+    await term.waitForScreen((s) => s.includes("● Running") && s.includes("WorkflowStarted"), "the running workflow");
+    await follow.waitFor("WorkflowStarted");
+
+    await env.nats.halt();
+    // A request made before this process's own connection is back would be lost.
+    const testClientBack = nextReconnect(env.connection.nc);
+    try {
+      const lost = await term.waitForScreen((s) => /⚠ NATS connection lost; reconnecting since \d\d:\d\d:\d\d \(/.test(s), "the connection-lost line");
+      expect(lost).not.toContain("● Running");
+      await follow.waitFor("dfut: NATS connection lost; reconnecting…");
+    } finally {
+      await env.nats.resume();
+    }
+    await term.waitForScreen((s) => s.includes("● Running") && !s.includes("NATS connection"), "the live view again");
+    await follow.waitFor("dfut: NATS connection back");
+
+    expect(await testClientBack.reconnected).toBe(true);
+    await env.client.signal("pty-conn", "go", "back");
+    await term.waitForScreen((s) => /SignalReceived\s+go "back"/.test(s), "the signal sent after the restart");
+    expect(await follow.exited).toBe(0);
+    const printed = follow
+      .output()
+      .split("\n")
+      .map((line) => /^(\d+)\s+\d\d:\d\d:\d\d\.\d{3}\s/.exec(line)?.[1])
+      .filter((seq): seq is string => seq !== undefined)
+      .map(Number);
+    expect(printed).toEqual((await env.client.history("pty-conn")).map((e) => e.seq));
   });
 });

@@ -1,5 +1,6 @@
 import { Box, Text } from "ink";
 import { elapsedMs, formatDuration, formatTime, shorten } from "../format.ts";
+import { CONNECTED, type ConnectionState } from "../hooks/useConnection.ts";
 import type { WorkflowSummary } from "../summary.ts";
 import { StatusBadge, statusLabel } from "./StatusBadge.tsx";
 
@@ -7,15 +8,20 @@ export interface HeaderProps {
   workflowId: string;
   summary: WorkflowSummary;
   eventCount: number;
+  /** The time to measure the elapsed time to; the moment the connection was lost while it is down. */
   now: number;
   width: number;
+  connection?: ConnectionState;
 }
 
 export const HEADER_HEIGHT = 2;
 
 /** Two lines: type and id with the status on the right; start time, elapsed time, queue, event count. */
-export function Header({ workflowId, summary, eventCount, now, width }: HeaderProps) {
-  const badgeWidth = statusLabel(summary.status).length + 2;
+export function Header({ workflowId, summary, eventCount, now, width, connection = CONNECTED }: HeaderProps) {
+  // A workflow that has closed stays closed; any other status may be out of date without NATS.
+  const mayBeStale = summary.status === "running" || summary.status === "waiting";
+  const offline = !mayBeStale || connection.state === "connected" ? undefined : connection.state === "closed" ? "⚠ Disconnected" : "⚠ Reconnecting";
+  const badgeWidth = (offline ?? `● ${statusLabel(summary.status)}`).length;
   const type = summary.workflowType ?? "workflow";
   const title = shorten(`${type}  ${workflowId}`, Math.max(1, width - badgeWidth - 2));
   const elapsed = elapsedMs(summary.startedAt, summary.closedAt, now);
@@ -33,7 +39,7 @@ export function Header({ workflowId, summary, eventCount, now, width }: HeaderPr
           {title}
         </Text>
         <Box flexShrink={0} marginLeft={1}>
-          <StatusBadge status={summary.status} />
+          {offline ? <Text color="red">{offline}</Text> : <StatusBadge status={summary.status} />}
         </Box>
       </Box>
       <Text dimColor wrap="truncate-end">{shorten(facts.join(" · "), width)}</Text>

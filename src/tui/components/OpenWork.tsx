@@ -10,6 +10,8 @@ export interface OpenWorkProps {
   width: number;
   /** Most item lines to show; the rest are counted in a "+N more" line. */
   maxItems: number;
+  /** False while the view is not live (no NATS connection): the spinners stand still. */
+  live?: boolean;
 }
 
 /** Lines OpenWork takes: a title, the items shown, and a "+N more" line when some are hidden. */
@@ -34,7 +36,7 @@ function activityLine(a: OpenActivity, now: number): string {
 }
 
 /** The activities and timers still open, each with a spinner. */
-export function OpenWork({ activities, timers, now, width, maxItems }: OpenWorkProps) {
+export function OpenWork({ activities, timers, now, width, maxItems, live = true }: OpenWorkProps) {
   const items = [
     ...activities.map((a) => ({ key: `a${a.activityId}`, text: activityLine(a, now), color: a.state === "retrying" ? "red" : "cyan" })),
     ...timers.map((t) => ({ key: `t${t.timerId}`, text: `timer #${t.timerId}  fires at ${formatTime(t.fireAt)}`, color: "blue" })),
@@ -47,7 +49,7 @@ export function OpenWork({ activities, timers, now, width, maxItems }: OpenWorkP
       {shown.map((item) => (
         <Text key={item.key} wrap="truncate-end">
           {"  "}
-          <Spinner color={item.color} /> {shorten(item.text, Math.max(1, width - 4))}
+          <Spinner color={item.color} active={live} /> {shorten(item.text, Math.max(1, width - 4))}
         </Text>
       ))}
       {items.length > shown.length ? <Text dimColor>{`  +${items.length - shown.length} more`}</Text> : null}

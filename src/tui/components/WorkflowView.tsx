@@ -1,7 +1,9 @@
 import { Box, Text } from "ink";
 import type { HistoryEvent } from "../../common/events.ts";
 import type { ActivityNames } from "../format.ts";
+import { CONNECTED, isConnected, type ConnectionState } from "../hooks/useConnection.ts";
 import type { WorkflowSummary } from "../summary.ts";
+import { ConnectionLine, connectionLineHeight, FeedError } from "./ConnectionLine.tsx";
 import { EventTable } from "./EventTable.tsx";
 import { Header, HEADER_HEIGHT } from "./Header.tsx";
 import { KeyHelp } from "./KeyHelp.tsx";
@@ -26,17 +28,19 @@ export interface WorkflowViewProps {
   rows: number;
   /** Whether Esc leads back somewhere (the execution list). */
   canGoBack: boolean;
+  connection?: ConnectionState;
 }
 
 const MAX_OPEN_ITEMS = 5;
 
 /** How many event rows fit, given everything else the view shows. */
-export function eventRowsFor(summary: WorkflowSummary, columns: number, rows: number): number {
+export function eventRowsFor(summary: WorkflowSummary, columns: number, rows: number, connection: ConnectionState = CONNECTED): number {
   const openItems = summary.activities.length + summary.timers.length;
   const open = openWorkHeight(openItems, MAX_OPEN_ITEMS);
   const outcome = outcomeHeight(summary.outcome, columns);
   const fixed =
     HEADER_HEIGHT +
+    connectionLineHeight(connection) +
     1 + // gap
     1 + // table header
     (open ? open + 1 : 0) +
@@ -50,18 +54,23 @@ export function eventRowsFor(summary: WorkflowSummary, columns: number, rows: nu
 /** The whole workflow screen, from plain data. */
 export function WorkflowView(props: WorkflowViewProps) {
   const { workflowId, summary, events, names, caughtUp, error, offset, following, now, columns, rows, canGoBack } = props;
+  const connection = props.connection ?? CONNECTED;
+  const live = isConnected(connection);
+  // Without a connection the clocks stop where the view last knew the workflow.
+  const knownAt = connection.state === "connected" ? now : connection.since;
   const width = Math.max(20, columns);
-  const visible = eventRowsFor(summary, width, rows);
+  const visible = eventRowsFor(summary, width, rows, connection);
   const shown = events.slice(offset, offset + visible);
   const seqWidth = String(events.at(-1)?.seq ?? 0).length;
   const keys = `↑↓ PgUp/PgDn scroll · g/G top/end${canGoBack ? " · esc back" : ""} · q quit`;
-  const position = events.length > visible ? `${offset + 1}-${offset + shown.length}/${events.length}${following ? " live" : ""}` : "";
+  const position = events.length > visible ? `${offset + 1}-${offset + shown.length}/${events.length}${following && live ? " live" : ""}` : "";
   return (
     <Box flexDirection="column">
-      <Header workflowId={workflowId} summary={summary} eventCount={events.length} now={now} width={width} />
+      <Header workflowId={workflowId} summary={summary} eventCount={events.length} now={knownAt} width={width} connection={connection} />
+      <ConnectionLine connection={connection} now={now} width={width} />
       <Box marginTop={1} flexDirection="column">
         {error ? (
-          <Text color="red">{error.message}</Text>
+          <FeedError error={error} live={live} />
         ) : events.length === 0 ? (
           caughtUp ? (
             <Waiting workflowId={workflowId} width={width} />
@@ -74,7 +83,7 @@ export function WorkflowView(props: WorkflowViewProps) {
       </Box>
       {summary.activities.length + summary.timers.length > 0 ? (
         <Box marginTop={1}>
-          <OpenWork activities={summary.activities} timers={summary.timers} now={now} width={width} maxItems={MAX_OPEN_ITEMS} />
+          <OpenWork activities={summary.activities} timers={summary.timers} now={knownAt} width={width} maxItems={MAX_OPEN_ITEMS} live={live} />
         </Box>
       ) : null}
       {summary.taskFailure && !summary.outcome ? (

@@ -2,6 +2,7 @@ import { useMemo } from "react";
 import { useInput, useStdin, useWindowSize } from "ink";
 import type { DfutClient } from "../../client/client.ts";
 import { executionRowsFor, ExecutionsView } from "../components/ExecutionsView.tsx";
+import { isConnected, type ConnectionState } from "../hooks/useConnection.ts";
 import { useExecutions } from "../hooks/useExecutions.ts";
 import { useNow } from "../hooks/useNow.ts";
 import { useSelection } from "../hooks/useSelection.ts";
@@ -9,17 +10,18 @@ import { useSelection } from "../hooks/useSelection.ts";
 export interface ExecutionsScreenProps {
   client: DfutClient;
   onOpen: (workflowId: string) => void;
+  connection: ConnectionState;
 }
 
 /** The live execution list: pick one with the arrows and Enter. */
-export function ExecutionsScreen({ client, onOpen }: ExecutionsScreenProps) {
+export function ExecutionsScreen({ client, onOpen, connection }: ExecutionsScreenProps) {
   const { columns, rows } = useWindowSize();
   const { records, loaded, error } = useExecutions(client);
   const keys = useMemo(() => records.map((r) => r.workflowId), [records]);
-  const visible = executionRowsFor(rows);
+  const visible = executionRowsFor(rows, connection);
   const selection = useSelection(keys, visible);
   const anyRunning = records.some((r) => r.status === "running");
-  const now = useNow(1000, anyRunning);
+  const now = useNow(1000, anyRunning || !isConnected(connection));
   const { isRawModeSupported } = useStdin();
   useInput(
     (input, key) => {
@@ -43,6 +45,7 @@ export function ExecutionsScreen({ client, onOpen }: ExecutionsScreenProps) {
       now={now}
       columns={columns}
       rows={rows}
+      connection={connection}
     />
   );
 }

@@ -3,6 +3,7 @@ import { useInput, useStdin, useWindowSize } from "ink";
 import type { DfutClient } from "../../client/client.ts";
 import { eventRowsFor, WorkflowView } from "../components/WorkflowView.tsx";
 import { activityNames } from "../format.ts";
+import { isConnected, type ConnectionState } from "../hooks/useConnection.ts";
 import { useHistory } from "../hooks/useHistory.ts";
 import { useNow } from "../hooks/useNow.ts";
 import { useScroll } from "../hooks/useScroll.ts";
@@ -13,17 +14,20 @@ export interface WorkflowScreenProps {
   workflowId: string;
   /** Called on Esc; without it Esc does nothing. */
   onBack?: () => void;
+  connection: ConnectionState;
 }
 
 /** One workflow, live: its history feed, scrolling, and the keys that drive them. */
-export function WorkflowScreen({ client, workflowId, onBack }: WorkflowScreenProps) {
+export function WorkflowScreen({ client, workflowId, onBack, connection }: WorkflowScreenProps) {
   const { columns, rows } = useWindowSize();
   const { events, caughtUp, error } = useHistory(client, workflowId);
   const summary = useMemo(() => summarize(events), [events]);
   const names = useMemo(() => activityNames(events), [events]);
   const live = summary.status === "running" || summary.status === "waiting";
-  const now = useNow(live ? 250 : 1000, live);
-  const visible = eventRowsFor(summary, columns, rows);
+  // The connection line counts the time since the connection was lost, whatever the status.
+  const ticking = live || !isConnected(connection);
+  const now = useNow(ticking ? 250 : 1000, ticking);
+  const visible = eventRowsFor(summary, columns, rows, connection);
   const scroll = useScroll(events.length, visible);
   const { isRawModeSupported } = useStdin();
   useInput(
@@ -52,6 +56,7 @@ export function WorkflowScreen({ client, workflowId, onBack }: WorkflowScreenPro
       columns={columns}
       rows={rows}
       canGoBack={onBack !== undefined}
+      connection={connection}
     />
   );
 }
