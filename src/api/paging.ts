@@ -1,5 +1,5 @@
 /** Page tokens for ListWorkflows: the sort key of the last row served, opaque to callers. */
-import type { ExecutionRecord } from "../common/executions.ts";
+import { compareExecutions, type ExecutionRecord } from "../common/executions.ts";
 import { InvalidArgumentError } from "../common/errors.ts";
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -10,10 +10,6 @@ interface Cursor {
   workflowId: string;
 }
 
-/** Newest start first; the id breaks ties so the order is total and pages never overlap. */
-export function compareExecutions(a: ExecutionRecord, b: ExecutionRecord): number {
-  return (b.startedAt ?? "").localeCompare(a.startedAt ?? "") || a.workflowId.localeCompare(b.workflowId);
-}
 
 export function pageSize(requested: number): number {
   if (requested < 0) throw new InvalidArgumentError(`page_size must not be negative (got ${requested})`);

@@ -5,7 +5,7 @@ import type { KV } from "@nats-io/kv";
 import { DfutClient } from "../client/client.ts";
 import type { DfutConnection } from "../common/connection.ts";
 import { InvalidArgumentError } from "../common/errors.ts";
-import type { ExecutionRecord, ListFilter } from "../common/executions.ts";
+import { compareExecutions, matchesFilter, type ExecutionRecord, type ListFilter } from "../common/executions.ts";
 import { validateQueue, validateWorkflowId } from "../common/ids.ts";
 import { DEFAULT_QUEUE, EXECUTIONS_BUCKET } from "../common/names.ts";
 import { openKv } from "../common/resources.ts";
@@ -28,8 +28,8 @@ import {
   type WorkflowStatus,
   type WorkflowType,
 } from "./gen/dfut/v1/workflow_pb.ts";
-import { compareExecutions, paginate, pageSize } from "./paging.ts";
-import { watchHistory, watchIndex } from "./watch.ts";
+import { paginate, pageSize } from "./paging.ts";
+import { watchHistory, watchIndex } from "../common/feeds.ts";
 
 export interface ServiceOptions {
   connection: DfutConnection;
@@ -49,13 +49,6 @@ function listFilter(fields: FilterFields): ListFilter {
     workflowType: fields.workflowType || undefined,
     idPrefix: fields.idPrefix || undefined,
   };
-}
-
-function matches(record: ExecutionRecord, filter: ListFilter): boolean {
-  if (filter.status && record.status !== filter.status) return false;
-  if (filter.workflowType && record.workflowType !== filter.workflowType) return false;
-  if (filter.idPrefix && !record.workflowId.startsWith(filter.idPrefix)) return false;
-  return true;
 }
 
 const API_HINTS: TypeCheckHints = {
@@ -176,7 +169,7 @@ export function createWorkflowService(options: ServiceOptions): ServiceImpl<type
         const upserted = [];
         const removed: string[] = [];
         for (const change of batch.changes) {
-          if (change.kind === "put" && matches(change.record, filter)) {
+          if (change.kind === "put" && matchesFilter(change.record, filter)) {
             shown.add(change.record.workflowId);
             upserted.push(workflowToApi(change.record));
             continue;
@@ -192,7 +185,7 @@ export function createWorkflowService(options: ServiceOptions): ServiceImpl<type
       const workflowId = requireId(req.workflowId);
       // Refuses unknown ids up front, so a typo does not wait forever.
       await (await dfut()).describe(workflowId);
-      for await (const batch of watchHistory(connection, workflowId, ctx.signal)) {
+      for await (const batch of watchHistory(connection, workflowId, { signal: ctx.signal, untilClose: true })) {
         yield create(WatchHistoryResponseSchema, { events: batch.events.map(eventToApi), caughtUp: batch.caughtUp });
       }
     }),

@@ -1,10 +1,8 @@
 /** A workflow's history as it grows, until the workflow closes. */
-import { DeliverPolicy } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { DfutClient } from "../client/client.ts";
-import { isTerminal, type HistoryEvent } from "../common/events.ts";
-import { decodeEvent } from "../common/history.ts";
-import { HISTORY_STREAM, subjects } from "../common/names.ts";
+import type { HistoryEvent } from "../common/events.ts";
+import { watchHistory } from "../common/feeds.ts";
 
 /**
  * Calls `onEvent` for every event after `afterSeq`, in order; resolves after the terminal one.
@@ -18,25 +16,13 @@ export async function followHistory(
   onEvent: (event: HistoryEvent) => void,
 ): Promise<void> {
   const stopNotices = reportConnection(client.connection.nc);
+  const abort = new AbortController();
   try {
-    // A single filter subject is sent as `filter_subject`, which nats-server 2.9 understands.
-    const consumer = await client.connection.js.consumers.get(HISTORY_STREAM, {
-      filter_subjects: subjects.history(workflowId),
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: afterSeq + 1,
-    });
-    const messages = await consumer.consume({ max_messages: 256 });
-    try {
-      for await (const msg of messages) {
-        const event = decodeEvent({ seq: msg.seq, data: msg.data });
-        onEvent(event);
-        if (isTerminal(event)) return;
-      }
-    } finally {
-      messages.stop();
-      await consumer.delete().catch(() => undefined);
+    for await (const batch of watchHistory(client.connection, workflowId, { signal: abort.signal, afterSeq, untilClose: true })) {
+      for (const event of batch.events) onEvent(event);
     }
   } finally {
+    abort.abort();
     stopNotices();
   }
 }

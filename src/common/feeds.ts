@@ -1,16 +1,17 @@
 /**
- * Live feeds from JetStream: the execution index through a KV watch, one workflow's history
- * through an ordered consumer on its subject. Both run on nats-server 2.9.
+ * Live feeds from JetStream, shared by the terminal UI, the API's server streams and
+ * `history --follow`: the execution index through a KV watch, one workflow's history through
+ * an ordered consumer on its subject. Both run on nats-server 2.9, carry on by themselves across
+ * reconnects once set up, and end when their signal aborts.
  */
-import type { Consumer, ConsumerMessages } from "@nats-io/jetstream";
+import { DeliverPolicy, type Consumer, type ConsumerMessages } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import type { DfutConnection } from "../common/connection.ts";
-import { isTerminal, type HistoryEvent } from "../common/events.ts";
-import type { ExecutionRecord } from "../common/executions.ts";
-import { decodeEvent } from "../common/history.ts";
-import { HISTORY_STREAM, subjects } from "../common/names.ts";
-import { decodeJson } from "../common/payload.ts";
 import { Channel } from "./channel.ts";
+import type { DfutConnection } from "./connection.ts";
+import { decodeEvent } from "./event-codec.ts";
+import { isTerminal, type HistoryEvent } from "./events.ts";
+import { decodeRecord, type ExecutionRecord } from "./executions.ts";
+import { HISTORY_STREAM, subjects } from "./names.ts";
 
 export type IndexChange = { kind: "put"; record: ExecutionRecord } | { kind: "delete"; workflowId: string };
 
@@ -20,7 +21,10 @@ export interface IndexBatch {
   caughtUp: boolean;
 }
 
-/** Every record of the index, then each change, until `signal` aborts. */
+/**
+ * Every record of the index, then each change, until `signal` aborts. The first batch holds the
+ * whole current contents; a record that does not decode counts as deleted.
+ */
 export async function* watchIndex(kv: KV, signal: AbortSignal): AsyncGenerator<IndexBatch> {
   const channel = new Channel<IndexChange | "caught-up">();
   // An empty bucket sends the watcher nothing, so it is caught up as soon as it opens.
@@ -35,15 +39,8 @@ export async function* watchIndex(kv: KV, signal: AbortSignal): AsyncGenerator<I
   if (empty) channel.push("caught-up");
   void (async () => {
     for await (const entry of watch) {
-      if (entry.operation === "PUT" && entry.value.length > 0) {
-        try {
-          channel.push({ kind: "put", record: decodeJson<ExecutionRecord>(entry.value) });
-        } catch {
-          channel.push({ kind: "delete", workflowId: entry.key });
-        }
-      } else {
-        channel.push({ kind: "delete", workflowId: entry.key });
-      }
+      const record = entry.operation === "PUT" && entry.value.length > 0 ? decodeRecord(entry.value) : undefined;
+      channel.push(record ? { kind: "put", record } : { kind: "delete", workflowId: entry.key });
       if (entry.delta === 0) channel.push("caught-up");
     }
     channel.close();
@@ -69,11 +66,25 @@ export async function* watchIndex(kv: KV, signal: AbortSignal): AsyncGenerator<I
 
 export interface HistoryBatch {
   events: HistoryEvent[];
+  /** True once every event stored when the feed opened has arrived (an empty history counts). */
   caughtUp: boolean;
 }
 
-/** The workflow's events from the first, then each new one; ends after the closing event. */
-export async function* watchHistory(connection: DfutConnection, workflowId: string, signal: AbortSignal): AsyncGenerator<HistoryBatch> {
+export interface HistoryFeedOptions {
+  signal: AbortSignal;
+  /** Start after this sequence of the stream (default: from the first event). */
+  afterSeq?: number;
+  /** End after the workflow's closing event. */
+  untilClose?: boolean;
+}
+
+/**
+ * The workflow's events from the first (or after `afterSeq`), then each new one as it is
+ * appended. Works for a workflow that has not started yet: the consumer waits for its first
+ * event. Until caught up, what was stored before the call comes as one batch.
+ */
+export async function* watchHistory(connection: DfutConnection, workflowId: string, options: HistoryFeedOptions): AsyncGenerator<HistoryBatch> {
+  const { signal, afterSeq = 0 } = options;
   const channel = new Channel<HistoryEvent | "caught-up">();
   let consumer: Consumer | undefined;
   let messages: ConsumerMessages | undefined;
@@ -84,7 +95,10 @@ export async function* watchHistory(connection: DfutConnection, workflowId: stri
   signal.addEventListener("abort", stop, { once: true });
   try {
     // An ordered consumer; one filter subject goes out as `filter_subject`, which 2.9 knows.
-    consumer = await connection.js.consumers.get(HISTORY_STREAM, { filter_subjects: subjects.history(workflowId) });
+    consumer = await connection.js.consumers.get(HISTORY_STREAM, {
+      filter_subjects: subjects.history(workflowId),
+      ...(afterSeq > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSeq + 1 } : {}),
+    });
     const info = await consumer.info(true);
     if (info.num_pending === 0) channel.push("caught-up");
     messages = await consumer.consume({ max_messages: 256 });
@@ -92,10 +106,10 @@ export async function* watchHistory(connection: DfutConnection, workflowId: stri
     const source = messages;
     void (async () => {
       for await (const msg of source) {
-        const event = decodeEvent({ seq: msg.seq, data: msg.data, time: msg.time });
+        const event = decodeEvent(msg);
         channel.push(event);
         if (msg.info.pending === 0) channel.push("caught-up");
-        if (isTerminal(event)) break;
+        if (options.untilClose && isTerminal(event)) break;
       }
       channel.close();
     })().catch((err: unknown) => channel.close(err));
@@ -106,7 +120,6 @@ export async function* watchHistory(connection: DfutConnection, workflowId: stri
         if (item === "caught-up") caughtUp = true;
         else events.push(item);
       }
-      // Until caught up, gather what was recorded before the call into one message.
       if (!caughtUp && !channel.closed) continue;
       yield { events, caughtUp };
       events = [];
