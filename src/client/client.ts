@@ -1,7 +1,7 @@
 import type { KV } from "@nats-io/kv";
 import { connectDfut, type ConnectionOptions, type DfutConnection } from "../common/connection.ts";
 import { appendEvent, HistoryConflictError, lastEvent, nowIso, readHistory } from "../common/history.ts";
-import { isTerminal, statusOf, writtenByClient, type HistoryEvent, type NewEvent, type WorkflowStatus } from "../common/events.ts";
+import { isTerminal, statusOf, unhandled, writtenByClient, type CloseEvent, type HistoryEvent, type NewEvent, type WorkflowStatus } from "../common/events.ts";
 import { decodeEvent } from "../common/event-codec.ts";
 import {
   DfutError,
@@ -143,7 +143,7 @@ export class DfutClient {
   async result<R = unknown>(workflowId: string, options: ResultOptions = {}): Promise<R> {
     validateWorkflowId(workflowId);
     const stopWatching = options.onProblem ? await this.#watchProblem(workflowId, options.onProblem) : undefined;
-    let terminal: HistoryEvent;
+    let terminal: CloseEvent;
     try {
       terminal = await this.#waitForClose(workflowId, options.timeoutMs);
     } finally {
@@ -159,7 +159,7 @@ export class DfutClient {
       case "WorkflowTerminated":
         throw new WorkflowTerminatedError(workflowId, terminal.reason);
       default:
-        throw new Error(`unexpected terminal event ${terminal.type}`);
+        return unhandled(terminal);
     }
   }
 
@@ -192,9 +192,9 @@ export class DfutClient {
    * once after subscribing (a close before the subscription) and after every reconnect (a notice
    * lost while disconnected).
    */
-  #waitForClose(workflowId: string, timeoutMs?: number): Promise<HistoryEvent> {
+  #waitForClose(workflowId: string, timeoutMs?: number): Promise<CloseEvent> {
     const { nc, jsm } = this.connection;
-    return new Promise<HistoryEvent>((resolve, reject) => {
+    return new Promise<CloseEvent>((resolve, reject) => {
       let done = false;
       let looking: Promise<void> | undefined;
       let lookAgain = false;

@@ -216,7 +216,10 @@ function kindOf<E extends HistoryEvent>(event: E): EventKind<E> {
   return EVENT_KINDS[event.type] as unknown as EventKind<E>;
 }
 
-export function isTerminal(event: { type: EventType }): boolean {
+/** The events that close a workflow. */
+export type CloseEvent = WorkflowCompleted | WorkflowFailed | WorkflowCanceled | WorkflowTerminated;
+
+export function isTerminal<E extends { type: EventType }>(event: E): event is E & CloseEvent {
   return EVENT_KINDS[event.type].closes !== undefined;
 }
 

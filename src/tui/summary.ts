@@ -2,7 +2,7 @@
  * What a workflow's history adds up to, for the watch view: type, status, times, the
  * activities and timers still open, and how it closed. Pure: events in, summary out.
  */
-import type { ErrorInfo, HistoryEvent, WorkflowStatus } from "../common/events.ts";
+import { unhandled, type ErrorInfo, type HistoryEvent, type WorkflowStatus } from "../common/events.ts";
 
 export interface OpenActivity {
   activityId: number;
@@ -121,6 +121,8 @@ export function summarize(events: readonly HistoryEvent[]): WorkflowSummary {
       case "Undecodable":
         summary.taskFailure = { name: "UndecodableEvent", message: event.reason };
         break;
+      default:
+        unhandled(event);
     }
   }
   if (!summary.outcome) {

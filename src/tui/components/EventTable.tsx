@@ -15,28 +15,26 @@ const TIME_WIDTH = 12;
 const TYPE_WIDTH = 18;
 const GAP = "  ";
 
+const EVENT_COLORS: Readonly<Record<EventType, string | undefined>> = {
+  WorkflowStarted: "cyan",
+  ActivityScheduled: "blue",
+  ActivityStarted: undefined,
+  ActivityCompleted: "green",
+  ActivityFailed: "red",
+  TimerStarted: "blue",
+  TimerFired: undefined,
+  SignalReceived: undefined,
+  CancelRequested: "magenta",
+  WorkflowCompleted: "green",
+  WorkflowFailed: "red",
+  WorkflowCanceled: "magenta",
+  WorkflowTerminated: "red",
+  WorkflowTaskFailed: "red",
+  Undecodable: "red",
+};
+
 export function eventColor(type: EventType): string | undefined {
-  switch (type) {
-    case "WorkflowCompleted":
-    case "ActivityCompleted":
-      return "green";
-    case "WorkflowFailed":
-    case "ActivityFailed":
-    case "WorkflowTaskFailed":
-    case "WorkflowTerminated":
-    case "Undecodable":
-      return "red";
-    case "WorkflowCanceled":
-    case "CancelRequested":
-      return "magenta";
-    case "WorkflowStarted":
-      return "cyan";
-    case "ActivityScheduled":
-    case "TimerStarted":
-      return "blue";
-    default:
-      return undefined;
-  }
+  return EVENT_COLORS[type];
 }
 
 /** A header line and one line per event: seq, time, event type, details (cut to the width). */
