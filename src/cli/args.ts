@@ -43,7 +43,8 @@ function exactNumbers(key: string, value: unknown, context?: { source?: string }
   // The whole argument is the number (key ""): on a shell, the string needs its quotes quoted.
   const asString = key === "" ? `'"${source}"'` : `"${source}"`;
   if (!Number.isFinite(value)) throw new UsageError(`${source} is not a finite number; pass a smaller one, or a string: ${asString}`);
-  if (/^-?\d+$/.test(source) && !Number.isSafeInteger(value)) {
+  // An integer in any spelling (9007199254740993, 9007199254740993.0, 9.007199254740993e15).
+  if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
     throw new UsageError(`${source} is beyond 2^53, where numbers lose digits; pass it as a string: ${asString}`);
   }
   return value;

@@ -56,7 +56,7 @@ export function eventProblem(value: unknown): string | undefined {
   const { type } = value as { type: string };
   if (!Object.hasOwn(EVENT_SHAPES, type)) return `its type ${JSON.stringify(type)} is not an event type dfut knows`;
   const problem = shapeProblem(value, EVENT_SHAPES[type as RecordedEventType]);
-  return problem && `it is a ${type} event whose ${problem}`;
+  return problem && `it is ${/^[AEIOU]/.test(type) ? "an" : "a"} ${type} event whose ${problem}`;
 }
 
 function undecodable(msg: { seq: number; time?: Date }, text: string, reason: string): UndecodableEvent {

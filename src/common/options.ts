@@ -27,8 +27,9 @@ export function resolveActivityOptions(queue: string, ...layers: (ActivityOption
     const { retry, ...rest } = layer;
     merged = { ...merged, ...definedOnly(rest), retry: { ...merged.retry, ...definedOnly(retry ?? {}) } };
   }
+  // RetryPolicy.maximumInterval defaults to 100 × the initial interval, whatever that is.
   if (layers.every((l) => l?.retry?.maximumInterval === undefined)) {
-    merged.retry.maximumInterval = Math.max(merged.retry.maximumInterval, merged.retry.initialInterval);
+    merged.retry.maximumInterval = 100 * merged.retry.initialInterval;
   }
   validate(merged);
   return merged;
@@ -54,7 +55,10 @@ function validate(o: ActivityOptions): void {
     }
   }
   if (o.startToCloseTimeout === 0) throw new InvalidArgumentError("activity option startToCloseTimeout must be > 0");
-  if (o.retry.backoffCoefficient < 1) throw new InvalidArgumentError("retry.backoffCoefficient must be >= 1");
+  const { backoffCoefficient } = o.retry;
+  if (typeof backoffCoefficient !== "number" || !Number.isFinite(backoffCoefficient) || backoffCoefficient < 1) {
+    throw new InvalidArgumentError(`retry.backoffCoefficient must be a number >= 1, got ${String(backoffCoefficient)}`);
+  }
 }
 
 /** Delay before attempt `attempt + 1`, after `attempt` failed. */

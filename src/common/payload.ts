@@ -29,7 +29,7 @@ function findProblem(value: unknown, path: string, seen: Set<object>): string | 
   if (value === null) return undefined;
   const obj = value as object;
   if (seen.has(obj)) return `${at} refers back to itself (a cycle)`;
-  if (value instanceof Date) return undefined;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? `${at} is an invalid Date (JSON would store null)` : undefined;
   if (typeof (obj as { toJSON?: unknown }).toJSON === "function") return undefined;
   seen.add(obj);
   try {

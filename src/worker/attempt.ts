@@ -44,6 +44,11 @@ export async function runAttempt(fn: ActivityFunction, task: ActivityTask, optio
     const left = Date.parse(task.scheduledAt) + activity.scheduleToCloseTimeout - Date.now();
     if (left < budget) [budget, timeoutType] = [left, "scheduleToClose"];
   }
+  if (budget <= 0) {
+    // A retry delivered after the activity's deadline: no time left to run it at all.
+    const message = `activity ${task.activityType} timed out: its schedule-to-close timeout of ${activity.scheduleToCloseTimeout} ms was spent before attempt ${task.attempt} could start`;
+    return { ok: false, error: toErrorInfo(new ActivityTimeoutError(message, "scheduleToClose")) };
+  }
   timers.push(
     setTimeout(
       () => end(new ActivityTimeoutError(`activity ${task.activityType} timed out after ${budget} ms (${timeoutType === "startToClose" ? "start-to-close" : "schedule-to-close"})`, timeoutType)),

@@ -51,36 +51,115 @@ export function activityDefaults(fn: Function): ActivityOptionsInput | undefined
 
 /** Parameter names of a function, read from its source, for forms and help texts. */
 export function parameterNames(fn: Function, skipFirst: boolean): string[] {
-  const source = Function.prototype.toString.call(fn);
-  const open = source.indexOf("(");
-  let depth = 0;
-  let end = open;
-  for (let i = open; i < source.length; i++) {
-    if (source[i] === "(") depth++;
-    else if (source[i] === ")" && --depth === 0) {
-      end = i;
-      break;
-    }
-  }
-  const inner = open >= 0 ? source.slice(open + 1, end) : source.split("=>")[0];
-  const names = splitTopLevel(inner)
-    .map((p) => p.trim().replace(/^\.\.\./, "").split(/[=:\s]/)[0].trim())
-    .filter((p) => p.length > 0);
+  const names = splitTopLevel(parameterList(withoutComments(Function.prototype.toString.call(fn))))
+    .map(parameterName)
+    .filter((name) => name.length > 0);
   return skipFirst ? names.slice(1) : names;
 }
 
-function splitTopLevel(s: string): string[] {
+/** The text between the parentheses of the parameter list, or a lone arrow parameter. */
+function parameterList(source: string): string {
+  const open = indexOutsideStrings(source, "(");
+  const arrow = indexOutsideStrings(source, "=>");
+  if (arrow >= 0 && (open < 0 || arrow < open)) return source.slice(0, arrow).replace(/^\s*async\s+/, "");
+  if (open < 0) return "";
+  let depth = 0;
+  let end = source.length;
+  scan(source.slice(open), (c, i) => {
+    if (c === "(") depth++;
+    else if (c === ")" && --depth === 0) {
+      end = open + i;
+      return true;
+    }
+    return false;
+  });
+  return source.slice(open + 1, end);
+}
+
+/** A parameter's name: its identifier, or its destructuring pattern spaced one way. */
+function parameterName(parameter: string): string {
+  const text = parameter.trim().replace(/^\.\.\./, "");
+  if (text.startsWith("{") || text.startsWith("[")) {
+    const pattern = text.slice(0, closingIndex(text) + 1).replace(/\s+/g, "");
+    return pattern.replace(/,/g, ", ").replace(/^([{[])/, "$1 ").replace(/([}\]])$/, " $1");
+  }
+  return /^[A-Za-z_$][\w$]*/.exec(text)?.[0] ?? "";
+}
+
+function closingIndex(text: string): number {
+  let depth = 0;
+  let end = text.length - 1;
+  scan(text, (c, i) => {
+    if ("([{".includes(c)) depth++;
+    else if (")]}".includes(c) && --depth === 0) {
+      end = i;
+      return true;
+    }
+    return false;
+  });
+  return end;
+}
+
+function splitTopLevel(text: string): string[] {
   const parts: string[] = [];
   let depth = 0;
-  let current = "";
-  for (const c of s) {
+  let start = 0;
+  scan(text, (c, i) => {
     if ("([{".includes(c)) depth++;
-    if (")]}".includes(c)) depth--;
-    if (c === "," && depth === 0) {
-      parts.push(current);
-      current = "";
-    } else current += c;
-  }
-  parts.push(current);
+    else if (")]}".includes(c)) depth--;
+    else if (c === "," && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+    return false;
+  });
+  parts.push(text.slice(start));
   return parts;
+}
+
+function indexOutsideStrings(text: string, needle: string): number {
+  let found = -1;
+  scan(text, (_c, i) => {
+    if (text.startsWith(needle, i)) found = i;
+    return found >= 0;
+  });
+  return found;
+}
+
+function withoutComments(source: string): string {
+  let out = "";
+  let quote: string | undefined;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (quote) {
+      if (c === "\\") out += source[i++];
+      else if (c === quote) quote = undefined;
+    } else if (c === "'" || c === '"' || c === "`") quote = c;
+    else if (source.startsWith("/*", i) || source.startsWith("//", i)) {
+      const end = source[i + 1] === "*" ? source.indexOf("*/", i + 2) + 1 : source.indexOf("\n", i) - 1;
+      i = end <= 0 ? source.length : end;
+      out += " ";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+/** Calls `visit` for each character outside string literals until it returns true. */
+function scan(text: string, visit: (c: string, i: number) => boolean): void {
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === "'" || c === '"' || c === "`") {
+      quote = c;
+      continue;
+    }
+    if (visit(c, i)) return;
+  }
 }

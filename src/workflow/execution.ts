@@ -259,6 +259,10 @@ export class WorkflowExecution {
   }
 
   #takeCommands(): Command[] {
+    if (this.closed) {
+      this.#commands.length = 0;
+      return [];
+    }
     const out = this.#commands.filter((c) => {
       if (c.kind === "ScheduleActivity") return !this.#recorded.has(c.activityId);
       if (c.kind === "StartTimer") return !this.#recorded.has(c.timerId);

@@ -102,7 +102,7 @@ describe("a message on a history subject that is not an event", () => {
     await env.connection.js.publish(subjects.history("misshapen"), encode(JSON.stringify({ type: "ActivityCompleted", time: "now" })));
     await env.connection.js.publish(subjects.history("misshapen"), encode(JSON.stringify({ type: "Nonsense", time: "now" })));
     const [, missing, unknown] = await env.client.history("misshapen");
-    expect(missing).toMatchObject({ type: "Undecodable", reason: "it is a ActivityCompleted event whose field activityId is missing" });
+    expect(missing).toMatchObject({ type: "Undecodable", reason: "it is an ActivityCompleted event whose field activityId is missing" });
     expect(unknown).toMatchObject({ type: "Undecodable", reason: 'its type "Nonsense" is not an event type dfut knows' });
     await env.client.terminate("misshapen");
   });

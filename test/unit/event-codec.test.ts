@@ -123,9 +123,9 @@ describe("decodeEvent", () => {
     for (const [field, [wrong, described]] of Object.entries(fields)) {
       it(`refuses a ${type} whose ${field} is missing or mistyped`, () => {
         const { [field]: _dropped, ...missing } = body;
-        expect(undecodable(decodeEvent({ seq: 8, data: json(missing) })).reason).toBe(`it is a ${type} event whose field ${field} is missing`);
+        expect(undecodable(decodeEvent({ seq: 8, data: json(missing) })).reason).toBe(`it is ${article(type)} ${type} event whose field ${field} is missing`);
         expect(undecodable(decodeEvent({ seq: 8, data: json({ ...body, [field]: wrong }) })).reason).toBe(
-          `it is a ${type} event whose field ${field} is ${described}`,
+          `it is ${article(type)} ${type} event whose field ${field} is ${described}`,
         );
       });
     }
@@ -133,17 +133,17 @@ describe("decodeEvent", () => {
 
   it("refuses fields that need a value even when the value may be anything", () => {
     const { result: _result, ...noResult } = stored(EXAMPLES.ActivityCompleted);
-    expect(undecodable(decodeEvent({ seq: 1, data: json(noResult) })).reason).toBe("it is a ActivityCompleted event whose field result is missing");
+    expect(undecodable(decodeEvent({ seq: 1, data: json(noResult) })).reason).toBe("it is an ActivityCompleted event whose field result is missing");
     const { payload: _payload, ...noPayload } = stored(EXAMPLES.SignalReceived);
     expect(undecodable(decodeEvent({ seq: 1, data: json(noPayload) })).reason).toBe("it is a SignalReceived event whose field payload is missing");
   });
 
   it("checks the optional fields when they are there", () => {
     expect(undecodable(decodeEvent({ seq: 1, data: json({ ...stored(EXAMPLES.ActivityStarted), eager: "yes" }) })).reason).toBe(
-      'it is a ActivityStarted event whose field eager is the string "yes", not a boolean',
+      'it is an ActivityStarted event whose field eager is the string "yes", not a boolean',
     );
     expect(undecodable(decodeEvent({ seq: 1, data: json({ ...stored(EXAMPLES.ActivityFailed), nextAttemptAt: 5 }) })).reason).toBe(
-      "it is a ActivityFailed event whose field nextAttemptAt is the number 5, not a string",
+      "it is an ActivityFailed event whose field nextAttemptAt is the number 5, not a string",
     );
   });
 
@@ -165,3 +165,7 @@ describe("eventProblem and undecodableProblem", () => {
     expect(undecodableProblem({ ...event, seq: 31 })).toBe("history event seq 31 cannot be decoded: it is not JSON (Unexpected token)");
   });
 });
+
+function article(type: string): string {
+  return /^[AEIOU]/.test(type) ? "an" : "a";
+}

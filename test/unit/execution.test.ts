@@ -473,6 +473,12 @@ describe("WorkflowExecution: closes recorded in history", () => {
     expect(execution.lastSeq).toBe(5);
   });
 
+  it("asks for nothing when its first events already close it (a terminate before any task)", async () => {
+    const h = new History();
+    const history = [h.started("Long"), h.terminated("never needed")];
+    expect(await runOf(Long, history).apply(history)).toEqual([]);
+  });
+
   it("produces no close of its own when the history holds one", async () => {
     const h = new History();
     const history = [h.started("Long"), h.scheduled(1, "Ship", ["ch_1"]), h.completed(1, null), h.workflowCompleted("done")];
