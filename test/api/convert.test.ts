@@ -33,7 +33,7 @@ const KINDS: { [K in EventType]: { event: Omit<Extract<HistoryEvent, { type: K }
         retry: {
           initialInterval: "0.250s",
           backoffCoefficient: 2,
-          maximumInterval: "100s",
+          maximumInterval: "25s",
           maximumAttempts: 3,
           nonRetryableErrorTypes: ["CardDeclined"],
         },
