@@ -32,6 +32,11 @@ export interface ActivityTask {
   workflowQueue: string;
   /** Look at history before running: this task may duplicate one already run. */
   verify?: boolean;
+  /**
+   * Another event of the same batch was appended right after its ActivityScheduled, so its
+   * start cannot be fenced on that (see Contiguity): it is appended unfenced at once.
+   */
+  followed?: boolean;
 }
 
 /** A durable timer waiting to fire. */
@@ -56,6 +61,7 @@ const ACTIVITY_TASK: Shape = {
   notBefore: "string?",
   workflowQueue: "string",
   verify: "boolean?",
+  followed: "boolean?",
 };
 const ACTIVITY_OPTIONS: Shape = {
   startToCloseTimeout: "int",
@@ -107,7 +113,7 @@ export async function publishStepTask(
   workflowId: string,
   workflowQueue: string,
   step: ActivityScheduled | TimerStarted,
-  options: { verify?: boolean } = {},
+  options: { verify?: boolean; followed?: boolean } = {},
 ): Promise<void> {
   if (step.type === "TimerStarted") {
     const timer: TimerTask = { workflowId, timerId: step.timerId, fireAt: step.fireAt, queue: workflowQueue };
@@ -116,6 +122,7 @@ export async function publishStepTask(
   }
   const task = activityTaskFor(workflowId, workflowQueue, step);
   if (options.verify) task.verify = true;
+  if (options.followed) task.followed = true;
   await publishActivityTask(js, task);
 }
 

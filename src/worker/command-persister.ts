@@ -80,9 +80,15 @@ export class CommandPersister {
     this.#options.connection.nc.publish(subjects.closed(workflowId), encodeJson(close));
   }
 
-  async #publish(execution: WorkflowExecution, steps: (ActivityScheduled | TimerStarted)[], options?: { verify: boolean }): Promise<void> {
+  async #publish(execution: WorkflowExecution, steps: (ActivityScheduled | TimerStarted)[], options: { verify?: boolean } = {}): Promise<void> {
     const { js } = this.#options.connection;
-    await Promise.all(steps.map((step) => publishStepTask(js, execution.workflowId, execution.queue, step, options)));
+    await Promise.all(
+      steps.map((step, i) => {
+        // The batch appended more events after all but its last step: their starts cannot follow them.
+        const followed = !options.verify && i < steps.length - 1;
+        return publishStepTask(js, execution.workflowId, execution.queue, step, { ...options, followed });
+      }),
+    );
   }
 
   /**

@@ -52,7 +52,7 @@ export class OutcomeRecorder {
     };
     const msgId = eventMsgIds.activityStarted(task.workflowId, task.activityId, task.attempt);
     const { js } = this.#connection;
-    if (task.attempt === 1 && task.scheduledSeq !== undefined) {
+    if (task.attempt === 1 && task.scheduledSeq !== undefined && !task.followed) {
       try {
         const { seq, duplicate } = await appendEvent(js, task.workflowId, event, { msgId, expectLastSeq: task.scheduledSeq });
         return { seq, fenced: !duplicate };
