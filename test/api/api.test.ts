@@ -1,26 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { durationMs } from "@bufbuild/protobuf/wkt";
-import { startHttpServer, type HttpServer } from "../../src/api/http.ts";
+import type { HttpServer } from "../../src/api/http.ts";
 import { WorkflowStatus, type Workflow } from "../../src/api/gen/dfut/v1/workflow_pb.ts";
 import { subjects } from "../../src/common/names.ts";
 import { jsonOf, toMillis } from "../../src/web/format.ts";
-import { eventually, startEnv, type TestEnv } from "../support/env.ts";
-import { client, rpc } from "./connect.ts";
-import { activities, workflows } from "./workflows.ts";
+import { eventually, type TestEnv } from "../support/env.ts";
+import { apiFixture, client, rpc } from "./connect.ts";
 import { ORDER_EVENT_TYPES } from "../support/order-history.ts";
 
+const fixture = apiFixture();
 let env: TestEnv;
 let http: HttpServer;
-
-beforeAll(async () => {
-  env = await startEnv();
-  await env.worker({ workflows, activities });
-  http = await startHttpServer({ connection: env.connection, addr: "127.0.0.1:0" });
-});
-afterAll(async () => {
-  await http?.close();
-  await env?.stop();
+beforeAll(() => {
+  ({ env, http } = fixture);
 });
 
 describe("StartWorkflow, GetWorkflow, GetHistory over Connect JSON", () => {

@@ -2,7 +2,11 @@
 import { request } from "node:http";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { afterAll, beforeAll } from "vitest";
 import { WorkflowService } from "../../src/api/gen/dfut/v1/workflow_pb.ts";
+import { startHttpServer, type HttpServer } from "../../src/api/http.ts";
+import { startEnv, type TestEnv } from "../support/env.ts";
+import { activities, workflows } from "./workflows.ts";
 
 export const SERVICE_PATH = "dfut.v1.WorkflowService";
 
@@ -108,4 +112,22 @@ export function client(baseUrl: string, token?: string, useBinaryFormat = false)
       : [],
   });
   return createClient(WorkflowService, transport);
+}
+
+/**
+ * For one test file: a real nats-server, a dfut server, a worker of the API test workflows and
+ * the HTTP API on a free loopback port, started before the tests and stopped after them.
+ */
+export function apiFixture(options: { authToken?: string } = {}): { readonly env: TestEnv; readonly http: HttpServer } {
+  const fixture = {} as { env: TestEnv; http: HttpServer };
+  beforeAll(async () => {
+    fixture.env = await startEnv();
+    await fixture.env.worker({ workflows, activities });
+    fixture.http = await startHttpServer({ connection: fixture.env.connection, addr: "127.0.0.1:0", ...options });
+  });
+  afterAll(async () => {
+    await fixture.http?.close();
+    await fixture.env?.stop();
+  });
+  return fixture;
 }

@@ -1,23 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
-import { startHttpServer, type HttpServer } from "../../src/api/http.ts";
-import { eventually, startEnv, type TestEnv } from "../support/env.ts";
-import { client, rpc, rpcText, SERVICE_PATH } from "./connect.ts";
-import { activities, workflows } from "./workflows.ts";
+import type { HttpServer } from "../../src/api/http.ts";
+import { eventually, type TestEnv } from "../support/env.ts";
+import { apiFixture, client, rpc, rpcText, SERVICE_PATH } from "./connect.ts";
 
+const fixture = apiFixture();
 let env: TestEnv;
 let http: HttpServer;
-
-beforeAll(async () => {
-  env = await startEnv();
-  await env.worker({ workflows, activities });
-  http = await startHttpServer({ connection: env.connection, addr: "127.0.0.1:0" });
-});
-afterAll(async () => {
-  await http?.close();
-  await env?.stop();
+beforeAll(() => {
+  ({ env, http } = fixture);
 });
 
 describe("StartWorkflow checks the type as dfut start does", () => {
