@@ -48,3 +48,18 @@ it("a workflow that throws null fails saying what was thrown", async () => {
   expect(failure).toBeInstanceOf(WorkflowFailedError);
   expect((failure as WorkflowFailedError).failure).toMatchObject({ name: "Error", message: "null was thrown instead of an Error" });
 });
+
+it("a read-only replay rebuilds a run from its history and appends nothing", async () => {
+  const { RunLoader } = await import("../../src/worker/run-loader.ts");
+  const handle = await env.client.start(ShapesWorkflow, { queue: "eager" });
+  await handle.result();
+  const before = await handle.history();
+  const loader = new RunLoader({ jsm: env.connection.jsm, workflows: new Map([["ShapesWorkflow", ShapesWorkflow]]), execution: {} });
+  const replayed = await loader.replay(handle.workflowId);
+  expect("execution" in replayed && [replayed.execution.closed, replayed.execution.lastSeq, replayed.commands]).toEqual([true, before.at(-1)!.seq, []]);
+  expect(await handle.history()).toEqual(before);
+  expect(await new RunLoader({ jsm: env.connection.jsm, workflows: new Map(), execution: {} }).replay(handle.workflowId)).toEqual({
+    kind: "missing-type",
+    workflowType: "ShapesWorkflow",
+  });
+});
