@@ -1,6 +1,8 @@
 import { useEffect, useState } from "react";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { DfutClient } from "../../client/client.ts";
+import { DfutError } from "../../common/errors.ts";
+import { notProvisioned } from "../../common/resources.ts";
 
 /** The view's NATS connection: up, lost and being re-established, or closed for good. */
 export type ConnectionState =
@@ -74,4 +76,36 @@ export function nextReconnect(nc: NatsConnection): NextReconnect {
   const settled = Promise.race([reconnected, canceled]);
   void settled.finally(() => statuses.return?.(undefined));
   return { reconnected: settled, cancel };
+}
+
+/**
+ * Runs a feed until `signal` aborts: when it fails or ends (its consumer could not be set up,
+ * the connection was down), reports the error and runs it again after the next reconnect; a
+ * closed connection ends it for good. `report(undefined)` clears the error on the way back.
+ */
+export async function followAcrossReconnects(
+  nc: NatsConnection,
+  signal: AbortSignal,
+  what: string,
+  feed: () => Promise<void>,
+  report: (error: Error | undefined) => void,
+): Promise<void> {
+  while (!signal.aborted) {
+    const reconnect = nextReconnect(nc);
+    const cancel = () => reconnect.cancel();
+    signal.addEventListener("abort", cancel, { once: true });
+    try {
+      await feed();
+      if (signal.aborted) return;
+      throw new DfutError("unavailable", `${what} stopped`);
+    } catch (err) {
+      if (signal.aborted) return;
+      report(notProvisioned(err));
+      if (!(await reconnect.reconnected) || signal.aborted) return;
+      report(undefined);
+    } finally {
+      signal.removeEventListener("abort", cancel);
+      reconnect.cancel();
+    }
+  }
 }

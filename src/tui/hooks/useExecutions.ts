@@ -1,11 +1,10 @@
 import { useEffect, useState } from "react";
 import type { DfutClient } from "../../client/client.ts";
-import { DfutError } from "../../common/errors.ts";
 import { compareExecutions, type ExecutionRecord } from "../../common/executions.ts";
 import { watchIndex } from "../../common/feeds.ts";
 import { EXECUTIONS_BUCKET } from "../../common/names.ts";
 import { openKv } from "../../common/resources.ts";
-import { nextReconnect, type NextReconnect } from "./useConnection.ts";
+import { followAcrossReconnects } from "./useConnection.ts";
 
 export interface ExecutionsFeed {
   /** Executions, newest start first. */
@@ -25,38 +24,23 @@ export function useExecutions(client: DfutClient): ExecutionsFeed {
   const [feed, setFeed] = useState<ExecutionsFeed>({ records: [], loaded: false });
   useEffect(() => {
     const abort = new AbortController();
-    let reconnect: NextReconnect | undefined;
-    void (async () => {
-      while (!abort.signal.aborted) {
-        reconnect = nextReconnect(client.connection.nc);
-        try {
-          const kv = await openKv(client.connection.nc, EXECUTIONS_BUCKET);
-          // Each watch fills a map of its own, shown once it holds the index's current contents: a
-          // watch set up again replaces what an earlier one showed.
-          const byId = new Map<string, ExecutionRecord>();
-          for await (const { changes } of watchIndex(kv, abort.signal)) {
-            for (const change of changes) {
-              if (change.kind === "put") byId.set(change.record.workflowId, change.record);
-              else byId.delete(change.workflowId);
-            }
-            if (!abort.signal.aborted) setFeed({ records: [...byId.values()].sort(compareExecutions), loaded: true });
-          }
-          if (abort.signal.aborted) return;
-          throw new DfutError("unavailable", "the execution index watch stopped");
-        } catch (err) {
-          if (abort.signal.aborted) return;
-          setFeed((prev) => ({ ...prev, error: err instanceof Error ? err : new Error(String(err)) }));
-          if (!(await reconnect.reconnected) || abort.signal.aborted) return;
-          setFeed((prev) => ({ ...prev, error: undefined }));
-        } finally {
-          reconnect.cancel();
+    const follow = async () => {
+      const kv = await openKv(client.connection.nc, EXECUTIONS_BUCKET);
+      // Each watch fills a map of its own, shown once it holds the index's current contents: a
+      // watch set up again replaces what an earlier one showed.
+      const byId = new Map<string, ExecutionRecord>();
+      for await (const { changes } of watchIndex(kv, abort.signal)) {
+        for (const change of changes) {
+          if (change.kind === "put") byId.set(change.record.workflowId, change.record);
+          else byId.delete(change.workflowId);
         }
+        if (!abort.signal.aborted) setFeed({ records: [...byId.values()].sort(compareExecutions), loaded: true });
       }
-    })();
-    return () => {
-      abort.abort();
-      reconnect?.cancel();
     };
+    void followAcrossReconnects(client.connection.nc, abort.signal, "the execution index watch", follow, (error) =>
+      setFeed((prev) => ({ ...prev, error })),
+    );
+    return () => abort.abort();
   }, [client]);
   return feed;
 }

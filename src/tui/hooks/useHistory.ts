@@ -1,10 +1,8 @@
 import { useEffect, useState } from "react";
 import type { DfutClient } from "../../client/client.ts";
 import type { HistoryEvent } from "../../common/events.ts";
-import { DfutError } from "../../common/errors.ts";
 import { watchHistory } from "../../common/feeds.ts";
-import { notProvisioned } from "../../common/resources.ts";
-import { nextReconnect, type NextReconnect } from "./useConnection.ts";
+import { followAcrossReconnects } from "./useConnection.ts";
 
 export interface HistoryFeed {
   /** Events so far, in stream order. */
@@ -27,34 +25,18 @@ export function useHistory(client: DfutClient, workflowId: string): HistoryFeed 
   useEffect(() => {
     setFeed({ events: [], caughtUp: false });
     const abort = new AbortController();
-    let reconnect: NextReconnect | undefined;
     let lastSeq = 0;
-    void (async () => {
-      while (!abort.signal.aborted) {
-        reconnect = nextReconnect(client.connection.nc);
-        try {
-          for await (const { events, caughtUp } of watchHistory(client.connection, workflowId, { signal: abort.signal, afterSeq: lastSeq })) {
-            if (abort.signal.aborted) return;
-            lastSeq = events.at(-1)?.seq ?? lastSeq;
-            setFeed((prev) => ({ ...prev, events: events.length ? [...prev.events, ...events] : prev.events, caughtUp: prev.caughtUp || caughtUp }));
-          }
-          if (abort.signal.aborted) return;
-          throw new DfutError("unavailable", `the history feed of ${workflowId} stopped`);
-        } catch (err) {
-          if (abort.signal.aborted) return;
-          const error = notProvisioned(err);
-          setFeed((prev) => ({ ...prev, error }));
-          if (!(await reconnect.reconnected) || abort.signal.aborted) return;
-          setFeed((prev) => ({ ...prev, error: undefined }));
-        } finally {
-          reconnect.cancel();
-        }
+    const follow = async () => {
+      for await (const { events, caughtUp } of watchHistory(client.connection, workflowId, { signal: abort.signal, afterSeq: lastSeq })) {
+        if (abort.signal.aborted) return;
+        lastSeq = events.at(-1)?.seq ?? lastSeq;
+        setFeed((prev) => ({ ...prev, events: events.length ? [...prev.events, ...events] : prev.events, caughtUp: prev.caughtUp || caughtUp }));
       }
-    })();
-    return () => {
-      abort.abort();
-      reconnect?.cancel();
     };
+    void followAcrossReconnects(client.connection.nc, abort.signal, `the history feed of ${workflowId}`, follow, (error) =>
+      setFeed((prev) => ({ ...prev, error })),
+    );
+    return () => abort.abort();
   }, [client, workflowId]);
   return feed;
 }
