@@ -14,9 +14,14 @@ import {
 } from "../common/errors.ts";
 import { decodeRecord, getExecution, listExecutions, type ExecutionRecord, type ListFilter } from "../common/executions.ts";
 import { newWorkflowId, validateQueue, validateWorkflowId } from "../common/ids.ts";
-import { DEFAULT_QUEUE, EXECUTIONS_BUCKET, HISTORY_STREAM, REGISTRY_BUCKET, subjects } from "../common/names.ts";
-import { assertJsonSerializable, decodeJson, encodeJson } from "../common/payload.ts";
-import { notProvisioned, openKv } from "../common/resources.ts";
+import { DEFAULT_QUEUE, EXECUTIONS_BUCKET, subjects } from "../common/names.ts";
+
+/** How long a client waits for dfut to be provisioned before it says it is not. */
+const PROVISIONING_GRACE_MS = 5000;
+import { assertJsonSerializable, encodeJson } from "../common/payload.ts";
+import { eventMsgIds } from "../common/msg-ids.ts";
+import { retryTransient } from "../common/retry.ts";
+import { awaitProvisioned, notProvisioned, openKv } from "../common/resources.ts";
 import { nameOf, type WorkflowFunction } from "../workflow/definitions.ts";
 import { readRegistrations, serves, type WorkerRegistration } from "../common/registry.ts";
 
@@ -83,7 +88,6 @@ export class WorkflowHandle<R = unknown> {
 /** Starts workflows, sends them signals, and reads their state. */
 export class DfutClient {
   #executions?: KV;
-  #registry?: KV;
 
   readonly connection: DfutConnection;
   private readonly ownsConnection: boolean;
@@ -108,6 +112,7 @@ export class DfutClient {
     workflow: W,
     options: StartOptions = {},
   ): Promise<WorkflowHandle<W extends WorkflowFunction ? Awaited<WorkflowResult<W>> : unknown>> {
+    await this.#ready();
     const workflowType = typeof workflow === "string" ? workflow : nameOf(workflow);
     if (!workflowType) throw new InvalidArgumentError("the workflow type is empty");
     const args = options.args ?? [];
@@ -116,11 +121,14 @@ export class DfutClient {
     const workflowId = validateWorkflowId(options.workflowId ?? newWorkflowId(workflowType));
     const queue = validateQueue(options.queue ?? DEFAULT_QUEUE);
     const event: NewEvent = { type: "WorkflowStarted", time: nowIso(), workflowType, args, queue, options: { queue } };
-    try {
-      await appendEvent(this.connection.js, workflowId, event, { expectLastSeq: 0, maxPayload: this.connection.maxPayload });
-    } catch (err) {
+    // A start retried after a lost answer finds its own first attempt by this id, and reports
+    // the same workflow instead of "already started".
+    const msgId = eventMsgIds.clientWrite(workflowId, newRequestId());
+    await retryTransient(`starting workflow ${workflowId}`, () =>
+      appendEvent(this.connection, workflowId, event, { expectLastSeq: 0, maxPayload: this.connection.maxPayload, msgId, ownMsgId: true }),
+    ).catch((err: unknown) => {
       throw notProvisioned(err);
-    }
+    });
 
     return new WorkflowHandle(this, workflowId);
   }
@@ -141,6 +149,7 @@ export class DfutClient {
    * reconnect in case the close happened while disconnected.
    */
   async result<R = unknown>(workflowId: string, options: ResultOptions = {}): Promise<R> {
+    await this.#ready();
     validateWorkflowId(workflowId);
     const stopWatching = options.onProblem ? await this.#watchProblem(workflowId, options.onProblem) : undefined;
     let terminal: CloseEvent;
@@ -225,7 +234,7 @@ export class DfutClient {
         looking = (async () => {
           do {
             lookAgain = false;
-            const last = await lastEvent(jsm, workflowId);
+            const last = await retryTransient(`waiting for ${workflowId}`, () => lastEvent(this.connection, workflowId));
             if (!last) finish(() => reject(new WorkflowNotFoundError(workflowId)));
             else if (isTerminal(last)) finish(() => resolve(last));
           } while (lookAgain && !done);
@@ -245,6 +254,7 @@ export class DfutClient {
   }
 
   async signal(workflowId: string, name: string, payload?: unknown): Promise<void> {
+    await this.#ready();
     if (!name) throw new InvalidArgumentError("a signal needs a name");
     assertJsonSerializable(payload, `the payload of signal ${name}`);
     await this.#appendToOpen(workflowId, { type: "SignalReceived", time: nowIso(), name, payload: payload ?? null });
@@ -256,14 +266,15 @@ export class DfutClient {
    * tell. Both appends are fenced, so a worker that starts it meanwhile wins or loses cleanly.
    */
   async cancel(workflowId: string, reason = ""): Promise<CancelOutcome> {
+    await this.#ready();
     const requested = await this.#appendToOpen(workflowId, { type: "CancelRequested", time: nowIso(), reason });
-    const events = await readHistory(this.connection.jsm, workflowId, 0, requested.seq);
+    const events = await retryTransient(`canceling ${workflowId}`, () => readHistory(this.connection, workflowId, 0, requested.seq));
     const [started] = events;
     if (!events.every(writtenByClient) || started?.type !== "WorkflowStarted") return "requested";
     if (await this.#served(started.queue, started.workflowType)) return "requested";
     const canceled: NewEvent = { type: "WorkflowCanceled", time: nowIso(), reason };
     try {
-      const { seq } = await appendEvent(this.connection.js, workflowId, canceled, { expectLastSeq: requested.seq });
+      const { seq } = await appendEvent(this.connection, workflowId, canceled, { expectLastSeq: requested.seq });
       this.#announceClose(workflowId, { ...canceled, seq });
       return "canceled";
     } catch (err) {
@@ -278,6 +289,7 @@ export class DfutClient {
    * for its type, code that awaits something other than dfut) and emergencies.
    */
   async terminate(workflowId: string, reason = ""): Promise<void> {
+    await this.#ready();
     const stored = await this.#appendToOpen(workflowId, { type: "WorkflowTerminated", time: nowIso(), reason });
     this.#announceClose(workflowId, stored);
   }
@@ -289,7 +301,7 @@ export class DfutClient {
 
   /** Why no worker will take the workflow's first task, if that is so. */
   async #unserved(workflowId: string): Promise<string | undefined> {
-    const [started, ...rest] = await readHistory(this.connection.jsm, workflowId, 0, Number.POSITIVE_INFINITY);
+    const [started, ...rest] = await readHistory(this.connection, workflowId, 0, Number.POSITIVE_INFINITY);
     if (started?.type !== "WorkflowStarted" || !rest.every(writtenByClient)) return undefined;
     if (await this.#served(started.queue, started.workflowType)) return undefined;
     return `no worker on queue "${started.queue}" has registered workflow type ${started.workflowType}; start one that does`;
@@ -302,17 +314,24 @@ export class DfutClient {
   /** Appends to a workflow that exists and is open; fenced, so it never lands after its close. */
   async #appendToOpen(workflowId: string, event: NewEvent): Promise<HistoryEvent> {
     validateWorkflowId(workflowId);
+    const what = `${event.type} for ${workflowId}`;
+    // Retries of this call (after a lost answer) reuse the id and find their own landed append.
+    const msgId = eventMsgIds.clientWrite(workflowId, newRequestId());
     for (;;) {
-      const last = await lastEvent(this.connection.jsm, workflowId).catch((err) => {
+      const last = await retryTransient(what, () => lastEvent(this.connection, workflowId)).catch((err: unknown) => {
         throw notProvisioned(err);
       });
       if (!last) throw new WorkflowNotFoundError(workflowId);
       if (isTerminal(last)) throw new WorkflowClosedError(workflowId, closedStatus(last));
       try {
-        const { seq } = await appendEvent(this.connection.js, workflowId, event, {
-          expectLastSeq: last.seq,
-          maxPayload: this.connection.maxPayload,
-        });
+        const { seq } = await retryTransient(what, () =>
+          appendEvent(this.connection, workflowId, event, {
+            expectLastSeq: last.seq,
+            maxPayload: this.connection.maxPayload,
+            msgId,
+            ownMsgId: true,
+          }),
+        );
         return { ...event, seq } as HistoryEvent;
       } catch (err) {
         if (!(err instanceof HistoryConflictError)) throw err;
@@ -321,8 +340,9 @@ export class DfutClient {
   }
 
   async history(workflowId: string): Promise<HistoryEvent[]> {
+    await this.#ready();
     validateWorkflowId(workflowId);
-    const events = await readHistory(this.connection.jsm, workflowId).catch((err) => {
+    const events = await retryTransient(`reading the history of ${workflowId}`, () => readHistory(this.connection, workflowId)).catch((err) => {
       throw notProvisioned(err);
     });
     if (events.length === 0) throw new WorkflowNotFoundError(workflowId);
@@ -331,8 +351,10 @@ export class DfutClient {
 
   /** The execution's index record; falls back to history when the index has not caught up. */
   async describe(workflowId: string): Promise<ExecutionRecord> {
+    await this.#ready();
     validateWorkflowId(workflowId);
-    const record = await getExecution(await this.#executionsKv(), workflowId);
+    const kv = await this.#executionsKv();
+    const record = await retryTransient(`describing ${workflowId}`, () => getExecution(kv, workflowId));
     if (record) return record;
     const events = await this.history(workflowId);
     const started = events[0];
@@ -349,31 +371,41 @@ export class DfutClient {
   }
 
   async list(filter: ListFilter = {}): Promise<ExecutionRecord[]> {
-    return listExecutions(await this.#executionsKv(), filter);
+    return retryTransient("listing workflows", () => listExecutions(this.connection.jsm, filter)).catch((err: unknown) => {
+      throw notProvisioned(err);
+    });
   }
 
   /** What running workers registered: workflow and activity types per queue. */
   async registrations(): Promise<WorkerRegistration[]> {
-    return readRegistrations(await this.#registryKv());
-  }
-
-  /** Checks that dfut's streams exist on this NATS. */
-  async ping(): Promise<void> {
-    await this.connection.jsm.streams.info(HISTORY_STREAM).catch((err) => {
+    return retryTransient("reading the worker registry", () => readRegistrations(this.connection.jsm)).catch((err: unknown) => {
       throw notProvisioned(err);
     });
+  }
+
+  /**
+   * Checks that dfut is provisioned on this NATS, waiting a few seconds for a server that is
+   * provisioning it right now (`onWait` is told so), and learns where histories live.
+   */
+  async ping(options: { onWait?: (message: string) => void } = {}): Promise<void> {
+    await awaitProvisioned(this.connection, { timeoutMs: PROVISIONING_GRACE_MS, onWait: options.onWait });
+  }
+
+  async #ready(): Promise<void> {
+    if (!this.connection.layout) await this.ping();
   }
 
   async #executionsKv(): Promise<KV> {
     return (this.#executions ??= await openKv(this.connection.nc, EXECUTIONS_BUCKET));
   }
 
-  async #registryKv(): Promise<KV> {
-    return (this.#registry ??= await openKv(this.connection.nc, REGISTRY_BUCKET));
-  }
 }
 
 function closedStatus(event: HistoryEvent): WorkflowStatus {
   return statusOf(event) ?? "running";
 }
 
+
+function newRequestId(): string {
+  return crypto.randomUUID().replaceAll("-", "").slice(0, 16);
+}

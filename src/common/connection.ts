@@ -4,6 +4,7 @@ import { connect } from "@nats-io/transport-node";
 import { credsAuthenticator, type NatsConnection, type ConnectionOptions as NatsOptions } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { NatsUnavailableError, InvalidArgumentError } from "./errors.ts";
+import type { HistoryLayout } from "./layout.ts";
 
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
 
@@ -38,6 +39,8 @@ export interface DfutConnection {
   jsm: JetStreamManager;
   /** Largest message the server accepts, bytes. */
   maxPayload: number;
+  /** Where histories live; known once dfut is provisioned on this NATS (see awaitLayout). */
+  layout?: HistoryLayout;
   close(): Promise<void>;
 }
 

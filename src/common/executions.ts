@@ -1,4 +1,7 @@
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
+import { readBucket } from "./kv-keys.ts";
+import { EXECUTIONS_BUCKET } from "./names.ts";
 import type { ErrorInfo, WorkflowStatus } from "./events.ts";
 import { decodeJson, encodeJson } from "./payload.ts";
 import { isWrongLastSequence } from "./jetstream-errors.ts";
@@ -71,6 +74,11 @@ export async function setProblem(kv: KV, workflowId: string, problem: string): P
   ).catch(() => undefined);
 }
 
+/** Not a record dfut wrote: shown rather than failing every listing. */
+function undecodableRecord(workflowId: string): ExecutionRecord {
+  return { workflowId, status: "running", statusSeq: 0, problem: "its execution index record cannot be decoded" };
+}
+
 /** An index record, or undefined when the bytes are not one. */
 export function decodeRecord(data: Uint8Array): ExecutionRecord | undefined {
   try {
@@ -90,8 +98,7 @@ export async function clearProblem(kv: KV, workflowId: string): Promise<void> {
 export async function getExecution(kv: KV, workflowId: string): Promise<ExecutionRecord | undefined> {
   const entry = await kv.get(workflowId);
   if (!entry || entry.operation !== "PUT" || entry.value.length === 0) return undefined;
-  // Not a record dfut wrote: show it rather than fail every listing.
-  return decodeRecord(entry.value) ?? { workflowId, status: "running", statusSeq: 0, problem: "its execution index record cannot be decoded" };
+  return decodeRecord(entry.value) ?? undecodableRecord(workflowId);
 }
 
 export interface ListFilter {
@@ -115,19 +122,13 @@ export function compareExecutions(a: ExecutionRecord, b: ExecutionRecord): numbe
 }
 
 /** Executions, newest first. Reads the whole index: fine for thousands, not for millions. */
-export async function listExecutions(kv: KV, filter: ListFilter = {}): Promise<ExecutionRecord[]> {
+export async function listExecutions(jsm: JetStreamManager, filter: ListFilter = {}): Promise<ExecutionRecord[]> {
   const records: ExecutionRecord[] = [];
-  const keys = await kv.keys();
-  const wanted: string[] = [];
-  for await (const key of keys) {
-    if (!filter.idPrefix || key.startsWith(filter.idPrefix)) wanted.push(key);
+  for (const { key, value } of await readBucket(jsm, EXECUTIONS_BUCKET)) {
+    if (filter.idPrefix && !key.startsWith(filter.idPrefix)) continue;
+    const record = decodeRecord(value) ?? undecodableRecord(key);
+    if (matchesFilter(record, filter)) records.push(record);
   }
-  await Promise.all(
-    wanted.map(async (key) => {
-      const record = await getExecution(kv, key);
-      if (record && matchesFilter(record, filter)) records.push(record);
-    }),
-  );
   records.sort(compareExecutions);
   return filter.limit ? records.slice(0, filter.limit) : records;
 }

@@ -11,7 +11,7 @@ import type { DfutConnection } from "./connection.ts";
 import { decodeEvent } from "./event-codec.ts";
 import { isTerminal, type HistoryEvent } from "./events.ts";
 import { decodeRecord, type ExecutionRecord } from "./executions.ts";
-import { HISTORY_STREAM, subjects } from "./names.ts";
+import { layoutOf } from "./layout.ts";
 
 export type IndexChange = { kind: "put"; record: ExecutionRecord } | { kind: "delete"; workflowId: string };
 
@@ -95,8 +95,9 @@ export async function* watchHistory(connection: DfutConnection, workflowId: stri
   signal.addEventListener("abort", stop, { once: true });
   try {
     // An ordered consumer; one filter subject goes out as `filter_subject`, which 2.9 knows.
-    consumer = await connection.js.consumers.get(HISTORY_STREAM, {
-      filter_subjects: subjects.history(workflowId),
+    const layout = layoutOf(connection);
+    consumer = await connection.js.consumers.get(layout.stream(workflowId), {
+      filter_subjects: layout.subject(workflowId),
       ...(afterSeq > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSeq + 1 } : {}),
     });
     const info = await consumer.info(true);

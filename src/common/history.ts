@@ -1,6 +1,6 @@
-import type { JetStreamClient, JetStreamManager, StoredMsg } from "@nats-io/jetstream";
+import type { StoredMsg } from "@nats-io/jetstream";
 import { isWrongLastSequence } from "./jetstream-errors.ts";
-import { HISTORY_STREAM, subjects } from "./names.ts";
+import { layoutOf, type HistoryAccess } from "./layout.ts";
 import type { HistoryEvent, NewEvent } from "./events.ts";
 import { encodeJson, assertFits } from "./payload.ts";
 import { decodeEvent } from "./event-codec.ts";
@@ -26,17 +26,19 @@ export { decodeEvent } from "./event-codec.ts";
  * hot path reads.
  */
 export async function readHistory(
-  jsm: JetStreamManager,
+  access: HistoryAccess,
   workflowId: string,
   afterSeq = 0,
   /** Stop once this sequence was read (later events, if any, are left for the next read). */
   untilSeq = Number.POSITIVE_INFINITY,
 ): Promise<HistoryEvent[]> {
-  const subject = subjects.history(workflowId);
+  const layout = layoutOf(access);
+  const stream = layout.stream(workflowId);
+  const subject = layout.subject(workflowId);
   const events: HistoryEvent[] = [];
   let next = afterSeq + 1;
   while (next <= untilSeq) {
-    const msg: StoredMsg | null = await jsm.direct.getMessage(HISTORY_STREAM, { seq: next, next_by_subj: subject });
+    const msg: StoredMsg | null = await access.jsm.direct.getMessage(stream, { seq: next, next_by_subj: subject });
     if (!msg) break;
     events.push(decodeEvent(msg));
     next = msg.seq + 1;
@@ -45,20 +47,22 @@ export async function readHistory(
 }
 
 /** The newest event of a workflow, or undefined when it has none. */
-export async function lastEvent(jsm: JetStreamManager, workflowId: string): Promise<HistoryEvent | undefined> {
-  const msg = await jsm.direct.getMessage(HISTORY_STREAM, { last_by_subj: subjects.history(workflowId) });
+export async function lastEvent(access: HistoryAccess, workflowId: string): Promise<HistoryEvent | undefined> {
+  const layout = layoutOf(access);
+  const msg = await access.jsm.direct.getMessage(layout.stream(workflowId), { last_by_subj: layout.subject(workflowId) });
   return msg ? decodeEvent(msg) : undefined;
 }
 
-/** The event stored at a stream sequence. */
-export async function eventAt(jsm: JetStreamManager, seq: number): Promise<HistoryEvent | undefined> {
-  const msg = await jsm.direct.getMessage(HISTORY_STREAM, { seq });
+/** The event stored at a sequence of the workflow's history stream. */
+export async function eventAt(access: HistoryAccess, workflowId: string, seq: number): Promise<HistoryEvent | undefined> {
+  const msg = await access.jsm.direct.getMessage(layoutOf(access).stream(workflowId), { seq });
   return msg ? decodeEvent(msg) : undefined;
 }
 
 /** The first event of a workflow (its WorkflowStarted), or undefined. */
-export async function firstEvent(jsm: JetStreamManager, workflowId: string): Promise<HistoryEvent | undefined> {
-  const msg = await jsm.direct.getMessage(HISTORY_STREAM, { seq: 1, next_by_subj: subjects.history(workflowId) });
+export async function firstEvent(access: HistoryAccess, workflowId: string): Promise<HistoryEvent | undefined> {
+  const layout = layoutOf(access);
+  const msg = await access.jsm.direct.getMessage(layout.stream(workflowId), { seq: 1, next_by_subj: layout.subject(workflowId) });
   return msg ? decodeEvent(msg) : undefined;
 }
 
@@ -67,6 +71,11 @@ export interface AppendOptions {
   expectLastSeq?: number;
   /** Deduplication id; the same id within the duplicate window is stored once. */
   msgId?: string;
+  /**
+   * The message id is this call's own (fresh per call, reused only by its retries): a duplicate
+   * is an earlier attempt of this call that landed, not a conflict.
+   */
+  ownMsgId?: boolean;
   maxPayload?: number;
 }
 
@@ -76,7 +85,7 @@ export interface Appended {
 }
 
 export async function appendEvent(
-  js: JetStreamClient,
+  access: HistoryAccess,
   workflowId: string,
   event: NewEvent,
   options: AppendOptions = {},
@@ -84,14 +93,14 @@ export async function appendEvent(
   const data = encodeJson(event);
   if (options.maxPayload) assertFits(data, options.maxPayload, `the ${event.type} event of ${workflowId}`);
   try {
-    const ack = await js.publish(subjects.history(workflowId), data, {
+    const ack = await access.js.publish(layoutOf(access).subject(workflowId), data, {
       msgID: options.msgId,
       expect: options.expectLastSeq === undefined ? undefined : { lastSubjectSequence: options.expectLastSeq },
     });
     // JetStream checks the message id before the fence: a fenced append whose id is already
     // stored says "duplicate" even when the history has moved on. For a fenced writer that is
     // a conflict: what is stored may not be what this writer would have written there.
-    if (ack.duplicate && options.expectLastSeq !== undefined) {
+    if (ack.duplicate && options.expectLastSeq !== undefined && !options.ownMsgId) {
       throw new HistoryConflictError(workflowId, options.expectLastSeq);
     }
     return { seq: ack.seq, duplicate: ack.duplicate };

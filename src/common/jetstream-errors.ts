@@ -35,3 +35,26 @@ export function isAlreadyExists(err: unknown): boolean {
   if (code !== undefined) return code === CONSUMER_ALREADY_EXISTS || code === CONSUMER_NAME_EXISTS;
   return /already (exists|in use)/i.test(String((err as Error | undefined)?.message ?? err));
 }
+
+/**
+ * An error that says nothing about the request itself, only that JetStream could not answer it
+ * now: a timeout, no responders (a stream or the meta group without a leader during an
+ * election), a 503, a dropped connection. Worth trying again within a deadline.
+ */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof JetStreamApiError) {
+    // 10008: JetStream not ready / cluster not available; 503 statuses during elections.
+    return err.status === 503 || err.code === 10008 || err.code === JETSTREAM_NOT_CURRENT;
+  }
+  const name = (err as Error | undefined)?.name ?? "";
+  const message = String((err as Error | undefined)?.message ?? err);
+  return (
+    name === "TimeoutError" ||
+    name === "NoRespondersError" ||
+    name === "RequestError" ||
+    name === "ClosedConnectionError" ||
+    /timeout|no responders|503|not (yet )?available|jetstream cluster|leader|connection (closed|lost|draining)|disconnect/i.test(message)
+  );
+}
+
+const JETSTREAM_NOT_CURRENT = 10076;

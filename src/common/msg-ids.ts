@@ -13,6 +13,8 @@ export const eventMsgIds = {
   activityStarted: (workflowId: string, activityId: number, attempt: number) => `${workflowId}:act:${activityId}:${attempt}:started`,
   activityOutcome: (workflowId: string, activityId: number, attempt: number) => `${workflowId}:act:${activityId}:${attempt}:outcome`,
   timerFired: (workflowId: string, timerId: number) => `${workflowId}:timer:${timerId}:fired`,
+  /** A client's start, signal, cancel or terminate: one id per call, reused by its retries. */
+  clientWrite: (workflowId: string, requestId: string) => `${workflowId}:client:${requestId}`,
 };
 
 /** The message id of the workflow task an event causes: a redelivered event makes no second task. */

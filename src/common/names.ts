@@ -11,9 +11,8 @@ export const DEFAULT_QUEUE = "default";
 
 export const HISTORY_PREFIX = "dfut.history";
 
+/** Subjects of everything but histories, whose subjects depend on the layout (layout.ts). */
 export const subjects = {
-  history: (workflowId: string) => `${HISTORY_PREFIX}.${workflowId}`,
-  allHistory: `${HISTORY_PREFIX}.>`,
   workflowTask: (queue: string) => `dfut.task.workflow.${queue}`,
   activityTask: (queue: string) => `dfut.task.activity.${queue}`,
   allTasks: "dfut.task.>",
@@ -27,10 +26,6 @@ export const consumerNames = {
   workflowTasks: (queue: string) => `dfut-wf-${queue}`,
   activityTasks: (queue: string) => `dfut-act-${queue}`,
 };
-
-export function workflowIdFromSubject(subject: string): string {
-  return subject.slice(HISTORY_PREFIX.length + 1);
-}
 
 /** The workflow of a timer subject (dfut.timer.<workflowId>.<timerId>), or undefined. */
 export function workflowIdFromTimerSubject(subject: string): string | undefined {

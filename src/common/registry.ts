@@ -3,7 +3,10 @@
  * and gone with its TTL when it stops. The start forms, the type checks and the routing of tasks
  * a worker lacks all read it here.
  */
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
+import { readBucket } from "./kv-keys.ts";
+import { REGISTRY_BUCKET } from "./names.ts";
 import { decodeJson, encodeJson } from "./payload.ts";
 
 export interface RegisteredFunction {
@@ -33,13 +36,11 @@ export async function withdraw(kv: KV, identity: string): Promise<void> {
 }
 
 /** Every live worker's registration; an entry that does not decode is left out. */
-export async function readRegistrations(kv: KV): Promise<WorkerRegistration[]> {
+export async function readRegistrations(jsm: JetStreamManager): Promise<WorkerRegistration[]> {
   const out: WorkerRegistration[] = [];
-  for await (const key of await kv.keys()) {
-    const entry = await kv.get(key);
-    if (!entry || entry.operation !== "PUT" || entry.value.length === 0) continue;
+  for (const { value } of await readBucket(jsm, REGISTRY_BUCKET)) {
     try {
-      out.push(decodeJson<WorkerRegistration>(entry.value));
+      out.push(decodeJson<WorkerRegistration>(value));
     } catch {
       // Not a registration dfut wrote: it cannot serve anything.
     }

@@ -13,7 +13,6 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import {
   DISPATCHER_CONSUMER,
   EXECUTIONS_BUCKET,
-  HISTORY_STREAM,
   REGISTRY_BUCKET,
   TASK_STREAM,
   TIMER_CONSUMER,
@@ -22,51 +21,72 @@ import {
   subjects,
 } from "./names.ts";
 import { DfutError } from "./errors.ts";
-import { isAlreadyExists, isNotFound } from "./jetstream-errors.ts";
+import { isAlreadyExists, isNotFound, isTransient } from "./jetstream-errors.ts";
+import type { DfutConnection } from "./connection.ts";
+import { discoverLayout, HistoryLayout } from "./layout.ts";
 
 export interface ProvisionOptions {
   /** Stream and KV replicas (1 on a single server). */
   replicas?: number;
+  /**
+   * History partitions (see layout.ts). Undefined: keep what is provisioned, or 1 on a fresh
+   * NATS. A number other than the provisioned one is refused.
+   */
+  partitions?: number;
 }
 
 const nanos = (ms: number) => ms * 1_000_000;
 const DUPLICATE_WINDOW_MS = 2 * 60_000;
 
-function streamConfigs(replicas: number): (Partial<StreamConfig> & { name: string })[] {
+function streamConfigs(replicas: number, layout: HistoryLayout): (Partial<StreamConfig> & { name: string })[] {
   const common = { storage: StorageType.File, num_replicas: replicas, duplicate_window: nanos(DUPLICATE_WINDOW_MS) };
   return [
-    {
+    ...Array.from({ length: layout.partitions }, (_, p) => ({
       ...common,
-      name: HISTORY_STREAM,
-      subjects: [subjects.allHistory],
+      name: layout.streamOf(p),
+      subjects: [layout.subjectsOf(p)],
       retention: RetentionPolicy.Limits,
       discard: DiscardPolicy.New,
       allow_direct: true,
-    },
+    })),
     { ...common, name: TASK_STREAM, subjects: [subjects.allTasks], retention: RetentionPolicy.Workqueue },
     { ...common, name: TIMER_STREAM, subjects: [subjects.allTimers], retention: RetentionPolicy.Workqueue },
   ];
 }
 
-/** Creates dfut's streams, KV buckets and server consumers; safe to call again. */
-export async function provision(nc: NatsConnection, jsm: JetStreamManager, options: ProvisionOptions = {}): Promise<void> {
+/**
+ * Creates dfut's streams, KV buckets and server consumers; safe to call again, and by several
+ * servers at once. Returns the history layout in force.
+ */
+export async function provision(nc: NatsConnection, jsm: JetStreamManager, options: ProvisionOptions = {}): Promise<HistoryLayout> {
   const replicas = options.replicas ?? 1;
-  for (const config of streamConfigs(replicas)) {
+  const found = await discoverLayout(jsm);
+  const layout = found.state === "none" ? new HistoryLayout(options.partitions ?? 1) : found.layout;
+  if (options.partitions !== undefined && options.partitions !== layout.partitions) {
+    throw new DfutError(
+      "failed_precondition",
+      `dfut on this NATS has ${layout.partitions} history partition(s); --partitions ${options.partitions} would put existing workflows in other streams. ` +
+        `Leave --partitions out to use what is there (changing it needs a new NATS or a migration of the history streams)`,
+    );
+  }
+  for (const config of streamConfigs(replicas, layout)) {
     await ensureStream(jsm, config);
   }
   const kvm = new Kvm(nc);
   await kvm.create(EXECUTIONS_BUCKET, { history: 1, replicas, storage: StorageType.File });
   await kvm.create(REGISTRY_BUCKET, { history: 1, replicas, storage: StorageType.File, ttl: 60_000 });
-  await ensureConsumer(jsm, HISTORY_STREAM, {
-    durable_name: DISPATCHER_CONSUMER,
-    filter_subject: subjects.allHistory,
-    // One ack covers many events: the dispatcher sees every event but acts on few.
-    ack_policy: AckPolicy.All,
-    deliver_policy: DeliverPolicy.All,
-    ack_wait: nanos(30_000),
-    max_ack_pending: 20_000,
-    max_deliver: -1,
-  });
+  for (let p = 0; p < layout.partitions; p++) {
+    await ensureConsumer(jsm, layout.streamOf(p), {
+      durable_name: DISPATCHER_CONSUMER,
+      filter_subject: layout.subjectsOf(p),
+      // One ack covers many events: the dispatcher sees every event but acts on few.
+      ack_policy: AckPolicy.All,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(30_000),
+      max_ack_pending: 20_000,
+      max_deliver: -1,
+    });
+  }
   await ensureConsumer(jsm, TIMER_STREAM, {
     durable_name: TIMER_CONSUMER,
     filter_subject: subjects.allTimers,
@@ -77,6 +97,7 @@ export async function provision(nc: NatsConnection, jsm: JetStreamManager, optio
     max_ack_pending: -1,
     max_deliver: -1,
   });
+  return layout;
 }
 
 async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
@@ -153,4 +174,57 @@ export function notProvisioned(err: unknown): Error {
     return new DfutError("failed_precondition", "dfut is not set up on this NATS server yet; start 'dfut server' once against it");
   }
   return err as Error;
+}
+
+const PROVISIONING_POLL_MS = 500;
+
+export interface AwaitProvisionedOptions {
+  /** Give up after this long (then the "not set up" error); default: wait as long as it takes. */
+  timeoutMs?: number;
+  /** Told once, when the first look finds dfut not (fully) provisioned yet. */
+  onWait?: (message: string) => void;
+}
+
+/**
+ * Waits until every resource dfut needs exists on this NATS (a server may be provisioning it
+ * right now, or a cluster may still be electing leaders) and sets the connection's layout.
+ */
+export async function awaitProvisioned(connection: DfutConnection, options: AwaitProvisionedOptions = {}): Promise<HistoryLayout> {
+  const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
+  let told = false;
+  for (;;) {
+    let missing: string[];
+    try {
+      const found = await missingResources(connection.jsm);
+      if (found instanceof HistoryLayout) {
+        connection.layout = found;
+        return found;
+      }
+      missing = found;
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      missing = ["an answer from JetStream"];
+    }
+    if (Date.now() + PROVISIONING_POLL_MS > deadline) {
+      throw new DfutError("failed_precondition", `dfut is not set up on this NATS server yet (missing: ${missing.join(", ")}); start 'dfut server' once against it`);
+    }
+    if (!told) {
+      told = true;
+      options.onWait?.(`waiting for dfut to be provisioned on NATS (missing: ${missing.join(", ")}); start 'dfut server' against it`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, PROVISIONING_POLL_MS));
+  }
+}
+
+/** The layout when everything is there, else the names of what is missing. */
+async function missingResources(jsm: JetStreamManager): Promise<HistoryLayout | string[]> {
+  const found = await discoverLayout(jsm);
+  if (found.state === "none") return ["history streams"];
+  const names = new Set<string>();
+  for await (const name of jsm.streams.names()) names.add(name);
+  const missing = [
+    ...(found.state === "partial" ? found.missing : []),
+    ...[TASK_STREAM, TIMER_STREAM, `KV_${EXECUTIONS_BUCKET}`, `KV_${REGISTRY_BUCKET}`].filter((name) => !names.has(name)),
+  ];
+  return missing.length === 0 ? found.layout : missing;
 }

@@ -4,7 +4,7 @@ import type { DfutConnection } from "../common/connection.ts";
 import { decodeEvent, firstEvent } from "../common/history.ts";
 import { needsDispatch, statusOf, unhandled, type HistoryEvent } from "../common/events.ts";
 import { updateExecution, type ExecutionRecord } from "../common/executions.ts";
-import { workflowIdFromSubject } from "../common/names.ts";
+import { layoutOf } from "../common/layout.ts";
 import { publishWorkflowTask } from "../common/tasks.ts";
 import { undecodableProblem } from "../common/event-codec.ts";
 import type { Logger } from "../common/logger.ts";
@@ -22,8 +22,9 @@ const MAX_DISPATCH_TRIES = 10;
  */
 export class Dispatcher {
   readonly #queues = new Map<string, string>();
-  /** Set when the consumer acks cumulatively (AckPolicy.All): most events then need no ack of their own. */
-  readonly #acks: CumulativeAcks | undefined;
+  /** Set when the consumers ack cumulatively (AckPolicy.All): most events then need no ack of their own. */
+  readonly #cumulative: boolean;
+  readonly #partitions: CumulativeAcks[] = [];
 
   private readonly connection: DfutConnection;
   private readonly executions: KV;
@@ -32,12 +33,20 @@ export class Dispatcher {
     this.connection = connection;
     this.executions = executions;
     this.logger = options.logger;
-    this.#acks = options.cumulativeAcks ? new CumulativeAcks() : undefined;
+    this.#cumulative = options.cumulativeAcks;
   }
 
-  handle = async (msg: JsMsg): Promise<void> => {
-    const entry = this.#acks?.received(msg);
-    const workflowId = workflowIdFromSubject(msg.subject);
+  /** The acks of one history partition's consumer (cumulative acks hold within one stream). */
+  partition(): CumulativeAcks | undefined {
+    if (!this.#cumulative) return undefined;
+    const acks = new CumulativeAcks();
+    this.#partitions.push(acks);
+    return acks;
+  }
+
+  handle = async (msg: JsMsg, acks: CumulativeAcks | undefined): Promise<void> => {
+    const entry = acks?.received(msg);
+    const workflowId = layoutOf(this.connection).workflowIdOf(msg.subject);
     const event = decodeEvent(msg);
     try {
       await this.#dispatch(workflowId, event);
@@ -47,7 +56,7 @@ export class Dispatcher {
       if (msg.info.deliveryCount < MAX_DISPATCH_TRIES) throw err;
       await this.#giveUp(workflowId, event, err);
     }
-    if (entry) this.#acks!.done(entry);
+    if (entry) acks!.done(entry);
     else msg.ack();
   };
 
@@ -61,7 +70,7 @@ export class Dispatcher {
 
   /** Sends the acks still held back (on shutdown). */
   flush(): void {
-    this.#acks?.flush();
+    for (const acks of this.#partitions) acks.flush();
   }
 
   async #dispatch(workflowId: string, event: HistoryEvent): Promise<void> {
@@ -91,7 +100,7 @@ export class Dispatcher {
   async #queueOf(workflowId: string): Promise<string | undefined> {
     const known = this.#queues.get(workflowId);
     if (known) return known;
-    const started = await firstEvent(this.connection.jsm, workflowId);
+    const started = await firstEvent(this.connection, workflowId);
     if (started?.type !== "WorkflowStarted") return undefined;
     this.#rememberQueue(workflowId, started.queue);
     return started.queue;

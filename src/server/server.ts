@@ -2,7 +2,7 @@ import { AckPolicy } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { connectDfut, type ConnectionOptions, type DfutConnection } from "../common/connection.ts";
 import { runTaskLoop, type TaskLoop } from "../common/consume.ts";
-import { DISPATCHER_CONSUMER, EXECUTIONS_BUCKET, HISTORY_STREAM, TIMER_CONSUMER, TIMER_STREAM } from "../common/names.ts";
+import { DISPATCHER_CONSUMER, EXECUTIONS_BUCKET, TIMER_CONSUMER, TIMER_STREAM } from "../common/names.ts";
 import { openKv, provision } from "../common/resources.ts";
 import { consoleLogger, type Logger } from "../common/logger.ts";
 import { Dispatcher } from "./dispatcher.ts";
@@ -12,7 +12,9 @@ export interface ServerOptions {
   connection?: DfutConnection | ConnectionOptions;
   /** Stream and KV replicas. Default 1. */
   replicas?: number;
-  /** History events dispatched at once. Default 256. */
+  /** History partitions on a fresh NATS (see HistoryLayout); default: what is provisioned, else 1. */
+  partitions?: number;
+  /** History events dispatched at once, per partition. Default 256. */
   concurrency?: number;
   logger?: Logger;
 }
@@ -39,22 +41,27 @@ export class DfutServer {
     const ownsConnection = !(given && "nc" in given);
     const connection = given && "nc" in given ? given : await connectDfut(given ?? {});
     try {
-      await provision(connection.nc, connection.jsm, { replicas: options.replicas });
+      connection.layout = await provision(connection.nc, connection.jsm, { replicas: options.replicas, partitions: options.partitions });
       const executions = await openKv(connection.nc, EXECUTIONS_BUCKET);
       const server = new DfutServer(connection, ownsConnection, executions);
       const logger = options.logger ?? consoleLogger;
       const onError = (err: unknown) => logger.error(`dispatch failed, will be retried: ${(err as Error)?.message ?? err}`);
-      const { config } = await connection.jsm.consumers.info(HISTORY_STREAM, DISPATCHER_CONSUMER);
+      const streams = connection.layout.streams();
+      const { config } = await connection.jsm.consumers.info(streams[0], DISPATCHER_CONSUMER);
       const dispatcher = new Dispatcher(connection, executions, { cumulativeAcks: config.ack_policy === AckPolicy.All, logger });
       server.#dispatcher = dispatcher;
       const timers = new TimerService(connection, { logger, executions });
-      server.#loops.push(
-        await runTaskLoop(connection.js, HISTORY_STREAM, DISPATCHER_CONSUMER, dispatcher.handle, {
-          maxMessages: options.concurrency ?? 256,
-          onError,
-        }),
-        await runTaskLoop(connection.js, TIMER_STREAM, TIMER_CONSUMER, timers.handle, { maxMessages: 256, onError }),
-      );
+      // One dispatcher loop per history partition: acks are cumulative within a stream only.
+      for (const stream of streams) {
+        const acks = dispatcher.partition();
+        server.#loops.push(
+          await runTaskLoop(connection.js, stream, DISPATCHER_CONSUMER, (msg) => dispatcher.handle(msg, acks), {
+            maxMessages: options.concurrency ?? 256,
+            onError,
+          }),
+        );
+      }
+      server.#loops.push(await runTaskLoop(connection.js, TIMER_STREAM, TIMER_CONSUMER, timers.handle, { maxMessages: 256, onError }));
       return server;
     } catch (err) {
       if (ownsConnection) await connection.close();

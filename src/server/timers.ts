@@ -33,10 +33,10 @@ export class TimerService {
       msg.nak(remaining);
       return;
     }
-    const last = await lastEvent(this.connection.jsm, timer.workflowId);
+    const last = await lastEvent(this.connection, timer.workflowId);
     if (last && !isTerminal(last)) {
       const event: NewEvent = { type: "TimerFired", time: nowIso(), timerId: timer.timerId };
-      const { seq } = await appendEvent(this.connection.js, timer.workflowId, event, {
+      const { seq } = await appendEvent(this.connection, timer.workflowId, event, {
         msgId: eventMsgIds.timerFired(timer.workflowId, timer.timerId),
       });
       await publishWorkflowTask(this.connection.js, timer.queue, timer.workflowId, { ...event, seq });

@@ -46,7 +46,7 @@ export async function runWatch(options: WatchOptions): Promise<void> {
 }
 
 async function assertStarted(client: DfutClient, workflowId: string): Promise<void> {
-  const last = await lastEvent(client.connection.jsm, workflowId).catch((err: unknown) => {
+  const last = await lastEvent(client.connection, workflowId).catch((err: unknown) => {
     throw notProvisioned(err);
   });
   if (!last) {

@@ -3,7 +3,7 @@ import type { DfutConnection } from "../common/connection.ts";
 import { decodeEvent } from "../common/event-codec.ts";
 import { isTerminal } from "../common/events.ts";
 import { readHistory } from "../common/history.ts";
-import { subjects } from "../common/names.ts";
+import { layoutOf } from "../common/layout.ts";
 import type { CancellationSource } from "./attempt.ts";
 
 interface Watcher {
@@ -30,7 +30,7 @@ export class CancellationWatch {
     let entry = this.#watches.get(workflowId);
     if (!entry) {
       const watchers = new Set<Watcher>();
-      const subscription = this.#connection.nc.subscribe(subjects.history(workflowId), {
+      const subscription = this.#connection.nc.subscribe(layoutOf(this.#connection).subject(workflowId), {
         callback: (err, msg) => {
           if (err) return;
           const { type } = decodeEvent({ seq: 0, data: msg.data });
@@ -54,7 +54,7 @@ export class CancellationWatch {
   async #confirm(workflowId: string, watchers: ReadonlySet<Watcher>): Promise<void> {
     if (watchers.size === 0) return;
     const from = Math.min(...[...watchers].map((w) => w.afterSeq));
-    const events = await readHistory(this.#connection.jsm, workflowId, from).catch(() => []);
+    const events = await readHistory(this.#connection, workflowId, from).catch(() => []);
     for (const watcher of [...watchers]) {
       const ended = events.find((e) => e.seq > watcher.afterSeq && (e.type === "CancelRequested" || isTerminal(e)));
       if (ended) watcher.onEnded(ended.type === "CancelRequested" ? "canceled" : "closed");

@@ -99,7 +99,7 @@ export class CommandPersister {
    * writer may have died before it published them.
    */
   async #catchUp(execution: WorkflowExecution, pending: Command[], conflict: HistoryConflictError): Promise<Command[]> {
-    const added = await readHistory(this.#options.connection.jsm, execution.workflowId, execution.lastSeq);
+    const added = await readHistory(this.#options.connection, execution.workflowId, execution.lastSeq);
     if (added.length === 0) throw conflict;
     const more = await execution.apply(added);
     const foreignSteps = new Set(added.filter((e) => e.type === "ActivityScheduled" || e.type === "TimerStarted").map((e) => e.seq));
@@ -114,12 +114,12 @@ export class CommandPersister {
     let event = commandToEvent(command, nowIso());
     let appended;
     try {
-      appended = await appendEvent(js, execution.workflowId, event, { expectLastSeq: execution.lastSeq, msgId, maxPayload });
+      appended = await appendEvent(this.#options.connection, execution.workflowId, event, { expectLastSeq: execution.lastSeq, msgId, maxPayload });
     } catch (err) {
       if (!(err instanceof PayloadError) || !isCloseCommand(command)) throw err;
       // The workflow's own result is too large to record: that is the workflow's failure.
       event = commandToEvent({ kind: "FailWorkflow", error: toErrorInfo(err) }, nowIso());
-      appended = await appendEvent(js, execution.workflowId, event, { expectLastSeq: execution.lastSeq, msgId });
+      appended = await appendEvent(this.#options.connection, execution.workflowId, event, { expectLastSeq: execution.lastSeq, msgId });
     }
     const recorded = { ...event, seq: appended.seq } as HistoryEvent;
     await execution.apply([recorded]);

@@ -1,4 +1,4 @@
-import type { JsMsg } from "@nats-io/jetstream";
+import type { JetStreamManager, JsMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { setProblem } from "../common/executions.ts";
 import { taskBackoff } from "../common/consume.ts";
@@ -25,12 +25,12 @@ export interface MissingType {
 export class MissingTypeHandler {
   #registrations: WorkerRegistration[] = [];
   #readAt = 0;
-  readonly #registry: KV;
+  readonly #jsm: JetStreamManager;
   readonly #executions: KV;
   readonly #logger: Logger;
 
-  constructor(registry: KV, executions: KV, logger: Logger) {
-    this.#registry = registry;
+  constructor(jsm: JetStreamManager, executions: KV, logger: Logger) {
+    this.#jsm = jsm;
     this.#executions = executions;
     this.#logger = logger;
   }
@@ -48,7 +48,7 @@ export class MissingTypeHandler {
 
   async #servedElsewhere({ queue, kind, typeName }: MissingType): Promise<boolean> {
     if (Date.now() - this.#readAt > REGISTRY_CACHE_MS) {
-      this.#registrations = await readRegistrations(this.#registry);
+      this.#registrations = await readRegistrations(this.#jsm);
       this.#readAt = Date.now();
     }
     return serves(this.#registrations, queue, kind, typeName);

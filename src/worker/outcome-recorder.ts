@@ -54,13 +54,13 @@ export class OutcomeRecorder {
     const { js } = this.#connection;
     if (task.attempt === 1 && task.scheduledSeq !== undefined && !task.followed) {
       try {
-        const { seq, duplicate } = await appendEvent(js, task.workflowId, event, { msgId, expectLastSeq: task.scheduledSeq });
+        const { seq, duplicate } = await appendEvent(this.#connection, task.workflowId, event, { msgId, expectLastSeq: task.scheduledSeq });
         return { seq, fenced: !duplicate };
       } catch (err) {
         if (!(err instanceof HistoryConflictError)) throw err;
       }
     }
-    const { seq } = await appendEvent(js, task.workflowId, event, { msgId });
+    const { seq } = await appendEvent(this.#connection, task.workflowId, event, { msgId });
     return { seq, fenced: false };
   }
 
@@ -103,7 +103,7 @@ export class OutcomeRecorder {
     if (started?.fenced && task.scheduledSeq !== undefined) {
       try {
         const contiguous = { ...event, contiguousSince: task.scheduledSeq };
-        ({ seq } = await appendEvent(js, task.workflowId, contiguous, { msgId, maxPayload, expectLastSeq: started.seq }));
+        ({ seq } = await appendEvent(this.#connection, task.workflowId, contiguous, { msgId, maxPayload, expectLastSeq: started.seq }));
         event = contiguous;
       } catch (err) {
         if (!(err instanceof HistoryConflictError)) throw err;
@@ -114,7 +114,7 @@ export class OutcomeRecorder {
       const appended = await this.#appendWithRetry(task, event, { msgId, maxPayload });
       seq = appended.seq;
       // Another delivery of this attempt recorded its outcome first: wake the workflow with that one.
-      if (appended.duplicate) stored = await eventAt(this.#connection.jsm, seq);
+      if (appended.duplicate) stored = await eventAt(this.#connection, task.workflowId, seq);
     }
     stored ??= { ...event, seq } as HistoryEvent;
     if (!wakesWorkflow(stored)) return undefined;
@@ -129,7 +129,7 @@ export class OutcomeRecorder {
   async #appendWithRetry(task: ActivityTask, event: NewEvent, options: { msgId: string; maxPayload: number }) {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await appendEvent(this.#connection.js, task.workflowId, event, options);
+        return await appendEvent(this.#connection, task.workflowId, event, options);
       } catch (err) {
         if (err instanceof PayloadError || attempt >= OUTCOME_APPEND_TRIES) throw err;
         await new Promise((resolve) => setTimeout(resolve, 250 * attempt));

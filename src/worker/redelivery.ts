@@ -46,7 +46,7 @@ export async function reconcileRedelivery(
   msg: JsMsg,
   context: { connection: DfutConnection; executions: KV; recorder: OutcomeRecorder; ackWaitMs: number },
 ): Promise<boolean> {
-  const events = await readHistory(context.connection.jsm, task.workflowId);
+  const events = await readHistory(context.connection, task.workflowId);
   const decision = decideRedelivery(events, task, msg.info.deliveryCount);
   switch (decision.kind) {
     case "run":

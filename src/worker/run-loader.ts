@@ -1,4 +1,4 @@
-import type { JetStreamManager } from "@nats-io/jetstream";
+import type { HistoryAccess } from "../common/layout.ts";
 import { readHistory } from "../common/history.ts";
 import type { HistoryEvent, WorkflowStarted } from "../common/events.ts";
 import type { WorkflowTask } from "../common/tasks.ts";
@@ -6,7 +6,8 @@ import type { WorkflowFunction } from "../workflow/definitions.ts";
 import { WorkflowExecution, type Command, type ExecutionOptions } from "../workflow/execution.ts";
 
 export interface RunLoaderOptions {
-  jsm: JetStreamManager;
+  /** Reads only: nothing is appended through it. */
+  access: HistoryAccess;
   workflows: ReadonlyMap<string, WorkflowFunction>;
   /** For every execution it creates; `onStray` is given the execution it concerns. */
   execution: Omit<ExecutionOptions, "onStray"> & { onStray?: (execution: WorkflowExecution, error: Error) => void };
@@ -39,7 +40,7 @@ export class RunLoader {
     const { event } = task;
     if (!cached && event?.type === "WorkflowStarted") return [event];
     if (cached && event && "contiguousSince" in event && event.contiguousSince === cached.lastSeq) return [event];
-    return readHistory(this.#options.jsm, task.workflowId, cached?.lastSeq ?? 0, cached ? task.seq : undefined);
+    return readHistory(this.#options.access, task.workflowId, cached?.lastSeq ?? 0, cached ? task.seq : undefined);
   }
 
   /** The cached run, or a new one for the history that starts with `events`. */
@@ -68,7 +69,7 @@ export class RunLoader {
    * record next. Nothing is appended or published.
    */
   async replay(workflowId: string): Promise<{ execution: WorkflowExecution; commands: Command[] } | Exclude<Run, { kind: "run" }>> {
-    const events = await readHistory(this.#options.jsm, workflowId);
+    const events = await readHistory(this.#options.access, workflowId);
     const run = this.run(workflowId, undefined, events);
     if (run.kind !== "run") return run;
     return { execution: run.execution, commands: await run.execution.apply(events) };

@@ -45,8 +45,7 @@ export class TaskFailures {
   }
 
   async #record(workflowId: string, afterSeq: number, error: ErrorInfo): Promise<void> {
-    await appendEvent(
-      this.#connection.js,
+    await appendEvent(this.#connection,
       workflowId,
       { type: "WorkflowTaskFailed", time: nowIso(), error, worker: this.#identity },
       { expectLastSeq: afterSeq },

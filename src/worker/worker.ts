@@ -5,7 +5,7 @@ import { runTaskLoop, type TaskLoop } from "../common/consume.ts";
 import { InvalidArgumentError } from "../common/errors.ts";
 import { validateQueue } from "../common/ids.ts";
 import { consumerNames, DEFAULT_QUEUE, EXECUTIONS_BUCKET, REGISTRY_BUCKET, TASK_STREAM } from "../common/names.ts";
-import { ensureTaskConsumers, openKv } from "../common/resources.ts";
+import { awaitProvisioned, ensureTaskConsumers, openKv } from "../common/resources.ts";
 import { announce, withdraw, type WorkerRegistration } from "../common/registry.ts";
 import { markedKind, nameOf, parameterNames, type ActivityFunction, type WorkflowFunction } from "../workflow/definitions.ts";
 import { ActivityTaskHandler } from "./activity-task-handler.ts";
@@ -96,6 +96,7 @@ export class Worker {
       const identity = options.identity ?? `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 6)}`;
       const logger = options.logger ?? consoleLogger;
       const requestedAckWaitMs = options.ackWaitMs ?? 30_000;
+      await awaitProvisioned(connection, { onWait: (message) => logger.warn(message) });
       const executions = await openKv(connection.nc, EXECUTIONS_BUCKET);
       const registry = await openKv(connection.nc, REGISTRY_BUCKET);
       const ackWaitMs = await ensureTaskConsumers(connection.jsm, queue, { ackWaitMs: requestedAckWaitMs });
@@ -109,7 +110,7 @@ export class Worker {
         activities: [...activities].map(([name, fn]) => ({ name, parameters: parameterNames(fn, false) })),
         startedAt: new Date().toISOString(),
       };
-      const missingTypes = new MissingTypeHandler(registry, executions, logger);
+      const missingTypes = new MissingTypeHandler(connection.jsm, executions, logger);
       const activityHandler = new ActivityTaskHandler({
         connection,
         executions,

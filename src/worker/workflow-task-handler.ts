@@ -65,7 +65,7 @@ export class WorkflowTaskHandler {
     this.#cache = new RunCache(options.cacheSize);
     this.#failures = new TaskFailures(options);
     this.#loader = new RunLoader({
-      jsm: options.connection.jsm,
+      access: options.connection,
       workflows: options.workflows,
       execution: {
         maxPayload: options.connection.maxPayload,

@@ -274,7 +274,7 @@ describe("TerminateWorkflow, and a cancel that closes at once", () => {
     const c = client(http.url);
     await env.client.start("ApprovalWorkflow", { args: ["hal"], workflowId: "api-poison-1" });
     const before = Date.now();
-    const { seq } = await env.connection.js.publish(subjects.history("api-poison-1"), new TextEncoder().encode("not {json"));
+    const { seq } = await env.connection.js.publish(env.connection.layout!.subject("api-poison-1"), new TextEncoder().encode("not {json"));
     const undecodable = {
       seq: BigInt(seq),
       type: "Undecodable",

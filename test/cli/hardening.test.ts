@@ -206,7 +206,7 @@ describe("stuck and poisoned workflows", () => {
 
   it("dfut history shows a message that is not an event instead of failing", async () => {
     await run(exe, ["start", "NobodyServesWorkflow", "--id", "poisoned-1", "--no-type-check", ...nats()]);
-    const { seq } = await env.connection.js.publish(subjects.history("poisoned-1"), new TextEncoder().encode("this is {not json"));
+    const { seq } = await env.connection.js.publish(env.connection.layout!.subject("poisoned-1"), new TextEncoder().encode("this is {not json"));
     const text = await run(exe, ["history", "poisoned-1", ...nats()]);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(new RegExp(`${seq}\\s.*Undecodable.*not JSON`));

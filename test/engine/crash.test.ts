@@ -109,9 +109,8 @@ describe("a workflow worker that died between recording a step and publishing it
     const { resolveActivityOptions } = await import("../../src/common/options.ts");
     // The history as the dead worker left it: its step is recorded, its task never published.
     await env.client.start("SleepyWorkflow", { args: [10], workflowId: "orphan-step", queue: "orphans" });
-    const started = await lastEvent(env.connection.jsm, "orphan-step");
-    await appendEvent(
-      env.connection.js,
+    const started = await lastEvent(env.connection, "orphan-step");
+    await appendEvent(env.connection,
       "orphan-step",
       {
         type: "ActivityScheduled",

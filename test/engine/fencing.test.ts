@@ -6,7 +6,7 @@ import type { WorkflowContext, WorkflowStarted } from "dfut";
 import { appendEvent, readHistory } from "../../src/common/history.ts";
 import { openKv } from "../../src/common/resources.ts";
 import { encodeJson } from "../../src/common/payload.ts";
-import { EXECUTIONS_BUCKET, REGISTRY_BUCKET } from "../../src/common/names.ts";
+import { EXECUTIONS_BUCKET } from "../../src/common/names.ts";
 import { WorkflowTaskHandler } from "../../src/worker/workflow-task-handler.ts";
 import { MissingTypeHandler } from "../../src/worker/missing-type.ts";
 import { silentLogger } from "../../src/common/logger.ts";
@@ -28,7 +28,6 @@ async function SignalBetweenSteps(ctx: WorkflowContext) {
 
 async function handler(identity: string): Promise<WorkflowTaskHandler> {
   const executions = await openKv(env.connection.nc, EXECUTIONS_BUCKET);
-  const registry = await openKv(env.connection.nc, REGISTRY_BUCKET);
   return new WorkflowTaskHandler({
     connection: env.connection,
     executions,
@@ -36,7 +35,7 @@ async function handler(identity: string): Promise<WorkflowTaskHandler> {
     identity,
     workflows: new Map([["SignalBetweenSteps", SignalBetweenSteps]]),
     cacheSize: 100,
-    missingTypes: new MissingTypeHandler(registry, executions, silentLogger),
+    missingTypes: new MissingTypeHandler(env.connection.jsm, executions, silentLogger),
     logger: silentLogger,
   });
 }
@@ -61,16 +60,16 @@ describe("fencing", () => {
     const id = "stale-dup";
     const [a, b] = [await handler("A"), await handler("B")];
     const started: Omit<WorkflowStarted, "seq"> = { type: "WorkflowStarted", time: now(), workflowType: "SignalBetweenSteps", args: [], queue: "scripted", options: {} };
-    const s1 = await appendEvent(env.connection.js, id, started, { expectLastSeq: 0 });
+    const s1 = await appendEvent(env.connection, id, started, { expectLastSeq: 0 });
     await a.handle(delivery(id, s1.seq, { ...started, seq: s1.seq })); // A schedules step 1
-    const done1 = await appendEvent(env.connection.js, id, { type: "ActivityCompleted", time: now(), activityId: 1, attempt: 1, result: 1 });
-    const signal = await appendEvent(env.connection.js, id, { type: "SignalReceived", time: now(), name: "s", payload: "hello" });
+    const done1 = await appendEvent(env.connection, id, { type: "ActivityCompleted", time: now(), activityId: 1, attempt: 1, result: 1 });
+    const signal = await appendEvent(env.connection, id, { type: "SignalReceived", time: now(), name: "s", payload: "hello" });
     await b.handle(delivery(id, signal.seq)); // B, cold, replays all and schedules step 2
     await a.handle(delivery(id, done1.seq)); // A, stale: its step 2 is B's, stored already
-    const done2 = await appendEvent(env.connection.js, id, { type: "ActivityCompleted", time: now(), activityId: 2, attempt: 1, result: 2 });
+    const done2 = await appendEvent(env.connection, id, { type: "ActivityCompleted", time: now(), activityId: 2, attempt: 1, result: 2 });
     await a.handle(delivery(id, done2.seq));
 
-    const history = await readHistory(env.connection.jsm, id);
+    const history = await readHistory(env.connection, id);
     const completed = history.find((e) => e.type === "WorkflowCompleted");
     expect(completed?.type === "WorkflowCompleted" && completed.result).toBe("hello");
     expect(history.filter((e) => e.type === "ActivityScheduled")).toHaveLength(2);
@@ -82,7 +81,7 @@ describe("fencing", () => {
     const pending = h.result();
     // A writer with a stale view publishes a completion; the fence refuses it.
     await expect(
-      appendEvent(env.connection.js, id, { type: "WorkflowCompleted", time: now(), result: "never recorded" }, { expectLastSeq: 0 }),
+      appendEvent(env.connection, id, { type: "WorkflowCompleted", time: now(), result: "never recorded" }, { expectLastSeq: 0 }),
     ).rejects.toThrow();
     // Then a worker runs it and stores the real close.
     async function NoWorkerForThis() {

@@ -54,11 +54,11 @@ it("a read-only replay rebuilds a run from its history and appends nothing", asy
   const handle = await env.client.start(ShapesWorkflow, { queue: "eager" });
   await handle.result();
   const before = await handle.history();
-  const loader = new RunLoader({ jsm: env.connection.jsm, workflows: new Map([["ShapesWorkflow", ShapesWorkflow]]), execution: {} });
+  const loader = new RunLoader({ access: env.connection, workflows: new Map([["ShapesWorkflow", ShapesWorkflow]]), execution: {} });
   const replayed = await loader.replay(handle.workflowId);
   expect("execution" in replayed && [replayed.execution.closed, replayed.execution.lastSeq, replayed.commands]).toEqual([true, before.at(-1)!.seq, []]);
   expect(await handle.history()).toEqual(before);
-  expect(await new RunLoader({ jsm: env.connection.jsm, workflows: new Map(), execution: {} }).replay(handle.workflowId)).toEqual({
+  expect(await new RunLoader({ access: env.connection, workflows: new Map(), execution: {} }).replay(handle.workflowId)).toEqual({
     kind: "missing-type",
     workflowType: "ShapesWorkflow",
   });

@@ -7,7 +7,7 @@ import {
   type HistoryEvent,
   type WorkflowContext,
 } from "dfut";
-import { DISPATCHER_CONSUMER, HISTORY_STREAM, TASK_STREAM, consumerNames, subjects } from "../../src/common/names.ts";
+import { DISPATCHER_CONSUMER, TASK_STREAM, consumerNames, subjects } from "../../src/common/names.ts";
 import { eventually, startEnv, type TestEnv } from "../support/env.ts";
 
 async function Echo(value: unknown): Promise<unknown> {
@@ -70,7 +70,7 @@ describe("a message on a history subject that is not an event", () => {
   it("is shown as undecodable, noted on its workflow, and stops nothing else", async () => {
     const handle = await env.client.start(WaitWorkflow, { workflowId: "poisoned" });
     await eventually(async () => (await env.client.describe("poisoned")).status === "running");
-    const { seq } = await env.connection.js.publish(subjects.history("poisoned"), encode("this is {not json"));
+    const { seq } = await env.connection.js.publish(env.connection.layout!.subject("poisoned"), encode("this is {not json"));
 
     const history = await env.client.history("poisoned");
     const bad = history.find((e) => e.seq === seq) as Extract<HistoryEvent, { type: "Undecodable" }>;
@@ -83,7 +83,7 @@ describe("a message on a history subject that is not an event", () => {
 
     // Dispatch goes on for everyone else, and the dispatcher's acks move past the bad message.
     await allComplete(5, "after-poison");
-    await eventually(async () => (await env.connection.jsm.consumers.info(HISTORY_STREAM, DISPATCHER_CONSUMER)).ack_floor.stream_seq > seq);
+    await eventually(async () => (await env.connection.jsm.consumers.info(env.connection.layout!.stream("poisoned"), DISPATCHER_CONSUMER)).ack_floor.stream_seq > seq);
 
     // The workflow itself cannot be replayed past the message: one failed task, not retried forever.
     await handle.signal("go", "now");
@@ -99,8 +99,8 @@ describe("a message on a history subject that is not an event", () => {
 
   it("names the field when the message is JSON but not of the event model", async () => {
     await env.client.start(WaitWorkflow, { workflowId: "misshapen" });
-    await env.connection.js.publish(subjects.history("misshapen"), encode(JSON.stringify({ type: "ActivityCompleted", time: "now" })));
-    await env.connection.js.publish(subjects.history("misshapen"), encode(JSON.stringify({ type: "Nonsense", time: "now" })));
+    await env.connection.js.publish(env.connection.layout!.subject("misshapen"), encode(JSON.stringify({ type: "ActivityCompleted", time: "now" })));
+    await env.connection.js.publish(env.connection.layout!.subject("misshapen"), encode(JSON.stringify({ type: "Nonsense", time: "now" })));
     const [, missing, unknown] = await env.client.history("misshapen");
     expect(missing).toMatchObject({ type: "Undecodable", reason: "it is an ActivityCompleted event whose field activityId is missing" });
     expect(unknown).toMatchObject({ type: "Undecodable", reason: 'its type "Nonsense" is not an event type dfut knows' });

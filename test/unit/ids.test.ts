@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "../../src/common/errors.ts";
 import { newWorkflowId, validateQueue, validateWorkflowId } from "../../src/common/ids.ts";
-import { subjects, workflowIdFromSubject, workflowIdFromTimerSubject } from "../../src/common/names.ts";
+import { subjects, workflowIdFromTimerSubject } from "../../src/common/names.ts";
+import { HistoryLayout } from "../../src/common/layout.ts";
 
 describe("validateWorkflowId and validateQueue", () => {
   it("accept letters, digits, '-' and '_'", () => {
@@ -37,8 +38,8 @@ describe("newWorkflowId", () => {
 });
 
 describe("subject names", () => {
-  it("read the workflow back from a history subject", () => {
-    expect(workflowIdFromSubject(subjects.history("order-42"))).toBe("order-42");
+  it("read the workflow back from a history subject, with one partition or several", () => {
+    for (const layout of [new HistoryLayout(1), new HistoryLayout(3)]) expect(layout.workflowIdOf(layout.subject("order-42"))).toBe("order-42");
   });
 
   it("read the workflow back from a timer subject, and nothing from another subject", () => {

@@ -41,7 +41,7 @@ export function watchCommand(program: Command): void {
 
 async function printPlain(client: DfutClient, workflowId: string | undefined, waitStart: boolean): Promise<void> {
   if (workflowId) {
-    const events = waitStart ? await readHistory(client.connection.jsm, validateWorkflowId(workflowId)) : await client.history(workflowId);
+    const events = waitStart ? await readHistory(client.connection, validateWorkflowId(workflowId)) : await client.history(workflowId);
     const view = new HistoryView();
     if (events.length === 0) console.error(`dfut: waiting for workflow ${workflowId} to start…`);
     printLine(view.header());
