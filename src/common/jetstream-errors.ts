@@ -7,6 +7,9 @@ import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 /** Codes nats.js does not name. */
 const CONSUMER_NAME_EXISTS = 10013;
 const CONSUMER_ALREADY_EXISTS = 10148;
+const STREAM_NAME_IN_USE = 10058;
+const INSUFFICIENT_RESOURCES = 10023;
+const REPLICAS_NOT_SUPPORTED = 10074;
 
 function apiCode(err: unknown): number | undefined {
   return err instanceof JetStreamApiError ? err.code : undefined;
@@ -29,10 +32,10 @@ export function isNotFound(err: unknown): boolean {
   return /not found/i.test(String((err as Error | undefined)?.message ?? err));
 }
 
-/** A consumer another process created first, with the same name. */
+/** A stream or consumer another process created first, with the same name. */
 export function isAlreadyExists(err: unknown): boolean {
   const code = apiCode(err);
-  if (code !== undefined) return code === CONSUMER_ALREADY_EXISTS || code === CONSUMER_NAME_EXISTS;
+  if (code !== undefined) return code === CONSUMER_ALREADY_EXISTS || code === CONSUMER_NAME_EXISTS || code === STREAM_NAME_IN_USE;
   return /already (exists|in use)/i.test(String((err as Error | undefined)?.message ?? err));
 }
 
@@ -58,3 +61,10 @@ export function isTransient(err: unknown): boolean {
 }
 
 const JETSTREAM_NOT_CURRENT = 10076;
+
+/** A stream the cluster cannot place: more replicas than JetStream servers, or no room. */
+export function isInsufficientResources(err: unknown): boolean {
+  const code = apiCode(err);
+  if (code !== undefined) return code === INSUFFICIENT_RESOURCES || code === REPLICAS_NOT_SUPPORTED;
+  return /insufficient resources|replicas > 1 not supported/i.test(String((err as Error | undefined)?.message ?? err));
+}

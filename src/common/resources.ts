@@ -21,7 +21,7 @@ import {
   subjects,
 } from "./names.ts";
 import { DfutError } from "./errors.ts";
-import { isAlreadyExists, isNotFound, isTransient } from "./jetstream-errors.ts";
+import { isAlreadyExists, isInsufficientResources, isNotFound, isTransient } from "./jetstream-errors.ts";
 import type { DfutConnection } from "./connection.ts";
 import { discoverLayout, HistoryLayout } from "./layout.ts";
 
@@ -103,9 +103,24 @@ export async function provision(nc: NatsConnection, jsm: JetStreamManager, optio
 async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
   try {
     await jsm.streams.info(config.name);
+    return;
   } catch (err) {
     if (!isNotFound(err)) throw err;
+  }
+  try {
     await jsm.streams.add(config);
+  } catch (err) {
+    // Another server provisioning at the same time created it first.
+    if (isAlreadyExists(err)) return;
+    if (isInsufficientResources(err)) {
+      throw new DfutError(
+        "invalid_argument",
+        `NATS cannot place ${config.num_replicas} replicas of stream ${config.name} (${(err as Error).message}); ` +
+          "--replicas can be at most the number of JetStream servers in the cluster (1 on a single server)",
+        { cause: err },
+      );
+    }
+    throw err;
   }
 }
 

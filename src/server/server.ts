@@ -6,6 +6,7 @@ import { DISPATCHER_CONSUMER, EXECUTIONS_BUCKET, TIMER_CONSUMER, TIMER_STREAM } 
 import { openKv, provision } from "../common/resources.ts";
 import { consoleLogger, type Logger } from "../common/logger.ts";
 import { Dispatcher } from "./dispatcher.ts";
+import { DEFAULT_RETENTION_MS, RetentionSweeper } from "./retention.ts";
 import { TimerService } from "./timers.ts";
 
 export interface ServerOptions {
@@ -14,6 +15,11 @@ export interface ServerOptions {
   replicas?: number;
   /** History partitions on a fresh NATS (see HistoryLayout); default: what is provisioned, else 1. */
   partitions?: number;
+  /**
+   * Histories and index records of workflows closed longer ago than this are removed, ms;
+   * 0 keeps them forever. Default 7 days.
+   */
+  retentionMs?: number;
   /** History events dispatched at once, per partition. Default 256. */
   concurrency?: number;
   logger?: Logger;
@@ -23,6 +29,7 @@ export interface ServerOptions {
 export class DfutServer {
   readonly #loops: TaskLoop[] = [];
   #dispatcher: Dispatcher | undefined;
+  #retention: RetentionSweeper | undefined;
 
   readonly connection: DfutConnection;
   private readonly ownsConnection: boolean;
@@ -62,6 +69,8 @@ export class DfutServer {
         );
       }
       server.#loops.push(await runTaskLoop(connection.js, TIMER_STREAM, TIMER_CONSUMER, timers.handle, { maxMessages: 256, onError }));
+      server.#retention = new RetentionSweeper(connection, executions, { retentionMs: options.retentionMs ?? DEFAULT_RETENTION_MS, logger });
+      server.#retention.start();
       return server;
     } catch (err) {
       if (ownsConnection) await connection.close();
@@ -69,7 +78,13 @@ export class DfutServer {
     }
   }
 
+  /** Removes what the retention period has passed now, instead of at the next sweep; returns how many. */
+  sweepRetention(): Promise<number> {
+    return this.#retention?.sweep() ?? Promise.resolve(0);
+  }
+
   async stop(): Promise<void> {
+    await this.#retention?.stop();
     await Promise.all(this.#loops.map((l) => l.stop()));
     this.#dispatcher?.flush();
     if (this.ownsConnection) await this.connection.close();

@@ -6,16 +6,35 @@ import { addHttpOptions, startHttp, validateHttpOptions, type HttpCliOptions } f
 import { openNats, type NatsOptions } from "../nats.ts";
 import { printLine } from "../output.ts";
 import { cleanUp, untilSignal } from "../shutdown.ts";
+import { consoleLogger } from "../../common/logger.ts";
+import { DEFAULT_RETENTION_MS, parseRetention } from "../../server/retention.ts";
+import { UsageError } from "../errors.ts";
+
+function parseRetentionOption(text: string): number {
+  try {
+    return parseRetention(text);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
 
 interface ServerCliOptions extends NatsOptions, HttpCliOptions {
   replicas?: number;
+  partitions?: number;
+  retention: number;
 }
 
 export function serverCommand(program: Command): void {
   const command = program
     .command("server")
     .description("provision dfut on NATS, dispatch tasks, fire timers, serve the web UI and API")
-    .option("--replicas <n>", "replicas of dfut's streams and KV buckets (default 1)", parsePositiveInt("--replicas"));
+    .option("--replicas <n>", "replicas of dfut's streams and KV buckets (default 1)", parsePositiveInt("--replicas"))
+    .option(
+      "--partitions <n>",
+      "history streams to spread writes over, on a fresh NATS (default: what is provisioned, else 1)",
+      parsePositiveInt("--partitions"),
+    )
+    .option("--retention <duration>", "remove workflows closed longer ago than this (7d, 12h, 30m; 0 = keep forever)", parseRetentionOption, DEFAULT_RETENTION_MS);
   addEmbeddedNatsOptions(command);
   addHttpOptions(command);
   command.addHelpText(
@@ -31,7 +50,13 @@ export function serverCommand(program: Command): void {
     let server: DfutServer | undefined;
     let http: Awaited<ReturnType<typeof startHttp>>;
     try {
-      server = await DfutServer.start({ connection: nats.connection, replicas: options.replicas });
+      server = await DfutServer.start({
+        connection: nats.connection,
+        replicas: options.replicas,
+        partitions: options.partitions,
+        retentionMs: options.retention,
+        logger: consoleLogger,
+      });
       http = await startHttp(options, nats.connection);
     } catch (err) {
       await cleanUp([() => server?.stop() ?? Promise.resolve(), nats.connection.close, nats.embedded?.stop]);
