@@ -97,7 +97,34 @@ export async function provision(nc: NatsConnection, jsm: JetStreamManager, optio
     max_ack_pending: -1,
     max_deliver: -1,
   });
+  if (layout.partitions > 1 && replicas > 1) await spreadLeaders(nc, jsm, layout.streams()).catch(() => undefined);
   return layout;
+}
+
+const SPREAD_TRIES = 12;
+
+/**
+ * Asks partitions that share a leader to elect another one until, as far as the cluster's
+ * size allows, each partition has its leader on its own node: writes then spread over the
+ * cluster. JetStream 2.9 cannot be told where a leader goes, so a step-down lets the raft group
+ * elect again at random; a few rounds settle it. Best effort: leaders move again on failures.
+ */
+async function spreadLeaders(nc: NatsConnection, jsm: JetStreamManager, streams: string[]): Promise<void> {
+  for (let round = 0; round < SPREAD_TRIES; round++) {
+    if (round > 0) await new Promise((resolve) => setTimeout(resolve, 500));
+    // A stream that just stepped down may not answer until its new leader is elected.
+    const infos = await Promise.all(streams.map((name) => jsm.streams.info(name))).catch(() => undefined);
+    if (!infos) continue;
+    const nodes = new Set(infos.flatMap((info) => [info.cluster?.leader, ...(info.cluster?.replicas ?? []).map((r) => r.name)]).filter(Boolean));
+    const byLeader = new Map<string, string[]>();
+    for (const info of infos) {
+      const leader = info.cluster?.leader;
+      if (leader) byLeader.set(leader, [...(byLeader.get(leader) ?? []), info.config.name]);
+    }
+    const crowded = [...byLeader.values()].find((names) => names.length > 1);
+    if (!crowded || byLeader.size >= Math.min(nodes.size, streams.length)) return;
+    await nc.request(`$JS.API.STREAM.LEADER.STEPDOWN.${crowded[1]}`, undefined, { timeout: 5000 }).catch(() => undefined);
+  }
 }
 
 async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
