@@ -3,6 +3,7 @@
  * `JetStreamApiError.code`), so no caller matches message text.
  */
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
+import { ClosedConnectionError, ConnectionError, NoRespondersError, RequestError, TimeoutError } from "@nats-io/nats-core";
 
 /** Codes nats.js does not name. */
 const CONSUMER_NAME_EXISTS = 10013;
@@ -49,14 +50,15 @@ export function isTransient(err: unknown): boolean {
     // 10008: JetStream not ready / cluster not available; 503 statuses during elections.
     return err.status === 503 || err.code === 10008 || err.code === JETSTREAM_NOT_CURRENT;
   }
-  const name = (err as Error | undefined)?.name ?? "";
-  const message = String((err as Error | undefined)?.message ?? err);
   return (
-    name === "TimeoutError" ||
-    name === "NoRespondersError" ||
-    name === "RequestError" ||
-    name === "ClosedConnectionError" ||
-    /timeout|no responders|503|not (yet )?available|jetstream cluster|leader|connection (closed|lost|draining)|disconnect/i.test(message)
+    err instanceof TimeoutError ||
+    err instanceof NoRespondersError ||
+    err instanceof RequestError ||
+    err instanceof ClosedConnectionError ||
+    err instanceof ConnectionError ||
+    // What nats.js reports for a publish nobody answered (its class is not exported): on a
+    // working cluster, a stream between leaders.
+    (err instanceof Error && err.name === "JetStreamNotEnabled")
   );
 }
 

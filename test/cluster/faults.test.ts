@@ -1,0 +1,152 @@
+/**
+ * dfut on a 3-node NATS cluster (R3 streams, 3 history partitions) through real faults: kill -9
+ * of the leader of a history partition, of the JetStream meta leader and of a node that leads
+ * nothing, each restarted on its store, while workflows with sequential steps, a fan-out and a
+ * timer run. Every call made during a fault must succeed; every workflow completes with its
+ * result; no step completes twice.
+ */
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { DfutClient, DfutServer, Worker, connectDfut, type DfutConnection, type HistoryEvent, type WorkflowContext } from "dfut";
+import { silentLogger } from "../../src/common/logger.ts";
+import { checkWorkflowType } from "../../src/common/type-check.ts";
+import { NatsCluster } from "../support/cluster.ts";
+
+async function Step(i: number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  return i + 1;
+}
+async function ChainWorkflow(ctx: WorkflowContext, steps: number) {
+  let i = 0;
+  while (i < steps) i = await ctx.executeActivity(Step, i);
+  return i;
+}
+async function FanOutWorkflow(ctx: WorkflowContext, width: number) {
+  const all = await Promise.all(Array.from({ length: width }, (_, i) => ctx.executeActivity(Step, i)));
+  return all.reduce((a, b) => a + b, 0);
+}
+async function TimerWorkflow(ctx: WorkflowContext, ms: number) {
+  await ctx.sleep(ms);
+  const after = await ctx.executeActivity(Step, 41);
+  const signal = await ctx.waitForSignal<string>("go");
+  return `${after}:${signal}`;
+}
+
+const expected = (type: string, arg: number): unknown =>
+  type === "ChainWorkflow" ? arg : type === "FanOutWorkflow" ? (arg * (arg + 1)) / 2 : "42:go";
+
+let cluster: NatsCluster;
+let connection: DfutConnection;
+let server: DfutServer;
+let client: DfutClient;
+const workers: Worker[] = [];
+const started: { id: string; type: string; arg: number }[] = [];
+const calls = { tried: 0, failed: [] as string[] };
+
+beforeAll(async () => {
+  cluster = await NatsCluster.start({ nodes: 3 });
+  connection = await connectDfut({ servers: cluster.urls });
+  server = await DfutServer.start({ connection, replicas: 3, partitions: 3, logger: silentLogger });
+  for (let i = 0; i < 2; i++) {
+    workers.push(
+      await Worker.create({
+        connection: { servers: cluster.urls },
+        workflows: { ChainWorkflow, FanOutWorkflow, TimerWorkflow },
+        activities: { Step },
+        logger: silentLogger,
+        ackWaitMs: 5000,
+      }),
+    );
+  }
+  client = await DfutClient.connect({ servers: cluster.urls });
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.allSettled(workers.map((w) => w.stop()));
+  await client?.close();
+  await server?.stop();
+  await connection?.close();
+  await cluster?.stop();
+});
+
+/** A user's call: counted, and any failure kept with its message. */
+async function call<T>(what: string, run: () => Promise<T>): Promise<T | undefined> {
+  calls.tried++;
+  try {
+    return await run();
+  } catch (err) {
+    calls.failed.push(`${what}: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/** Starts (with the type check dfut start makes), reads and signals, as users would during a fault. */
+async function useEverything(tag: string): Promise<void> {
+  const batch: [string, number][] = [["ChainWorkflow", 6], ["FanOutWorkflow", 8], ["TimerWorkflow", 1500]];
+  await Promise.all(
+    batch.map(async ([type, arg], i) => {
+      const id = `${tag}-${i}`;
+      const hints = { useQueue: (q: string) => `--queue ${q}`, skip: "--no-type-check" };
+      await call(`type check ${id}`, () => checkWorkflowType(client, type, "default", hints));
+      const handle = await call(`start ${id}`, () => client.start(type, { args: [arg], workflowId: id }));
+      if (handle) started.push({ id, type, arg });
+    }),
+  );
+  const earlier = started.slice(0, -batch.length);
+  await call("list", () => client.list());
+  for (const { id } of earlier.slice(-3)) {
+    await call(`describe ${id}`, () => client.describe(id));
+    await call(`history ${id}`, () => client.history(id));
+  }
+}
+
+const signaled = new Set<string>();
+
+/** Sends each timer workflow its signal once. */
+async function signalTimers(): Promise<void> {
+  for (const { id, type } of started) {
+    if (type !== "TimerWorkflow" || signaled.has(id)) continue;
+    signaled.add(id);
+    await call(`signal ${id}`, () => client.signal(id, "go", "go"));
+  }
+}
+
+it("every call succeeds and every workflow completes once through kill -9 of a partition leader, the meta leader and a follower", async () => {
+  const layout = connection.layout!;
+  await useEverything("before");
+
+  const partitionLeader = await cluster.streamLeader(layout.stream("before-0"));
+  await cluster.kill(partitionLeader);
+  await useEverything("partition-leader-down");
+  await cluster.restart(partitionLeader);
+
+  const metaLeader = await cluster.metaLeader();
+  await cluster.kill(metaLeader);
+  await useEverything("meta-leader-down");
+  await signalTimers();
+  await cluster.restart(metaLeader);
+
+  const leaders = new Set(await Promise.all(layout.streams().map((s) => cluster.streamLeader(s))));
+  const follower = cluster.running().find((n) => !leaders.has(n)) ?? cluster.running().find((n) => n !== partitionLeader)!;
+  await cluster.kill(follower);
+  await useEverything("follower-down");
+  await cluster.restart(follower);
+  await signalTimers();
+
+  for (const { id, type, arg } of started) {
+    const result = await call(`result ${id}`, async () => {
+      const waiting = client.result(id, { timeoutMs: 60_000 });
+      if (type === "TimerWorkflow") await signalTimers();
+      return waiting;
+    });
+    expect(result, id).toEqual(expected(type, arg));
+  }
+  expect(calls.failed).toEqual([]);
+  expect(started).toHaveLength(12);
+
+  for (const { id } of started) {
+    const history: HistoryEvent[] = await client.history(id);
+    const completed = history.filter((e) => e.type === "ActivityCompleted").map((e) => e.type === "ActivityCompleted" && e.activityId);
+    expect(new Set(completed).size, `${id}: a step completed twice`).toBe(completed.length);
+  }
+  console.log(`cluster faults: ${calls.tried} calls during three node losses, ${calls.failed.length} failed; ${started.length} workflows completed`);
+}, 300_000);
