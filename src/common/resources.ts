@@ -70,7 +70,7 @@ export async function provision(nc: NatsConnection, jsm: JetStreamManager, optio
     );
   }
   for (const config of streamConfigs(replicas, layout)) {
-    await ensureStream(jsm, config);
+    await ensureStream(jsm, config, { rescale: options.replicas !== undefined });
   }
   const kvm = new Kvm(nc);
   await kvm.create(EXECUTIONS_BUCKET, { history: 1, replicas, storage: StorageType.File });
@@ -127,15 +127,24 @@ async function spreadLeaders(nc: NatsConnection, jsm: JetStreamManager, streams:
   }
 }
 
-async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
+/**
+ * Creates the stream unless it exists. With `rescale`, an existing stream of another replica
+ * count is changed to the one asked for (JetStream moves the data), so --replicas also scales.
+ */
+async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }, options: { rescale: boolean }): Promise<void> {
+  let existing: StreamConfig | undefined;
   try {
-    await jsm.streams.info(config.name);
-    return;
+    existing = (await jsm.streams.info(config.name)).config;
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
   try {
-    await jsm.streams.add(config);
+    if (!existing) await jsm.streams.add(config);
+    else if (options.rescale && existing.num_replicas !== config.num_replicas) {
+      // A single server takes any replica count in an update (2.9): try a placement first.
+      await probePlacement(jsm, config.num_replicas ?? 1);
+      await jsm.streams.update(config.name, { ...existing, num_replicas: config.num_replicas });
+    }
   } catch (err) {
     // Another server provisioning at the same time created it first.
     if (isAlreadyExists(err)) return;
@@ -149,6 +158,13 @@ async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig>
     }
     throw err;
   }
+}
+
+/** Creates and removes an empty stream of that many replicas: fails where they cannot be placed. */
+async function probePlacement(jsm: JetStreamManager, replicas: number): Promise<void> {
+  const name = `DFUT_PLACEMENT_PROBE_${crypto.randomUUID().slice(0, 8)}`;
+  await jsm.streams.add({ name, subjects: [`dfut.probe.${name}`], num_replicas: replicas, storage: StorageType.Memory });
+  await jsm.streams.delete(name).catch(() => undefined);
 }
 
 export interface TaskConsumerOptions {

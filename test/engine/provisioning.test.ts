@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { DfutClient, DfutServer, Worker, connectDfut, type DfutConnection, type WorkflowContext } from "dfut";
+import { NatsServer } from "../support/nats-server.ts";
+
+async function Hello(name: string): Promise<string> {
+  return `hello ${name}`;
+}
+async function HelloWorkflow(ctx: WorkflowContext, name: string) {
+  return ctx.executeActivity(Hello, name);
+}
+
+let nats: NatsServer;
+const connections: DfutConnection[] = [];
+const closers: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  nats = await NatsServer.start();
+});
+afterAll(async () => {
+  for (const close of closers.reverse()) await close().catch(() => undefined);
+  for (const c of connections) await c.close().catch(() => undefined);
+  await nats?.stop();
+});
+
+async function connection(): Promise<DfutConnection> {
+  const c = await connectDfut({ servers: nats.url });
+  connections.push(c);
+  return c;
+}
+
+it("a worker started before any server waits for dfut to be provisioned, saying so, then works", async () => {
+  const said: string[] = [];
+  const logger = { info: () => {}, warn: (m: string) => said.push(m), error: () => {} };
+  const starting = Worker.create({ connection: { servers: nats.url }, workflows: { HelloWorkflow }, activities: { Hello }, logger });
+  await expect.poll(() => said.length, { timeout: 10_000 }).toBeGreaterThan(0);
+  expect(said[0]).toMatch(/^waiting for dfut to be provisioned on NATS \(missing: history streams\); start 'dfut server' against it$/);
+
+  // Two servers at once on the fresh NATS: both provision, neither fails.
+  const servers = await Promise.all([DfutServer.start({ connection: await connection() }), DfutServer.start({ connection: await connection() })]);
+  for (const s of servers) closers.push(() => s.stop());
+  const worker = await starting;
+  closers.push(() => worker.stop());
+
+  const client = await DfutClient.connect({ servers: nats.url });
+  closers.push(() => client.close());
+  expect(await client.execute(HelloWorkflow, { args: ["cluster"] })).toBe("hello cluster");
+});
+
+it("refuses more replicas than the NATS has servers, and another partition count than provisioned", async () => {
+  const tooMany = await DfutServer.start({ connection: await connection(), replicas: 3 }).catch((e: unknown) => e);
+  expect((tooMany as Error).message).toMatch(
+    /^NATS cannot place 3 replicas of stream DFUT_HISTORY \(.*\); --replicas can be at most the number of JetStream servers in the cluster \(1 on a single server\)$/,
+  );
+  const otherCount = await DfutServer.start({ connection: await connection(), partitions: 4 }).catch((e: unknown) => e);
+  expect((otherCount as Error).message).toMatch(/^dfut on this NATS has 1 history partition\(s\); --partitions 4 would put existing workflows in other streams/);
+});
