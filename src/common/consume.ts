@@ -1,5 +1,7 @@
 import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 
+const PULL_EXPIRES_MS = 5000;
+
 export interface TaskLoop {
   /** Stops taking new messages and waits for the handlers under way. */
   stop(): Promise<void>;
@@ -28,6 +30,9 @@ export async function runTaskLoop(
   let messages: ConsumerMessages | undefined;
   messages = await c.consume({
     max_messages: options.maxMessages,
+    // Short pulls: a pull lost to a consumer leader change (a cluster node down) is noticed by
+    // its missed heartbeats within seconds instead of half a minute.
+    expires: PULL_EXPIRES_MS,
     callback: (msg) => {
       const p = handle(msg)
         .catch((err) => {

@@ -9,6 +9,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { DfutClient, DfutServer, Worker, connectDfut, type DfutConnection, type HistoryEvent, type WorkflowContext } from "dfut";
 import { silentLogger } from "../../src/common/logger.ts";
 import { checkWorkflowType } from "../../src/common/type-check.ts";
+import { startHttpServer, type HttpServer } from "../../src/api/http.ts";
+import { rpc } from "../api/connect.ts";
 import { NatsCluster } from "../support/cluster.ts";
 
 async function Step(i: number): Promise<number> {
@@ -38,6 +40,7 @@ let cluster: NatsCluster;
 let connection: DfutConnection;
 let server: DfutServer;
 let client: DfutClient;
+let http: HttpServer;
 const workers: Worker[] = [];
 const started: { id: string; type: string; arg: number }[] = [];
 const calls = { tried: 0, failed: [] as string[] };
@@ -58,11 +61,13 @@ beforeAll(async () => {
     );
   }
   client = await DfutClient.connect({ servers: cluster.urls });
+  http = await startHttpServer({ connection, addr: "127.0.0.1:0", report: () => undefined });
 }, 120_000);
 
 afterAll(async () => {
   await Promise.allSettled(workers.map((w) => w.stop()));
   await client?.close();
+  await http?.close();
   await server?.stop();
   await connection?.close();
   await cluster?.stop();
@@ -97,6 +102,22 @@ async function useEverything(tag: string): Promise<void> {
     await call(`describe ${id}`, () => client.describe(id));
     await call(`history ${id}`, () => client.history(id));
   }
+  // The API the web UI uses, through the same faults.
+  const api = async (method: string, body: unknown) => {
+    const reply = await rpc(http.url, method, body);
+    if (reply.status !== 200) throw new Error(`${method} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+  };
+  await call("API ListWorkflows", () => api("ListWorkflows", {}));
+  await call("API ListWorkflowTypes", () => api("ListWorkflowTypes", {}));
+  const last = earlier.at(-1);
+  if (last) {
+    await call(`API GetWorkflow ${last.id}`, () => api("GetWorkflow", { workflowId: last.id }));
+    await call(`API GetHistory ${last.id}`, () => api("GetHistory", { workflowId: last.id }));
+  }
+  await call(`API StartWorkflow ${tag}-api`, async () => {
+    await api("StartWorkflow", { type: "ChainWorkflow", args: [3], workflowId: `${tag}-api` });
+    started.push({ id: `${tag}-api`, type: "ChainWorkflow", arg: 3 });
+  });
 }
 
 const signaled = new Set<string>();
@@ -132,16 +153,15 @@ it("every call succeeds and every workflow completes once through kill -9 of a p
   await cluster.restart(follower);
   await signalTimers();
 
-  for (const { id, type, arg } of started) {
-    const result = await call(`result ${id}`, async () => {
-      const waiting = client.result(id, { timeoutMs: 60_000 });
-      if (type === "TimerWorkflow") await signalTimers();
-      return waiting;
-    });
-    expect(result, id).toEqual(expected(type, arg));
+  const results = await Promise.all(started.map(({ id }) => call(`result ${id}`, () => client.result(id, { timeoutMs: 60_000 }))));
+  for (const [i, { id }] of started.entries()) {
+    if (results[i] !== undefined) continue;
+    const tail = (await client.history(id)).slice(-4).map((e) => `${e.seq} ${e.type}`);
+    console.log(`${id} did not close: ${tail.join(", ")}; ${JSON.stringify(await client.describe(id))}`);
   }
   expect(calls.failed).toEqual([]);
-  expect(started).toHaveLength(12);
+  expect(results).toEqual(started.map(({ type, arg }) => expected(type, arg)));
+  expect(started).toHaveLength(16);
 
   for (const { id } of started) {
     const history: HistoryEvent[] = await client.history(id);
