@@ -14,6 +14,10 @@
  *   --width N              activities of the fan-out workflow (Promise.all), default 1000
  *   --cpu-prof <dir>       write V8 CPU profiles of the server and worker processes to <dir>
  *                          (src mode, or dist mode through NODE_OPTIONS)
+ *   --cluster              afterwards, the latency and throughput phases again on a 3-node cluster
+ *                          (streams R3) with 1 and with 3 history partitions, each on a fresh
+ *                          cluster, with the writes split by the node leading each stream (dist
+ *                          mode only); --cluster-runs / --cluster-workflows set their counts
  *   --no-table             only the JSON object
  *
  * Environment: BENCH_SERVER_ARGS / BENCH_WORKER_ARGS add arguments to `dfut server` / `dfut worker`
@@ -29,7 +33,8 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { RetentionPolicy, StorageType, type JetStreamManager } from "@nats-io/jetstream";
-import { DfutClient } from "dfut";
+import { DfutClient, WorkflowNotFoundError, type WorkflowHandle } from "dfut";
+import { NatsCluster } from "../test/support/cluster.ts";
 import { findNatsServer, freePort } from "../test/support/nats-server.ts";
 import { expectedOrder } from "./workload.ts";
 
@@ -37,6 +42,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = join(ROOT, "dist", "dfut");
 const WORKLOAD = join(ROOT, "bench", "workload.ts");
 const DEADLINE_MS = 170_000;
+/** The cluster runs: nodes, stream replicas, the history partition counts compared, and the time each adds to the deadline. */
+const CLUSTER = { nodes: 3, replicas: 3, partitions: [1, 3], deadlineMs: 90_000 };
 
 const TARGETS = {
   latencyP50Ms: 2.0,
@@ -67,13 +74,25 @@ const { values: opts } = parseArgs({
     workflows: { type: "string", default: "1000" },
     inflight: { type: "string", default: "100" },
     steps: { type: "string", default: "200" },
+    cluster: { type: "boolean", default: false },
+    "cluster-runs": { type: "string", default: "200" },
+    "cluster-workflows": { type: "string", default: "1000" },
   },
 });
+/** A bad option: nothing has been started yet, so nothing to clean up. */
+function refuse(message: string): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(1);
+}
+
 const phases = new Set(opts.phases!.split(",").map((s) => s.trim()));
 type Mode = "dist" | "bundle" | "src";
 const mode: Mode = opts.mode === "auto" ? (existsSync(DIST) ? "dist" : "bundle") : (opts.mode as Mode);
-if (!["dist", "bundle", "src"].includes(mode)) fail(`unknown --mode ${opts.mode}`);
-if (mode === "dist" && !existsSync(DIST)) fail(`--mode dist but ${DIST} does not exist; run 'node build.mjs'`);
+if (!["dist", "bundle", "src"].includes(mode)) refuse(`unknown --mode ${opts.mode}`);
+if (mode === "dist" && !existsSync(DIST)) refuse(`--mode dist but ${DIST} does not exist; run 'node build.mjs'`);
+if (opts.cluster && mode !== "dist") {
+  refuse(`--cluster needs dist/dfut (--mode dist, after 'node build.mjs'): it runs 'dfut server --replicas ${CLUSTER.replicas} --partitions N', which bench/server-main.ts does not take`);
+}
 const sourceInfo = gitInfo();
 if (mode === "dist" && sourceInfo.distFresh === false) {
   process.stderr.write(`bench: warning: dist/dfut is older than the last commit to src/ or build.mjs (${sourceInfo.head})${sourceInfo.dirtySrc ? ", or src/ has uncommitted changes" : ""}: the figures are not those of this commit\n`);
@@ -85,6 +104,8 @@ const N = {
   workflows: Number(opts.workflows),
   inflight: Number(opts.inflight),
   steps: Number(opts.steps),
+  clusterRuns: Number(opts["cluster-runs"]),
+  clusterWorkflows: Number(opts["cluster-workflows"]),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -94,8 +115,14 @@ const children: ChildProcess[] = [];
 const procs: Proc[] = [];
 let storeDir: string | undefined;
 let bundleDir: string | undefined;
+/** The cluster of the run under way, if any; its nodes are killed with everything else. */
+let liveCluster: NatsCluster | undefined;
 
 function killAll(): void {
+  shuttingDown = true;
+  // stop() kills every node before its first await; the stores go then or on exit (cluster.ts)
+  void liveCluster?.stop();
+  liveCluster = undefined;
   for (const c of children) {
     if (c.exitCode === null && c.signalCode === null) {
       try {
@@ -127,6 +154,8 @@ interface Proc {
   name: string;
   child: ChildProcess;
   output(): string;
+  /** Set by stop(): its exit is expected. */
+  stopping: boolean;
 }
 
 function launch(name: string, command: string, args: string[], env: Record<string, string> = {}): Proc {
@@ -139,10 +168,10 @@ function launch(name: string, command: string, args: string[], env: Record<strin
   };
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);
+  const proc: Proc = { name, child, output: () => out, stopping: false };
   child.once("exit", (code, signal) => {
-    if (!shuttingDown) fail(`${name} exited early (code ${code}, signal ${signal}):\n${out}`);
+    if (!proc.stopping && !shuttingDown) fail(`${name} exited early (code ${code}, signal ${signal}):\n${out}`);
   });
-  const proc = { name, child, output: () => out };
   procs.push(proc);
   return proc;
 }
@@ -151,6 +180,7 @@ let shuttingDown = false;
 /** SIGTERM (so CPU profiles get written), then SIGKILL after a grace period. */
 async function stop(p: Proc, graceMs = 5000): Promise<void> {
   const { child } = p;
+  p.stopping = true;
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
@@ -168,18 +198,22 @@ function nodeArgs(): string[] {
 /** The dfut command lines of dist mode, recorded in the JSON. */
 const distArgs: Record<string, string[]> = {};
 
-async function startDfut(role: "server" | "worker", natsUrl: string): Promise<Proc> {
+/**
+ * Starts `dfut server` or `dfut worker` against `natsUrl` (one URL, or several comma separated);
+ * `roleArgs` follow the command (dist mode only), and the command line goes into `record`.
+ */
+async function startDfut(role: "server" | "worker", natsUrl: string, roleArgs: string[] = [], record = distArgs): Promise<Proc> {
   if (mode === "dist") {
     const env: Record<string, string> = cpuProfDir ? { NODE_OPTIONS: nodeArgs().join(" ") } : {};
     const extra = process.env[role === "server" ? "BENCH_SERVER_ARGS" : "BENCH_WORKER_ARGS"]?.split(" ").filter(Boolean) ?? [];
-    const args = role === "server" ? ["server", "--nats", natsUrl] : ["worker", "--load", WORKLOAD, "--nats", natsUrl];
+    const args = role === "server" ? ["server", "--nats", natsUrl, ...roleArgs] : ["worker", "--load", WORKLOAD, "--nats", natsUrl, ...roleArgs];
     // `dfut server` serves the web UI and API on 127.0.0.1:8080 unless told otherwise; the bench
     // keeps that (a server as users run it) but on a free port, so a busy 8080 does not stop it.
     // BENCH_SERVER_ARGS="--no-http" (or "--http <addr>") overrides.
     if (role === "server" && !extra.some((a) => a === "--no-http" || a === "--http" || a.startsWith("--http="))) {
       args.push("--http", `127.0.0.1:${await freePort()}`);
     }
-    distArgs[role] = [...args, ...extra].map((a) => (a === WORKLOAD ? relative(ROOT, WORKLOAD) : a === natsUrl ? "<nats-url>" : a));
+    record[role] = [...args, ...extra].map((a) => (a === WORKLOAD ? relative(ROOT, WORKLOAD) : a === natsUrl ? "<nats-url>" : a));
     return launch(`dfut ${role}`, DIST, [...args, ...extra], env);
   }
   const main = mode === "bundle" ? join(bundleDir!, `${role}-main.mjs`) : join(ROOT, "bench", `${role}-main.ts`);
@@ -261,11 +295,16 @@ interface ConnCounts {
   out_bytes: number;
 }
 
-async function connz(monitorPort: number): Promise<Map<string, ConnCounts>> {
-  const res = await fetch(`http://127.0.0.1:${monitorPort}/connz?limit=1024`);
-  const body = (await res.json()) as { connections?: (ConnCounts & { cid: number })[] };
+/** Message counts by connection name, summed over the client connections of every nats-server given (monitoring base URLs). */
+async function connz(monitors: string[]): Promise<Map<string, ConnCounts>> {
+  const connections: (ConnCounts & { cid: number })[] = [];
+  for (const monitor of monitors) {
+    const res = await fetch(`${monitor}/connz?limit=1024`);
+    const body = (await res.json()) as { connections?: (ConnCounts & { cid: number })[] };
+    connections.push(...(body.connections ?? []));
+  }
   const out = new Map<string, ConnCounts>();
-  for (const c of body.connections ?? []) {
+  for (const c of connections) {
     const name = c.name || `cid-${c.cid}`;
     const prev = out.get(name) ?? { name, in_msgs: 0, out_msgs: 0, in_bytes: 0, out_bytes: 0 };
     prev.in_msgs += c.in_msgs;
@@ -288,17 +327,65 @@ function connDelta(before: Map<string, ConnCounts>, after: Map<string, ConnCount
 }
 
 const WRITE_STREAMS = ["DFUT_HISTORY", "DFUT_TASKS", "DFUT_TIMERS", "KV_dfut_executions", "KV_dfut_registry"];
+const HISTORY_STREAM_NAME = /^DFUT_HISTORY(_\d+_OF_\d+)?$/;
 
-async function streamSeqs(jsm: JetStreamManager): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const name of WRITE_STREAMS) {
-    try {
-      out[name] = (await jsm.streams.info(name)).state.last_seq;
-    } catch {
-      out[name] = 0;
-    }
-  }
+/** The WRITE_STREAMS entry a stream's writes count under (every history partition counts as DFUT_HISTORY), or undefined. */
+function writeKey(stream: string): string | undefined {
+  if (HISTORY_STREAM_NAME.test(stream)) return "DFUT_HISTORY";
+  return WRITE_STREAMS.includes(stream) ? stream : undefined;
+}
+
+interface StreamState {
+  lastSeq: number;
+  /** The node leading the stream's raft group (on a cluster). */
+  leader?: string;
+}
+
+/** Last sequence and leader of each of dfut's streams. */
+async function streamStates(jsm: JetStreamManager): Promise<Map<string, StreamState>> {
+  const names: string[] = [];
+  for await (const name of jsm.streams.names()) if (writeKey(name)) names.push(name);
+  const infos = await Promise.all(names.map((name) => jsm.streams.info(name)));
+  return new Map(infos.map((info) => [info.config.name, { lastSeq: info.state.last_seq, leader: info.cluster?.leader }]));
+}
+
+/** Last sequences by WRITE_STREAMS entry (0 for a stream not there). */
+function streamSeqs(states: Map<string, StreamState>): Record<string, number> {
+  const out: Record<string, number> = Object.fromEntries(WRITE_STREAMS.map((name) => [name, 0]));
+  for (const [name, state] of states) out[writeKey(name)!] += state.lastSeq;
   return out;
+}
+
+/**
+ * Where a phase's writes went on a cluster: every message a stream stored is counted for the
+ * node that led the stream when the phase began (a leader that moved meanwhile is listed).
+ * Stream messages only; consumer acks are raft writes of the consumers' own groups.
+ */
+function writeSplit(before: Map<string, StreamState>, after: Map<string, StreamState>, nodes: string[]) {
+  const history: Record<string, number> = Object.fromEntries(nodes.map((n) => [n, 0]));
+  const all: Record<string, number> = { ...history };
+  const writesByStream: Record<string, { leader: string; writes: number }> = {};
+  const leaderChanges: string[] = [];
+  for (const [name, a] of [...after].sort(([x], [y]) => x.localeCompare(y))) {
+    const b = before.get(name);
+    const leader = b?.leader ?? a.leader ?? "unknown";
+    if (b?.leader && a.leader && a.leader !== b.leader) leaderChanges.push(`${name}: ${b.leader} -> ${a.leader}`);
+    const writes = a.lastSeq - (b?.lastSeq ?? 0);
+    writesByStream[name] = { leader, writes };
+    all[leader] = (all[leader] ?? 0) + writes;
+    if (writeKey(name) === "DFUT_HISTORY") history[leader] = (history[leader] ?? 0) + writes;
+  }
+  const busiest = (w: Record<string, number>) => {
+    const total = Object.values(w).reduce((x, y) => x + y, 0);
+    return total === 0 ? null : round(Math.max(...Object.values(w)) / total, 3);
+  };
+  return {
+    writesByStream,
+    writesByLeaderNode: { history, all },
+    busiestNodeShare: { history: busiest(history), all: busiest(all) },
+    /** Leaders that moved during the phase (left out of the JSON when none did). */
+    leaderChanges: leaderChanges.length ? leaderChanges : undefined,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -334,10 +421,226 @@ const now = () => performance.now();
 // ---------------------------------------------------------------------------------------------
 // the run
 
+/** One dfut deployment under test: the client, and where to read its counters. */
+interface Deployment {
+  client: DfutClient;
+  jsm: JetStreamManager;
+  /** Monitoring base URLs of the nats-server(s). */
+  monitors: string[];
+  /** The history streams (one per partition), for the dispatcher's backlog. */
+  historyStreams: string[];
+  /** Cumulative CPU ms of natsServer (every node together), server, worker and client. */
+  cpu(): Record<string, number>;
+  /** On a cluster: each node's nats-server CPU ms, by node name; the phases then split the writes by stream leader. */
+  nodeCpu?(): Record<string, number>;
+  /**
+   * On a cluster, result() right after start() can answer "no workflow": its direct get of the
+   * last event went to a replica that had not stored the start yet. Such answers are counted
+   * here and the result asked for again (see resultOf); elsewhere they fail the run.
+   */
+  staleNotFound?: { count: number };
+}
+
+const STALE_RETRIES = 20;
+
+/** The workflow's result, asking again after a stale "no workflow" on a cluster (counted in d.staleNotFound). */
+async function resultOf(d: Deployment, handle: WorkflowHandle, timeoutMs: number): Promise<unknown> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await handle.result({ timeoutMs });
+    } catch (err) {
+      if (!d.staleNotFound || !(err instanceof WorkflowNotFoundError) || attempt > STALE_RETRIES) throw err;
+      d.staleNotFound.count++;
+    }
+  }
+}
+
+const clientCpuMs = () => (process.cpuUsage().user + process.cpuUsage().system) / 1000;
+
+function perWorkflow(a: Record<string, number>, b: Record<string, number>, per: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, round((v - (a[k] ?? 0)) / per, 3)]));
+}
+
+/** What a phase adds on a cluster: the write split by leader node, and each node's CPU. */
+interface PhaseStart {
+  streams: Map<string, StreamState>;
+  nodeCpu: Record<string, number>;
+  staleNotFound: number;
+}
+
+type ClusterFigures = Partial<ReturnType<typeof writeSplit> & { staleNotFoundRetries: number; natsServerCpuMsPerWorkflowByNode: Record<string, number> }>;
+
+/** What a phase adds on a cluster: stale "no workflow" answers asked again, each node's CPU, the write split by leader node. */
+function clusterFigures(d: Deployment, start: PhaseStart, streams: Map<string, StreamState>, nodeCpu: Record<string, number>, per: number): ClusterFigures {
+  if (!d.nodeCpu) return {};
+  return {
+    staleNotFoundRetries: (d.staleNotFound?.count ?? 0) - start.staleNotFound,
+    natsServerCpuMsPerWorkflowByNode: perWorkflow(start.nodeCpu, nodeCpu, per),
+    ...writeSplit(start.streams, streams, Object.keys(nodeCpu)),
+  };
+}
+
+/** Sequential start + result of the order workflow, after a warm-up. */
+async function latencyPhase(d: Deployment, warmup: number, runs: number) {
+  let seqRun = 0;
+  const runOne = async () => {
+    const i = seqRun++;
+    const customer = `c${i}`;
+    const t = now();
+    const handle = await d.client.start("BenchOrderWorkflow", { args: [customer, i] });
+    const started = now() - t;
+    const value = await resultOf(d, handle, 30_000);
+    const total = now() - t;
+    check(value, expectedOrder(customer, i), handle.workflowId);
+    return { started, total };
+  };
+  for (let i = 0; i < warmup; i++) await runOne();
+  const before = await connz(d.monitors);
+  const start: PhaseStart = { streams: await streamStates(d.jsm), nodeCpu: d.nodeCpu?.() ?? {}, staleNotFound: d.staleNotFound?.count ?? 0 };
+  const cpuBefore = d.cpu();
+  const totals: number[] = [];
+  const starts: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = await runOne();
+    totals.push(r.total);
+    starts.push(r.started);
+  }
+  const cpuAfter = d.cpu();
+  const nodesAfter = d.nodeCpu?.() ?? {};
+  const streamsAfter = await streamStates(d.jsm);
+  const after = await connz(d.monitors);
+  return {
+    warmup,
+    runs,
+    startAndWaitMs: summary(totals),
+    startOnlyMs: summary(starts),
+    cpuMsPerWorkflow: perWorkflow(cpuBefore, cpuAfter, runs),
+    natsMessagesPerWorkflow: connDelta(before, after, runs),
+    writesPerWorkflow: writesPer(streamSeqs(start.streams), streamSeqs(streamsAfter), runs),
+    ...clusterFigures(d, start, streamsAfter, nodesAfter, runs),
+  };
+}
+
+/** `workflows` order workflows, at most `inflight` at once, every result checked. */
+async function throughputPhase(d: Deployment, workflows: number, inflight: number) {
+  const start: PhaseStart = { streams: await streamStates(d.jsm), nodeCpu: d.nodeCpu?.() ?? {}, staleNotFound: d.staleNotFound?.count ?? 0 };
+  const cpuBefore = d.cpu();
+  const before = await connz(d.monitors);
+  let next = 0;
+  let checked = 0;
+  const t0 = now();
+  const lanes = Array.from({ length: inflight }, async () => {
+    while (next < workflows) {
+      const i = next++;
+      const customer = `t${i}`;
+      const handle = await d.client.start("BenchOrderWorkflow", { args: [customer, i] });
+      check(await resultOf(d, handle, 60_000), expectedOrder(customer, i), handle.workflowId);
+      checked++;
+    }
+  });
+  await Promise.all(lanes);
+  const wall = now() - t0;
+  const cpuAfter = d.cpu();
+  const nodesAfter = d.nodeCpu?.() ?? {};
+  const after = await connz(d.monitors);
+  // the execution index is written after the result is visible: let the dispatcher finish
+  await waitFor("the dispatcher to drain", async () => {
+    for (const stream of d.historyStreams) {
+      const info = await d.jsm.consumers.info(stream, "dfut-dispatcher");
+      if (info.num_pending !== 0 || info.num_ack_pending !== 0) return undefined;
+    }
+    return true;
+  });
+  const streamsAfter = await streamStates(d.jsm);
+  return {
+    workflows,
+    maxInFlight: inflight,
+    resultsChecked: checked,
+    wallMs: round(wall, 1),
+    workflowsPerSec: round((workflows / wall) * 1000, 1),
+    cpuMsPerWorkflow: perWorkflow(cpuBefore, cpuAfter, workflows),
+    cpuUtilisation: round(
+      Object.values(perWorkflow(cpuBefore, cpuAfter, 1)).reduce((a, b) => a + b, 0) / wall / cpus().length,
+      2,
+    ),
+    natsMessagesPerWorkflow: connDelta(before, after, workflows),
+    writesPerWorkflow: writesPer(streamSeqs(start.streams), streamSeqs(streamsAfter), workflows),
+    ...clusterFigures(d, start, streamsAfter, nodesAfter, workflows),
+  };
+}
+
+/**
+ * The latency and throughput phases on a fresh cluster of CLUSTER.nodes nats-servers, dfut's
+ * streams at CLUSTER.replicas, the history in `partitions` streams; one dfut server and one
+ * worker, each given every node's URL, and so is the client. Everything is stopped before it
+ * returns, also when it throws.
+ */
+async function clusterRun(partitions: number) {
+  const loadAvgBefore = round(loadavg()[0], 2);
+  const started: Proc[] = [];
+  let client: DfutClient | undefined;
+  const cluster = await NatsCluster.start({ nodes: CLUSTER.nodes });
+  liveCluster = cluster;
+  try {
+    const urls = cluster.urls.join(",");
+    const args: Record<string, string[]> = {};
+    const server = await startDfut("server", urls, ["--replicas", String(CLUSTER.replicas), "--partitions", String(partitions)], args);
+    started.push(server);
+    // printed once provisioned, the partition leaders spread over the nodes, and HTTP served
+    await waitFor("the dfut server on the cluster to be ready", async () => (server.output().includes("dfut server ready") ? true : undefined), 60_000);
+    const connected = await waitFor("a NATS connection to the cluster", async () => DfutClient.connect({ servers: cluster.urls, name: "dfut-bench-client" }));
+    client = connected;
+    const worker = await startDfut("worker", urls, [], args);
+    started.push(worker);
+    await waitFor("the worker to register", async () => {
+      const regs = await connected.registrations();
+      return regs.some((r) => r.workflows.some((w) => w.name === "BenchOrderWorkflow")) ? true : undefined;
+    });
+    const { jsm } = connected.connection;
+    const historyStreams = [...(await streamStates(jsm)).keys()].filter((name) => HISTORY_STREAM_NAME.test(name)).sort();
+    const nodeCpu = () => Object.fromEntries(cluster.nodes.map((n) => [n.name, cpuMs(cluster.pid(n.name))]));
+    const d: Deployment = {
+      client: connected,
+      jsm,
+      monitors: cluster.nodes.map((n) => n.monitoringUrl),
+      historyStreams,
+      nodeCpu,
+      staleNotFound: { count: 0 },
+      cpu: () => ({
+        natsServer: Object.values(nodeCpu()).reduce((a, b) => a + b, 0),
+        server: cpuMs(server.child.pid),
+        worker: cpuMs(worker.child.pid),
+        client: clientCpuMs(),
+      }),
+    };
+    const leaders = Object.fromEntries([...(await streamStates(jsm))].sort(([a], [b]) => a.localeCompare(b)).map(([name, s]) => [name, s.leader ?? "unknown"]));
+    const placeholder = (a: string) => (a === "<nats-url>" ? "<nats-urls>" : a);
+    return {
+      nodes: CLUSTER.nodes,
+      replicas: CLUSTER.replicas,
+      partitions,
+      serverArgs: args.server.map(placeholder).join(" "),
+      workerArgs: args.worker.map(placeholder).join(" "),
+      loadAvgBefore,
+      leaders,
+      ...(phases.has("latency") ? { latency: await latencyPhase(d, N.warmup, N.clusterRuns) } : {}),
+      ...(phases.has("throughput") ? { throughput: await throughputPhase(d, N.clusterWorkflows, N.inflight) } : {}),
+    };
+  } finally {
+    await client?.close().catch(() => undefined);
+    for (const p of started.reverse()) await stop(p);
+    await cluster.stop();
+    liveCluster = undefined;
+  }
+}
+
+type ClusterResult = Awaited<ReturnType<typeof clusterRun>>;
+
 async function main() {
   // before this run starts anything (starting the dfut executables alone lifts the 1-minute average)
   const loadAvgBefore = round(loadavg()[0], 2);
-  const watchdog = setTimeout(() => fail(`did not finish within ${DEADLINE_MS / 1000} s`), DEADLINE_MS);
+  const deadlineMs = DEADLINE_MS + (opts.cluster ? CLUSTER.partitions.length * CLUSTER.deadlineMs : 0);
+  const watchdog = setTimeout(() => fail(`did not finish within ${deadlineMs / 1000} s`), deadlineMs);
   watchdog.unref();
   if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
 
@@ -377,14 +680,13 @@ async function main() {
   });
 
   const pids = { natsServer: nats.child.pid, server: server.child.pid, worker: worker.child.pid };
-  const cpuSnapshot = () => ({
-    natsServer: cpuMs(pids.natsServer),
-    server: cpuMs(pids.server),
-    worker: cpuMs(pids.worker),
-    client: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
-  });
-  const cpuPerWf = (a: ReturnType<typeof cpuSnapshot>, b: ReturnType<typeof cpuSnapshot>, per: number) =>
-    Object.fromEntries(Object.entries(b).map(([k, v]) => [k, round((v - a[k as keyof typeof a]) / per, 3)]));
+  const single: Deployment = {
+    client,
+    jsm,
+    monitors: [`http://127.0.0.1:${monitorPort}`],
+    historyStreams: ["DFUT_HISTORY"],
+    cpu: () => ({ natsServer: cpuMs(pids.natsServer), server: cpuMs(pids.server), worker: cpuMs(pids.worker), client: clientCpuMs() }),
+  };
 
   const result: Record<string, unknown> = {
     machine: {
@@ -434,88 +736,10 @@ async function main() {
   }
 
   // --- sequential latency -----------------------------------------------------------------
-  let seqRun = 0;
-  const runOne = async () => {
-    const i = seqRun++;
-    const customer = `c${i}`;
-    const t = now();
-    const handle = await client.start("BenchOrderWorkflow", { args: [customer, i] });
-    const started = now() - t;
-    const value = await handle.result({ timeoutMs: 30_000 });
-    const total = now() - t;
-    check(value, expectedOrder(customer, i), handle.workflowId);
-    return { started, total };
-  };
-
-  if (phases.has("latency")) {
-    for (let i = 0; i < N.warmup; i++) await runOne();
-    const before = await connz(monitorPort);
-    const seqBefore = await streamSeqs(jsm);
-    const cpuBefore = cpuSnapshot();
-    const totals: number[] = [];
-    const starts: number[] = [];
-    for (let i = 0; i < N.runs; i++) {
-      const r = await runOne();
-      totals.push(r.total);
-      starts.push(r.started);
-    }
-    const cpuAfter = cpuSnapshot();
-    const seqAfter = await streamSeqs(jsm);
-    const after = await connz(monitorPort);
-    const s = summary(totals);
-    result.latency = {
-      warmup: N.warmup,
-      runs: N.runs,
-      startAndWaitMs: s,
-      startOnlyMs: summary(starts),
-      cpuMsPerWorkflow: cpuPerWf(cpuBefore, cpuAfter, N.runs),
-      natsMessagesPerWorkflow: connDelta(before, after, N.runs),
-      writesPerWorkflow: writesPer(seqBefore, seqAfter, N.runs),
-    };
-  }
+  if (phases.has("latency")) result.latency = await latencyPhase(single, N.warmup, N.runs);
 
   // --- throughput -------------------------------------------------------------------------
-  if (phases.has("throughput")) {
-    const seqBefore = await streamSeqs(jsm);
-    const cpuBefore = cpuSnapshot();
-    const before = await connz(monitorPort);
-    let next = 0;
-    let checked = 0;
-    const t0 = now();
-    const lanes = Array.from({ length: N.inflight }, async () => {
-      while (next < N.workflows) {
-        const i = next++;
-        const customer = `t${i}`;
-        const handle = await client.start("BenchOrderWorkflow", { args: [customer, i] });
-        check(await handle.result({ timeoutMs: 60_000 }), expectedOrder(customer, i), handle.workflowId);
-        checked++;
-      }
-    });
-    await Promise.all(lanes);
-    const wall = now() - t0;
-    const cpuAfter = cpuSnapshot();
-    const after = await connz(monitorPort);
-    // the execution index is written after the result is visible: let the dispatcher finish
-    await waitFor("the dispatcher to drain", async () => {
-      const info = await jsm.consumers.info("DFUT_HISTORY", "dfut-dispatcher");
-      return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined;
-    });
-    const seqAfter = await streamSeqs(jsm);
-    result.throughput = {
-      workflows: N.workflows,
-      maxInFlight: N.inflight,
-      resultsChecked: checked,
-      wallMs: round(wall, 1),
-      workflowsPerSec: round((N.workflows / wall) * 1000, 1),
-      cpuMsPerWorkflow: cpuPerWf(cpuBefore, cpuAfter, N.workflows),
-      cpuUtilisation: round(
-        Object.values(cpuPerWf(cpuBefore, cpuAfter, 1)).reduce((a, b) => a + b, 0) / wall / cpus().length,
-        2,
-      ),
-      natsMessagesPerWorkflow: connDelta(before, after, N.workflows),
-      writesPerWorkflow: writesPer(seqBefore, seqAfter, N.workflows),
-    };
-  }
+  if (phases.has("throughput")) result.throughput = await throughputPhase(single, N.workflows, N.inflight);
 
   // --- history length ---------------------------------------------------------------------
   if (phases.has("long")) {
@@ -584,12 +808,18 @@ async function main() {
   }
 
   // --- teardown ---------------------------------------------------------------------------
-  shuttingDown = true;
   await client.close().catch(() => undefined);
   void nc;
   await stop(worker);
   await stop(server);
   await stop(nats);
+
+  // --- the same workload on a cluster -------------------------------------------------------
+  if (opts.cluster) {
+    const runs: Record<string, unknown> = {};
+    for (const partitions of CLUSTER.partitions) runs[String(partitions)] = await clusterRun(partitions);
+    result.cluster = runs;
+  }
   killAll();
   if (cpuProfDir) result.cpuProfiles = cpuProfDir;
   result.targets = TARGETS;
@@ -698,6 +928,22 @@ function table(r: any): string {
       `${w.total} (history ${w.DFUT_HISTORY}, tasks ${w.DFUT_TASKS}, timers ${w.DFUT_TIMERS}, KV ${w.KV_dfut_executions})`,
       "", "", "", "", "",
     ]);
+  }
+  for (const c of Object.values(r.cluster ?? {}) as ClusterResult[]) {
+    const split = (w: Record<string, number>, share: number | null) =>
+      `${Object.entries(w).map(([node, n]) => `${node} ${n}`).join(", ")}${share === null ? "" : ` (busiest ${Math.round(share * 100)} %)`}`;
+    const blank = ["", "", "", "", ""];
+    rows.push([`${c.nodes}-node cluster, R${c.replicas}, ${c.partitions} history partition${c.partitions === 1 ? "" : "s"}`, "", ...blank]);
+    if (c.latency) rows.push([`  start+wait p50 / p99 (ms), ${c.latency.runs} sequential`, `${c.latency.startAndWaitMs.p50} / ${c.latency.startAndWaitMs.p99}`, ...blank]);
+    const t = c.throughput;
+    if (t) rows.push([`  throughput (workflows/s), ${t.workflows} workflows, ≤ ${t.maxInFlight} in flight`, String(t.workflowsPerSec), ...blank]);
+    if (t?.writesByLeaderNode && t.busiestNodeShare) {
+      rows.push(["  history writes by leader node (throughput phase)", split(t.writesByLeaderNode.history, t.busiestNodeShare.history), ...blank]);
+      rows.push(["  all stream writes by leader node (throughput phase)", split(t.writesByLeaderNode.all, t.busiestNodeShare.all), ...blank]);
+    }
+    const stale = [c.latency?.staleNotFoundRetries, t?.staleNotFoundRetries].filter((n) => n !== undefined);
+    rows.push(["  stale \"no workflow\" results asked again (latency / throughput)", stale.join(" / "), ...blank]);
+    if (t?.leaderChanges || c.latency?.leaderChanges) rows.push(["  stream leaders that moved during a phase", [...(c.latency?.leaderChanges ?? []), ...(t?.leaderChanges ?? [])].join("; "), ...blank]);
   }
   const head = ["measure", "dfut", "target", "met", OTHERS.restate.name, OTHERS.dbos.name, OTHERS.rawJs.name];
   const lines = [head, head.map(() => "---"), ...rows].map((row) => `| ${row.join(" | ")} |`);
