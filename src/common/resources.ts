@@ -22,6 +22,7 @@ import {
 } from "./names.ts";
 import { DfutError } from "./errors.ts";
 import { isAlreadyExists, isInsufficientResources, isNotFound, isTransient } from "./jetstream-errors.ts";
+import { retryTransient } from "./retry.ts";
 import type { DfutConnection } from "./connection.ts";
 import { discoverLayout, HistoryLayout } from "./layout.ts";
 
@@ -70,11 +71,13 @@ export async function provision(nc: NatsConnection, jsm: JetStreamManager, optio
     );
   }
   for (const config of streamConfigs(replicas, layout)) {
-    await ensureStream(jsm, config, { rescale: options.replicas !== undefined });
+    await provisioningStep(`creating stream ${config.name}`, () => ensureStream(jsm, config, { rescale: options.replicas !== undefined }));
   }
   const kvm = new Kvm(nc);
-  await kvm.create(EXECUTIONS_BUCKET, { history: 1, replicas, storage: StorageType.File });
-  await kvm.create(REGISTRY_BUCKET, { history: 1, replicas, storage: StorageType.File, ttl: 60_000 });
+  await provisioningStep(`creating KV ${EXECUTIONS_BUCKET}`, () => kvm.create(EXECUTIONS_BUCKET, { history: 1, replicas, storage: StorageType.File }));
+  await provisioningStep(`creating KV ${REGISTRY_BUCKET}`, () =>
+    kvm.create(REGISTRY_BUCKET, { history: 1, replicas, storage: StorageType.File, ttl: 60_000 }),
+  );
   for (let p = 0; p < layout.partitions; p++) {
     await ensureConsumer(jsm, layout.streamOf(p), {
       durable_name: DISPATCHER_CONSUMER,
@@ -198,8 +201,23 @@ export async function ensureTaskConsumers(jsm: JetStreamManager, queue: string, 
   return Math.min(workflowAckWait, activityAckWait) / 1_000_000;
 }
 
+/**
+ * Creating replicated streams and consumers takes a round of raft per resource, seconds on a
+ * busy cluster and more during an election: each step is retried (it is idempotent) for a
+ * while before provisioning gives up.
+ */
+function provisioningStep<T>(what: string, step: () => Promise<T>): Promise<T> {
+  return retryTransient(what, step, { deadlineMs: PROVISIONING_DEADLINE_MS });
+}
+
+const PROVISIONING_DEADLINE_MS = 60_000;
+
 /** Creates the consumer unless it exists; returns its ack wait in nanoseconds. */
-async function ensureConsumer(jsm: JetStreamManager, stream: string, config: Partial<ConsumerConfig>): Promise<number> {
+function ensureConsumer(jsm: JetStreamManager, stream: string, config: Partial<ConsumerConfig>): Promise<number> {
+  return provisioningStep(`creating consumer ${config.durable_name} on ${stream}`, () => ensureConsumerOnce(jsm, stream, config));
+}
+
+async function ensureConsumerOnce(jsm: JetStreamManager, stream: string, config: Partial<ConsumerConfig>): Promise<number> {
   const name = config.durable_name!;
   try {
     return ackWaitOf(await jsm.consumers.info(stream, name));
@@ -221,7 +239,7 @@ const ackWaitOf = (info: { config: { ack_wait?: number } }) => info.config.ack_w
 
 export async function openKv(nc: NatsConnection, bucket: string): Promise<KV> {
   try {
-    return await new Kvm(nc).open(bucket);
+    return await retryTransient(`opening KV ${bucket}`, () => new Kvm(nc).open(bucket));
   } catch (err) {
     throw notProvisioned(err);
   }
