@@ -1,4 +1,4 @@
-import type { StoredMsg } from "@nats-io/jetstream";
+import type { DirectMsgRequest, MsgRequest, StoredMsg } from "@nats-io/jetstream";
 import { isWrongLastSequence } from "./jetstream-errors.ts";
 import { layoutOf, type HistoryAccess } from "./layout.ts";
 import type { HistoryEvent, NewEvent } from "./events.ts";
@@ -38,7 +38,7 @@ export async function readHistory(
   const events: HistoryEvent[] = [];
   let next = afterSeq + 1;
   while (next <= untilSeq) {
-    const msg: StoredMsg | null = await access.jsm.direct.getMessage(stream, { seq: next, next_by_subj: subject });
+    const msg = await getStored(access, stream, { seq: next, next_by_subj: subject });
     if (!msg) break;
     events.push(decodeEvent(msg));
     next = msg.seq + 1;
@@ -49,21 +49,31 @@ export async function readHistory(
 /** The newest event of a workflow, or undefined when it has none. */
 export async function lastEvent(access: HistoryAccess, workflowId: string): Promise<HistoryEvent | undefined> {
   const layout = layoutOf(access);
-  const msg = await access.jsm.direct.getMessage(layout.stream(workflowId), { last_by_subj: layout.subject(workflowId) });
+  const msg = await getStored(access, layout.stream(workflowId), { last_by_subj: layout.subject(workflowId) });
   return msg ? decodeEvent(msg) : undefined;
 }
 
 /** The event stored at a sequence of the workflow's history stream. */
 export async function eventAt(access: HistoryAccess, workflowId: string, seq: number): Promise<HistoryEvent | undefined> {
-  const msg = await access.jsm.direct.getMessage(layoutOf(access).stream(workflowId), { seq });
+  const msg = await getStored(access, layoutOf(access).stream(workflowId), { seq });
   return msg ? decodeEvent(msg) : undefined;
 }
 
 /** The first event of a workflow (its WorkflowStarted), or undefined. */
 export async function firstEvent(access: HistoryAccess, workflowId: string): Promise<HistoryEvent | undefined> {
   const layout = layoutOf(access);
-  const msg = await access.jsm.direct.getMessage(layout.stream(workflowId), { seq: 1, next_by_subj: layout.subject(workflowId) });
+  const msg = await getStored(access, layout.stream(workflowId), { seq: 1, next_by_subj: layout.subject(workflowId) });
   return msg ? decodeEvent(msg) : undefined;
+}
+
+/**
+ * One stored message: a direct get (no consumer, answered by any replica), or from the stream
+ * leader when the history is replicated, so that a read after a write sees the write.
+ */
+function getStored(access: HistoryAccess, stream: string, query: DirectMsgRequest): Promise<StoredMsg | null> {
+  if (!layoutOf(access).replicated) return access.jsm.direct.getMessage(stream, query);
+  // STREAM.MSG.GET takes next_by_subj since 2.9 too; nats.js types it for direct gets only.
+  return access.jsm.streams.getMessage(stream, query as MsgRequest);
 }
 
 export interface AppendOptions {

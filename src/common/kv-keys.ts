@@ -17,11 +17,15 @@ export async function readBucket(jsm: JetStreamManager, bucket: string): Promise
   const prefix = `$KV.${bucket}.`;
   const info = await jsm.streams.info(stream, { subjects_filter: `${prefix}>` });
   const subjects = Object.keys(info.state.subjects ?? {});
+  const replicated = (info.config.num_replicas ?? 1) > 1;
   const entries: KvEntry[] = [];
   for (let i = 0; i < subjects.length; i += PARALLEL_GETS) {
     const batch = await Promise.all(
       subjects.slice(i, i + PARALLEL_GETS).map(async (subject) => {
-        const msg = await jsm.direct.getMessage(stream, { last_by_subj: subject });
+        // Replicated: from the leader, as a direct get may come from a follower that is behind.
+        const msg = replicated
+          ? await jsm.streams.getMessage(stream, { last_by_subj: subject })
+          : await jsm.direct.getMessage(stream, { last_by_subj: subject });
         // A delete or purge leaves a marker with an operation header and no value.
         if (!msg || msg.data.length === 0 || msg.header?.get("KV-Operation")) return undefined;
         return { key: subject.slice(prefix.length), value: msg.data };

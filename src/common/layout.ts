@@ -17,6 +17,12 @@ export const MAX_PARTITIONS = 64;
 
 export class HistoryLayout {
   readonly partitions: number;
+  /**
+   * The history streams have replicas. Direct gets may then be answered by a follower that has
+   * not stored the latest events yet, so reads go to the stream leader instead (read your own
+   * writes); a single replica keeps the cheaper direct gets.
+   */
+  replicated = false;
 
   constructor(partitions: number) {
     if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_PARTITIONS) {

@@ -101,6 +101,7 @@ export async function provision(nc: NatsConnection, jsm: JetStreamManager, optio
     max_deliver: -1,
   });
   if (layout.partitions > 1 && replicas > 1) await spreadLeaders(nc, jsm, layout.streams()).catch(() => undefined);
+  await noteReplication(jsm, layout);
   return layout;
 }
 
@@ -292,6 +293,11 @@ export async function awaitProvisioned(connection: DfutConnection, options: Awai
   }
 }
 
+async function noteReplication(jsm: JetStreamManager, layout: HistoryLayout): Promise<void> {
+  const info = await retryTransient("reading the history stream", () => jsm.streams.info(layout.streamOf(0)));
+  layout.replicated = (info.config.num_replicas ?? 1) > 1;
+}
+
 /** The layout when everything is there, else the names of what is missing. */
 async function missingResources(jsm: JetStreamManager): Promise<HistoryLayout | string[]> {
   const found = await discoverLayout(jsm);
@@ -302,5 +308,7 @@ async function missingResources(jsm: JetStreamManager): Promise<HistoryLayout | 
     ...(found.state === "partial" ? found.missing : []),
     ...[TASK_STREAM, TIMER_STREAM, `KV_${EXECUTIONS_BUCKET}`, `KV_${REGISTRY_BUCKET}`].filter((name) => !names.has(name)),
   ];
-  return missing.length === 0 ? found.layout : missing;
+  if (missing.length > 0) return missing;
+  await noteReplication(jsm, found.layout);
+  return found.layout;
 }

@@ -131,6 +131,21 @@ async function signalTimers(): Promise<void> {
   }
 }
 
+it("reads right after a write see it: histories are read from the stream leader, not a follower that is behind", async () => {
+  const misses: string[] = [];
+  await Promise.all(
+    Array.from({ length: 4 }, async (_, lane) => {
+      for (let i = 0; i < 40; i++) {
+        const id = `read-after-write-${lane}-${i}`;
+        await client.start("ChainWorkflow", { args: [1], workflowId: id });
+        const history = await client.history(id).catch((err: unknown) => (err as Error).message);
+        if (typeof history === "string") misses.push(`${id}: ${history}`);
+      }
+    }),
+  );
+  expect(misses).toEqual([]);
+});
+
 it("every call succeeds and every workflow completes once through kill -9 of a partition leader, the meta leader and a follower", async () => {
   const layout = connection.layout!;
   await useEverything("before");
