@@ -156,6 +156,8 @@ function typedEvent(event: DfutEvent): TypedEvent {
       return { case: "workflowTaskFailed", value: { error: errorToApi(event.error), worker: event.worker } };
     case "Undecodable":
       return { case: "undecodable", value: { reason: event.reason, raw: event.raw } };
+    case "PatchMarked":
+      return { case: "patchMarked", value: { patchId: event.patchId, deprecated: event.deprecated === true } };
     default:
       return unhandled(event);
   }

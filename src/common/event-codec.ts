@@ -29,6 +29,7 @@ const EVENT_SHAPES: Readonly<Record<RecordedEventType, Shape>> = {
   WorkflowCanceled: { reason: "string" },
   WorkflowTaskFailed: { error: "error", worker: "string" },
   WorkflowTerminated: { reason: "string" },
+  PatchMarked: { patchId: "string", deprecated: "boolean?" },
 };
 
 const RAW_PREVIEW_CHARS = 200;

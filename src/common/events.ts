@@ -130,6 +130,16 @@ export interface WorkflowTaskFailed extends EventBase {
   error: ErrorInfo;
   worker: string;
 }
+/**
+ * The code took the new branch of a change (`ctx.patched(patchId)`) at this point: replays of
+ * this history take it too, replays of histories without it the old one.
+ */
+export interface PatchMarked extends EventBase {
+  type: "PatchMarked";
+  patchId: string;
+  /** Recorded by `ctx.deprecatePatch`: the old branch is gone from the code. */
+  deprecated?: boolean;
+}
 /** Ended from outside (`dfut terminate`): no workflow code ran for it, nothing more will. */
 export interface WorkflowTerminated extends EventBase {
   type: "WorkflowTerminated";
@@ -163,6 +173,7 @@ export type HistoryEvent =
   | WorkflowCanceled
   | WorkflowTaskFailed
   | WorkflowTerminated
+  | PatchMarked
   | UndecodableEvent;
 
 export type EventType = HistoryEvent["type"];
@@ -208,6 +219,7 @@ export const EVENT_KINDS: { readonly [K in EventType]: EventKind<Extract<History
   WorkflowFailed: { writer: "worker", closes: "failed", wakes: never },
   WorkflowCanceled: { writer: "worker", closes: "canceled", wakes: never },
   WorkflowTerminated: { writer: "client", closes: "terminated", wakes: never },
+  PatchMarked: { writer: "worker", wakes: never },
   WorkflowTaskFailed: { writer: "worker", wakes: never },
   Undecodable: { writer: "nobody", wakes: never },
 };

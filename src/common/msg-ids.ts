@@ -8,6 +8,8 @@ import { unhandled, type HistoryEvent } from "./events.ts";
 export const eventMsgIds = {
   /** The command event of the n-th step (ActivityScheduled or TimerStarted). */
   step: (workflowId: string, stepId: number) => `${workflowId}:step:${stepId}`,
+  /** A patch marker (ctx.patched): once per patch and run. */
+  patch: (workflowId: string, patchId: string) => `${workflowId}:patch:${patchId}`,
   /** The workflow's one close. */
   close: (workflowId: string) => `${workflowId}:close`,
   activityStarted: (workflowId: string, activityId: number, attempt: number) => `${workflowId}:act:${activityId}:${attempt}:started`,
@@ -36,6 +38,7 @@ function workflowTaskMsgId(workflowId: string, event: HistoryEvent): string {
     case "WorkflowFailed":
     case "WorkflowCanceled":
     case "WorkflowTerminated":
+    case "PatchMarked":
     case "WorkflowTaskFailed":
     case "Undecodable":
       return `wft:${workflowId}:seq:${event.seq}`;

@@ -166,6 +166,7 @@ export function project(workflowId: string, event: HistoryEvent): Mutation | und
     case "TimerFired":
     case "SignalReceived":
     case "CancelRequested":
+    case "PatchMarked":
       return undefined;
     default:
       return unhandled(event);

@@ -64,6 +64,8 @@ export function eventDetails(event: HistoryEvent, names: ActivityNames = new Map
       return event.reason ? shorten(event.reason, valueWidth) : "";
     case "Undecodable":
       return shorten(`${event.reason}: ${event.raw}`, valueWidth);
+    case "PatchMarked":
+      return `${event.patchId}${event.deprecated ? " (deprecated)" : ""}`;
   }
 }
 

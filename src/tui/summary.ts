@@ -102,6 +102,7 @@ export function summarize(events: readonly HistoryEvent[]): WorkflowSummary {
         summary.cancelRequested = true;
         break;
       case "SignalReceived":
+      case "PatchMarked":
         break;
       case "WorkflowTaskFailed":
         summary.taskFailure = event.error;

@@ -44,6 +44,7 @@ export type TimelineEntry =
   | { kind: "timer"; key: string; timerId: number; at?: number; fireAt?: number; firedAt?: number }
   | { kind: "signal"; key: string; at?: number; name: string; payload: JsonValue }
   | { kind: "cancel-requested"; key: string; at?: number; reason: string }
+  | { kind: "patch"; key: string; at?: number; patchId: string; deprecated: boolean }
   | { kind: "task-failed"; key: string; at?: number; error: ErrorView; worker: string }
   | { kind: "completed"; key: string; at?: number; result: JsonValue }
   | { kind: "failed"; key: string; at?: number; error: ErrorView }
@@ -61,6 +62,7 @@ const CLOSES: { readonly [K in TimelineEntry["kind"]]: K extends ClosingKind ? t
   activity: false,
   timer: false,
   signal: false,
+  patch: false,
   "cancel-requested": false,
   "task-failed": false,
   completed: true,
@@ -183,6 +185,9 @@ export function buildTimeline(events: readonly HistoryEvent[]): TimelineEntry[] 
         break;
       case "undecodable":
         entries.push({ kind: "undecodable", key, at, seq: Number(seq), reason: event.value.reason, raw: event.value.raw });
+        break;
+      case "patchMarked":
+        entries.push({ kind: "patch", key, at, patchId: event.value.patchId, deprecated: event.value.deprecated });
         break;
       case undefined:
         // A kind newer than this page's schema: the event table still lists it.

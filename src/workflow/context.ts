@@ -25,6 +25,19 @@ export interface WorkflowContext extends ActivityRunner {
   sleep(ms: number): DurableFuture<void>;
   /** Resolves with the payload of the next signal of that name (buffered if it came earlier). */
   waitForSignal<T = unknown>(name: string): DurableFuture<T>;
+  /**
+   * For changing the code of running workflows: false while replaying a history recorded
+   * before the change (the run took the old branch there), true otherwise, recorded in the
+   * history: for new runs, for replays of histories that recorded it, and for a run started
+   * by older code that reaches this point only now (there is nothing to replay there).
+   * `if (ctx.patched("fraud-check")) { new code } else { old code }`.
+   */
+  patched(patchId: string): boolean;
+  /**
+   * The cleanup step, once no run of the old branch is left: the code keeps only the new
+   * branch, and histories that recorded the patch still replay.
+   */
+  deprecatePatch(patchId: string): void;
   /** The time of the event being processed: the same on replay. */
   now(): Date;
   /** A deterministic pseudo-random number in [0, 1). */

@@ -24,7 +24,8 @@ export type Command =
   | { kind: "StartTimer"; timerId: number; fireAt: string }
   | { kind: "CompleteWorkflow"; result: unknown }
   | { kind: "FailWorkflow"; error: ErrorInfo }
-  | { kind: "CancelWorkflow"; reason: string; detail?: unknown };
+  | { kind: "CancelWorkflow"; reason: string; detail?: unknown }
+  | { kind: "MarkPatch"; patchId: string; deprecated: boolean };
 
 type StepKind = "activity" | "timer";
 interface Step {
@@ -91,6 +92,12 @@ export class WorkflowExecution {
   #fatal: Error | undefined;
   #cancelReason: string | undefined;
   readonly #signalBuffer = new Map<string, unknown[]>();
+  /** Patches the history holds (applied, or later in the batch being applied). */
+  readonly #patchesInHistory = new Set<string>();
+  readonly #patchesRecorded = new Set<string>();
+  /** What ctx.patched answered, per patch: the same for the whole run. */
+  readonly #patchDecisions = new Map<string, boolean>();
+  #replaying = false;
   readonly #signalWaiters = new Map<string, DurableFuture<unknown>[]>();
 
   private readonly started: WorkflowStarted;
@@ -119,17 +126,22 @@ export class WorkflowExecution {
    */
   async apply(events: HistoryEvent[]): Promise<Command[]> {
     this.#applying = true;
+    const fresh = events.filter((e) => e.seq > this.lastSeq);
+    // A patch recorded later in this batch counts for code that asks before reaching it.
+    for (const event of fresh) if (event.type === "PatchMarked") this.#patchesInHistory.add(event.patchId);
     try {
-      for (const event of events) {
-        if (event.seq <= this.lastSeq) continue;
+      for (const [i, event] of fresh.entries()) {
         this.lastSeq = event.seq;
         if (this.closed) continue;
+        // Code that runs for an event with more history after it is replaying what happened.
+        this.#replaying = i < fresh.length - 1;
         await this.#applyOne(event);
         if (this.#fatal) throw this.#fatal;
       }
       return this.#takeCommands();
     } finally {
       this.#applying = false;
+      this.#replaying = false;
     }
   }
 
@@ -167,6 +179,10 @@ export class WorkflowExecution {
         return;
       case "ActivityStarted":
       case "WorkflowTaskFailed":
+        return;
+      case "PatchMarked":
+        this.#patchesRecorded.add(event.patchId);
+        this.#patchesInHistory.add(event.patchId);
         return;
       case "Undecodable":
         this.#fatal ??= new UndecodableEventError(
@@ -266,6 +282,7 @@ export class WorkflowExecution {
     const out = this.#commands.filter((c) => {
       if (c.kind === "ScheduleActivity") return !this.#recorded.has(c.activityId);
       if (c.kind === "StartTimer") return !this.#recorded.has(c.timerId);
+      if (c.kind === "MarkPatch") return !this.#patchesRecorded.has(c.patchId);
       return false;
     });
     this.#commands.length = 0;
@@ -280,6 +297,8 @@ export class WorkflowExecution {
         return this.#recorded.has(command.activityId);
       case "StartTimer":
         return this.#recorded.has(command.timerId);
+      case "MarkPatch":
+        return this.#patchesRecorded.has(command.patchId);
       case "CompleteWorkflow":
       case "FailWorkflow":
       case "CancelWorkflow":
@@ -343,6 +362,25 @@ export class WorkflowExecution {
     return { id, future };
   }
 
+  /**
+   * Whether this run takes the new branch of a change: yes when its history records the patch,
+   * or when the code asks live (not while replaying older history), which records it; no when
+   * replaying a history from before the change. The answer holds for the whole run.
+   */
+  #patched(patchId: string, deprecated: boolean): boolean {
+    if (typeof patchId !== "string" || patchId.length === 0) throw new TypeError("ctx.patched needs a patch id, a non-empty string");
+    if (!this.#applying) throw this.#strayed(`asked for patch ${patchId}`);
+    const known = this.#patchDecisions.get(patchId);
+    if (known !== undefined) return known;
+    let decision = this.#patchesInHistory.has(patchId);
+    if (!decision && !this.#replaying) {
+      this.#commands.push({ kind: "MarkPatch", patchId, deprecated });
+      decision = true;
+    }
+    this.#patchDecisions.set(patchId, decision);
+    return decision;
+  }
+
   #scheduleActivity(activity: Function | string, args: unknown[], callOptions?: ActivityOptionsInput): DurableFuture<unknown> {
     const activityType = typeof activity === "string" ? activity : nameOf(activity);
     if (!activityType) throw new TypeError("executeActivity needs an activity function with a name, or an activity type name");
@@ -386,6 +424,10 @@ export class WorkflowExecution {
         else exec.#signalWaiters.set(name, [...(exec.#signalWaiters.get(name) ?? []), future as DurableFuture<unknown>]);
         return future;
       },
+      patched: (patchId: string) => exec.#patched(patchId, false),
+      deprecatePatch: (patchId: string) => {
+        exec.#patched(patchId, true);
+      },
       now: () => new Date(exec.#now.getTime()),
       random: () => exec.#random(),
       uuid: () => uuidFrom(exec.#random),
@@ -416,6 +458,8 @@ export function commandToEvent(command: Command, time: string): NewEvent {
       return { type: "WorkflowFailed", time, error: command.error };
     case "CancelWorkflow":
       return { type: "WorkflowCanceled", time, reason: command.reason };
+    case "MarkPatch":
+      return { type: "PatchMarked", time, patchId: command.patchId, ...(command.deprecated ? { deprecated: true } : {}) };
   }
 }
 
@@ -431,6 +475,8 @@ export function commandMsgId(workflowId: string, command: Command): string {
       return eventMsgIds.step(workflowId, command.activityId);
     case "StartTimer":
       return eventMsgIds.step(workflowId, command.timerId);
+    case "MarkPatch":
+      return eventMsgIds.patch(workflowId, command.patchId);
     case "CompleteWorkflow":
     case "FailWorkflow":
     case "CancelWorkflow":

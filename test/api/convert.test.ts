@@ -60,6 +60,7 @@ const KINDS: { [K in EventType]: { event: Omit<Extract<HistoryEvent, { type: K }
   WorkflowFailed: { event: { type: "WorkflowFailed", error }, json: { error: error } },
   WorkflowCanceled: { event: { type: "WorkflowCanceled", reason: "changed my mind" }, json: { reason: "changed my mind" } },
   WorkflowTerminated: { event: { type: "WorkflowTerminated", reason: "stuck" }, json: { reason: "stuck" } },
+  PatchMarked: { event: { type: "PatchMarked", patchId: "fraud-check", deprecated: true }, json: { patchId: "fraud-check", deprecated: true } },
   WorkflowTaskFailed: { event: { type: "WorkflowTaskFailed", error, worker: "w-2" }, json: { error: error, worker: "w-2" } },
   Undecodable: { event: { type: "Undecodable", reason: "it is not JSON", raw: "not {json" }, json: { reason: "it is not JSON", raw: "not {json" } },
 };

@@ -22,6 +22,7 @@ const EXAMPLES: Record<RecordedEventType, RecordedEvent> = {
   WorkflowCanceled: h.workflowCanceled("asked"),
   WorkflowTaskFailed: h.taskFailed({ name: "NonDeterminismError", message: "changed", stack: "at x" }),
   WorkflowTerminated: h.terminated("by hand"),
+  PatchMarked: h.patch("fraud-check"),
 };
 
 /** For each kind, every required field with a value of the wrong kind and how it is described. */
@@ -55,6 +56,7 @@ const MISTYPED: Record<RecordedEventType, Record<string, [unknown, string]>> = {
   WorkflowCanceled: { reason: [false, "a boolean, not a string"] },
   WorkflowTaskFailed: { error: [null, "null, not an error ({name, message})"], worker: [1, "the number 1, not a string"] },
   WorkflowTerminated: { reason: [[], "an array, not a string"] },
+  PatchMarked: { patchId: [7, "the number 7, not a string"] },
 };
 
 /** The event as stored: the stream gives it its sequence, the message body has none. */

@@ -23,6 +23,7 @@ describe("taskMsgIds.workflow", () => {
     WorkflowTerminated: [h.terminated("x"), "wft:wf-1:seq:13"],
     WorkflowTaskFailed: [h.taskFailed(error), "wft:wf-1:seq:14"],
     Undecodable: [h.undecodable("bad"), "wft:wf-1:seq:15"],
+    PatchMarked: [h.patch("p"), "wft:wf-1:seq:16"],
   };
 
   for (const [type, [event, id]] of Object.entries(cases)) {

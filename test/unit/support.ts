@@ -11,6 +11,7 @@ import type {
   TimerFired,
   TimerStarted,
   UndecodableEvent,
+  PatchMarked,
   WorkflowCanceled,
   WorkflowCompleted,
   WorkflowFailed,
@@ -116,6 +117,10 @@ export class History {
 
   terminated(reason: string): WorkflowTerminated {
     return { ...this.next(), type: "WorkflowTerminated", reason };
+  }
+
+  patch(patchId: string, deprecated = false): PatchMarked {
+    return { ...this.next(), type: "PatchMarked", patchId, ...(deprecated ? { deprecated } : {}) };
   }
 
   undecodable(reason: string, raw = "garbage"): UndecodableEvent {

@@ -29,6 +29,7 @@ const EVENT_COLORS: Readonly<Record<EventType, string | undefined>> = {
   WorkflowFailed: "red",
   WorkflowCanceled: "magenta",
   WorkflowTerminated: "red",
+  PatchMarked: undefined,
   WorkflowTaskFailed: "red",
   Undecodable: "red",
 };

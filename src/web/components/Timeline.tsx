@@ -136,6 +136,16 @@ function EntryView({ entry, now }: { entry: TimelineEntry; now: number }) {
           <At ms={entry.at} />
         </div>
       );
+    case "patch":
+      return (
+        <div className="tl-head">
+          <span className="tl-title">
+            Patch {entry.patchId}
+            {entry.deprecated ? " (deprecated)" : ""}: new code path
+          </span>
+          <At ms={entry.at} />
+        </div>
+      );
     case "undecodable":
       return (
         <>

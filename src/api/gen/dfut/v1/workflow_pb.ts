@@ -12,7 +12,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file dfut/v1/workflow.proto.
  */
 export const file_dfut_v1_workflow: GenFile = /*@__PURE__*/
-  fileDesc("ChZkZnV0L3YxL3dvcmtmbG93LnByb3RvEgdkZnV0LnYxIlAKCUVycm9ySW5mbxIMCgRuYW1lGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSDQoFc3RhY2sYAyABKAkSFQoNbm9uX3JldHJ5YWJsZRgEIAEoCCLzAgoIV29ya2Zsb3cSEwoLd29ya2Zsb3dfaWQYASABKAkSFQoNd29ya2Zsb3dfdHlwZRgCIAEoCRINCgVxdWV1ZRgDIAEoCRInCgZzdGF0dXMYBCABKA4yFy5kZnV0LnYxLldvcmtmbG93U3RhdHVzEi4KCnN0YXJ0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWNsb3NlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJAoEYXJncxgHIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIrCgZyZXN1bHQYCCABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVIAIgBARIhCgVlcnJvchgJIAEoCzISLmRmdXQudjEuRXJyb3JJbmZvEg8KB3Byb2JsZW0YCiABKAkSEgoKc3RhdHVzX3NlcRgLIAEoA0IJCgdfcmVzdWx0It8HCgxIaXN0b3J5RXZlbnQSCwoDc2VxGAEgASgDEgwKBHR5cGUYAiABKAkSKAoEdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOQoQd29ya2Zsb3dfc3RhcnRlZBgFIAEoCzIdLmRmdXQudjEuV29ya2Zsb3dTdGFydGVkRXZlbnRIABI9ChJhY3Rpdml0eV9zY2hlZHVsZWQYBiABKAsyHy5kZnV0LnYxLkFjdGl2aXR5U2NoZWR1bGVkRXZlbnRIABI5ChBhY3Rpdml0eV9zdGFydGVkGAcgASgLMh0uZGZ1dC52MS5BY3Rpdml0eVN0YXJ0ZWRFdmVudEgAEj0KEmFjdGl2aXR5X2NvbXBsZXRlZBgIIAEoCzIfLmRmdXQudjEuQWN0aXZpdHlDb21wbGV0ZWRFdmVudEgAEjcKD2FjdGl2aXR5X2ZhaWxlZBgJIAEoCzIcLmRmdXQudjEuQWN0aXZpdHlGYWlsZWRFdmVudEgAEjMKDXRpbWVyX3N0YXJ0ZWQYCiABKAsyGi5kZnV0LnYxLlRpbWVyU3RhcnRlZEV2ZW50SAASLwoLdGltZXJfZmlyZWQYCyABKAsyGC5kZnV0LnYxLlRpbWVyRmlyZWRFdmVudEgAEjcKD3NpZ25hbF9yZWNlaXZlZBgMIAEoCzIcLmRmdXQudjEuU2lnbmFsUmVjZWl2ZWRFdmVudEgAEjkKEGNhbmNlbF9yZXF1ZXN0ZWQYDSABKAsyHS5kZnV0LnYxLkNhbmNlbFJlcXVlc3RlZEV2ZW50SAASPQoSd29ya2Zsb3dfY29tcGxldGVkGA4gASgLMh8uZGZ1dC52MS5Xb3JrZmxvd0NvbXBsZXRlZEV2ZW50SAASNwoPd29ya2Zsb3dfZmFpbGVkGA8gASgLMhwuZGZ1dC52MS5Xb3JrZmxvd0ZhaWxlZEV2ZW50SAASOwoRd29ya2Zsb3dfY2FuY2VsZWQYECABKAsyHi5kZnV0LnYxLldvcmtmbG93Q2FuY2VsZWRFdmVudEgAEj8KE3dvcmtmbG93X3Rlcm1pbmF0ZWQYESABKAsyIC5kZnV0LnYxLldvcmtmbG93VGVybWluYXRlZEV2ZW50SAASQAoUd29ya2Zsb3dfdGFza19mYWlsZWQYEiABKAsyIC5kZnV0LnYxLldvcmtmbG93VGFza0ZhaWxlZEV2ZW50SAASMAoLdW5kZWNvZGFibGUYEyABKAsyGS5kZnV0LnYxLlVuZGVjb2RhYmxlRXZlbnRIAEIHCgVldmVudEoECAQQBVIKYXR0cmlidXRlcyLRAQoLUmV0cnlQb2xpY3kSMwoQaW5pdGlhbF9pbnRlcnZhbBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIbChNiYWNrb2ZmX2NvZWZmaWNpZW50GAIgASgBEjMKEG1heGltdW1faW50ZXJ2YWwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGAoQbWF4aW11bV9hdHRlbXB0cxgEIAEoBRIhChlub25fcmV0cnlhYmxlX2Vycm9yX3R5cGVzGAUgAygJIvQBCg9BY3Rpdml0eU9wdGlvbnMSOQoWc3RhcnRfdG9fY2xvc2VfdGltZW91dBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI8ChlzY2hlZHVsZV90b19jbG9zZV90aW1lb3V0GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjQKEWhlYXJ0YmVhdF90aW1lb3V0GAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg0KBXF1ZXVlGAQgASgJEiMKBXJldHJ5GAUgASgLMhQuZGZ1dC52MS5SZXRyeVBvbGljeSJiChRXb3JrZmxvd1N0YXJ0ZWRFdmVudBIVCg13b3JrZmxvd190eXBlGAEgASgJEiQKBGFyZ3MYAiADKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSDQoFcXVldWUYAyABKAkilQEKFkFjdGl2aXR5U2NoZWR1bGVkRXZlbnQSEwoLYWN0aXZpdHlfaWQYASABKAUSFQoNYWN0aXZpdHlfdHlwZRgCIAEoCRIkCgRhcmdzGAMgAygLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEikKB29wdGlvbnMYBCABKAsyGC5kZnV0LnYxLkFjdGl2aXR5T3B0aW9ucyJbChRBY3Rpdml0eVN0YXJ0ZWRFdmVudBITCgthY3Rpdml0eV9pZBgBIAEoBRIPCgdhdHRlbXB0GAIgASgFEg4KBndvcmtlchgDIAEoCRINCgVlYWdlchgEIAEoCCJmChZBY3Rpdml0eUNvbXBsZXRlZEV2ZW50EhMKC2FjdGl2aXR5X2lkGAEgASgFEg8KB2F0dGVtcHQYAiABKAUSJgoGcmVzdWx0GAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIqcBChNBY3Rpdml0eUZhaWxlZEV2ZW50EhMKC2FjdGl2aXR5X2lkGAEgASgFEg8KB2F0dGVtcHQYAiABKAUSIQoFZXJyb3IYAyABKAsyEi5kZnV0LnYxLkVycm9ySW5mbxISCgp3aWxsX3JldHJ5GAQgASgIEjMKD25leHRfYXR0ZW1wdF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiUgoRVGltZXJTdGFydGVkRXZlbnQSEAoIdGltZXJfaWQYASABKAUSKwoHZmlyZV9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIwoPVGltZXJGaXJlZEV2ZW50EhAKCHRpbWVyX2lkGAEgASgFIkwKE1NpZ25hbFJlY2VpdmVkRXZlbnQSDAoEbmFtZRgBIAEoCRInCgdwYXlsb2FkGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIiYKFENhbmNlbFJlcXVlc3RlZEV2ZW50Eg4KBnJlYXNvbhgBIAEoCSJAChZXb3JrZmxvd0NvbXBsZXRlZEV2ZW50EiYKBnJlc3VsdBgBIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSI4ChNXb3JrZmxvd0ZhaWxlZEV2ZW50EiEKBWVycm9yGAEgASgLMhIuZGZ1dC52MS5FcnJvckluZm8iJwoVV29ya2Zsb3dDYW5jZWxlZEV2ZW50Eg4KBnJlYXNvbhgBIAEoCSIpChdXb3JrZmxvd1Rlcm1pbmF0ZWRFdmVudBIOCgZyZWFzb24YASABKAkiTAoXV29ya2Zsb3dUYXNrRmFpbGVkRXZlbnQSIQoFZXJyb3IYASABKAsyEi5kZnV0LnYxLkVycm9ySW5mbxIOCgZ3b3JrZXIYAiABKAkiLwoQVW5kZWNvZGFibGVFdmVudBIOCgZyZWFzb24YASABKAkSCwoDcmF3GAIgASgJIpABChRMaXN0V29ya2Zsb3dzUmVxdWVzdBInCgZzdGF0dXMYASABKA4yFy5kZnV0LnYxLldvcmtmbG93U3RhdHVzEhUKDXdvcmtmbG93X3R5cGUYAiABKAkSEQoJaWRfcHJlZml4GAMgASgJEhEKCXBhZ2Vfc2l6ZRgEIAEoBRISCgpwYWdlX3Rva2VuGAUgASgJImoKFUxpc3RXb3JrZmxvd3NSZXNwb25zZRIkCgl3b3JrZmxvd3MYASADKAsyES5kZnV0LnYxLldvcmtmbG93EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRISCgp0b3RhbF9zaXplGAMgASgFIikKEkdldFdvcmtmbG93UmVxdWVzdBITCgt3b3JrZmxvd19pZBgBIAEoCSI6ChNHZXRXb3JrZmxvd1Jlc3BvbnNlEiMKCHdvcmtmbG93GAEgASgLMhEuZGZ1dC52MS5Xb3JrZmxvdyIoChFHZXRIaXN0b3J5UmVxdWVzdBITCgt3b3JrZmxvd19pZBgBIAEoCSI7ChJHZXRIaXN0b3J5UmVzcG9uc2USJQoGZXZlbnRzGAEgAygLMhUuZGZ1dC52MS5IaXN0b3J5RXZlbnQihwEKFFN0YXJ0V29ya2Zsb3dSZXF1ZXN0EgwKBHR5cGUYASABKAkSJAoEYXJncxgCIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRITCgt3b3JrZmxvd19pZBgDIAEoCRINCgVxdWV1ZRgEIAEoCRIXCg9za2lwX3R5cGVfY2hlY2sYBSABKAgiLAoVU3RhcnRXb3JrZmxvd1Jlc3BvbnNlEhMKC3dvcmtmbG93X2lkGAEgASgJInQKFVNpZ25hbFdvcmtmbG93UmVxdWVzdBITCgt3b3JrZmxvd19pZBgBIAEoCRIMCgRuYW1lGAIgASgJEiwKB3BheWxvYWQYAyABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVIAIgBAUIKCghfcGF5bG9hZCIYChZTaWduYWxXb3JrZmxvd1Jlc3BvbnNlIjwKFUNhbmNlbFdvcmtmbG93UmVxdWVzdBITCgt3b3JrZmxvd19pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiKAoWQ2FuY2VsV29ya2Zsb3dSZXNwb25zZRIOCgZjbG9zZWQYASABKAgiPwoYVGVybWluYXRlV29ya2Zsb3dSZXF1ZXN0EhMKC3dvcmtmbG93X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSIbChlUZXJtaW5hdGVXb3JrZmxvd1Jlc3BvbnNlIhoKGExpc3RXb3JrZmxvd1R5cGVzUmVxdWVzdCJQCgxXb3JrZmxvd1R5cGUSDAoEbmFtZRgBIAEoCRISCgpwYXJhbWV0ZXJzGAIgAygJEg0KBXF1ZXVlGAMgASgJEg8KB3dvcmtlcnMYBCABKAUiSgoZTGlzdFdvcmtmbG93VHlwZXNSZXNwb25zZRItCg53b3JrZmxvd190eXBlcxgBIAMoCzIVLmRmdXQudjEuV29ya2Zsb3dUeXBlImoKFVdhdGNoV29ya2Zsb3dzUmVxdWVzdBInCgZzdGF0dXMYASABKA4yFy5kZnV0LnYxLldvcmtmbG93U3RhdHVzEhUKDXdvcmtmbG93X3R5cGUYAiABKAkSEQoJaWRfcHJlZml4GAMgASgJImEKFldhdGNoV29ya2Zsb3dzUmVzcG9uc2USIwoIdXBzZXJ0ZWQYASADKAsyES5kZnV0LnYxLldvcmtmbG93Eg8KB3JlbW92ZWQYAiADKAkSEQoJY2F1Z2h0X3VwGAMgASgIIioKE1dhdGNoSGlzdG9yeVJlcXVlc3QSEwoLd29ya2Zsb3dfaWQYASABKAkiUAoUV2F0Y2hIaXN0b3J5UmVzcG9uc2USJQoGZXZlbnRzGAEgAygLMhUuZGZ1dC52MS5IaXN0b3J5RXZlbnQSEQoJY2F1Z2h0X3VwGAIgASgIKscBCg5Xb3JrZmxvd1N0YXR1cxIfChtXT1JLRkxPV19TVEFUVVNfVU5TUEVDSUZJRUQQABIbChdXT1JLRkxPV19TVEFUVVNfUlVOTklORxABEh0KGVdPUktGTE9XX1NUQVRVU19DT01QTEVURUQQAhIaChZXT1JLRkxPV19TVEFUVVNfRkFJTEVEEAMSHAoYV09SS0ZMT1dfU1RBVFVTX0NBTkNFTEVEEAQSHgoaV09SS0ZMT1dfU1RBVFVTX1RFUk1JTkFURUQQBTLiBgoPV29ya2Zsb3dTZXJ2aWNlElMKDUxpc3RXb3JrZmxvd3MSHS5kZnV0LnYxLkxpc3RXb3JrZmxvd3NSZXF1ZXN0Gh4uZGZ1dC52MS5MaXN0V29ya2Zsb3dzUmVzcG9uc2UiA5ACARJNCgtHZXRXb3JrZmxvdxIbLmRmdXQudjEuR2V0V29ya2Zsb3dSZXF1ZXN0GhwuZGZ1dC52MS5HZXRXb3JrZmxvd1Jlc3BvbnNlIgOQAgESSgoKR2V0SGlzdG9yeRIaLmRmdXQudjEuR2V0SGlzdG9yeVJlcXVlc3QaGy5kZnV0LnYxLkdldEhpc3RvcnlSZXNwb25zZSIDkAIBEk4KDVN0YXJ0V29ya2Zsb3cSHS5kZnV0LnYxLlN0YXJ0V29ya2Zsb3dSZXF1ZXN0Gh4uZGZ1dC52MS5TdGFydFdvcmtmbG93UmVzcG9uc2USUQoOU2lnbmFsV29ya2Zsb3cSHi5kZnV0LnYxLlNpZ25hbFdvcmtmbG93UmVxdWVzdBofLmRmdXQudjEuU2lnbmFsV29ya2Zsb3dSZXNwb25zZRJRCg5DYW5jZWxXb3JrZmxvdxIeLmRmdXQudjEuQ2FuY2VsV29ya2Zsb3dSZXF1ZXN0Gh8uZGZ1dC52MS5DYW5jZWxXb3JrZmxvd1Jlc3BvbnNlEloKEVRlcm1pbmF0ZVdvcmtmbG93EiEuZGZ1dC52MS5UZXJtaW5hdGVXb3JrZmxvd1JlcXVlc3QaIi5kZnV0LnYxLlRlcm1pbmF0ZVdvcmtmbG93UmVzcG9uc2USXwoRTGlzdFdvcmtmbG93VHlwZXMSIS5kZnV0LnYxLkxpc3RXb3JrZmxvd1R5cGVzUmVxdWVzdBoiLmRmdXQudjEuTGlzdFdvcmtmbG93VHlwZXNSZXNwb25zZSIDkAIBElgKDldhdGNoV29ya2Zsb3dzEh4uZGZ1dC52MS5XYXRjaFdvcmtmbG93c1JlcXVlc3QaHy5kZnV0LnYxLldhdGNoV29ya2Zsb3dzUmVzcG9uc2UiA5ACATABElIKDFdhdGNoSGlzdG9yeRIcLmRmdXQudjEuV2F0Y2hIaXN0b3J5UmVxdWVzdBodLmRmdXQudjEuV2F0Y2hIaXN0b3J5UmVzcG9uc2UiA5ACATABYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChZkZnV0L3YxL3dvcmtmbG93LnByb3RvEgdkZnV0LnYxIlAKCUVycm9ySW5mbxIMCgRuYW1lGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSDQoFc3RhY2sYAyABKAkSFQoNbm9uX3JldHJ5YWJsZRgEIAEoCCLzAgoIV29ya2Zsb3cSEwoLd29ya2Zsb3dfaWQYASABKAkSFQoNd29ya2Zsb3dfdHlwZRgCIAEoCRINCgVxdWV1ZRgDIAEoCRInCgZzdGF0dXMYBCABKA4yFy5kZnV0LnYxLldvcmtmbG93U3RhdHVzEi4KCnN0YXJ0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWNsb3NlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJAoEYXJncxgHIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIrCgZyZXN1bHQYCCABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVIAIgBARIhCgVlcnJvchgJIAEoCzISLmRmdXQudjEuRXJyb3JJbmZvEg8KB3Byb2JsZW0YCiABKAkSEgoKc3RhdHVzX3NlcRgLIAEoA0IJCgdfcmVzdWx0IpIICgxIaXN0b3J5RXZlbnQSCwoDc2VxGAEgASgDEgwKBHR5cGUYAiABKAkSKAoEdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOQoQd29ya2Zsb3dfc3RhcnRlZBgFIAEoCzIdLmRmdXQudjEuV29ya2Zsb3dTdGFydGVkRXZlbnRIABI9ChJhY3Rpdml0eV9zY2hlZHVsZWQYBiABKAsyHy5kZnV0LnYxLkFjdGl2aXR5U2NoZWR1bGVkRXZlbnRIABI5ChBhY3Rpdml0eV9zdGFydGVkGAcgASgLMh0uZGZ1dC52MS5BY3Rpdml0eVN0YXJ0ZWRFdmVudEgAEj0KEmFjdGl2aXR5X2NvbXBsZXRlZBgIIAEoCzIfLmRmdXQudjEuQWN0aXZpdHlDb21wbGV0ZWRFdmVudEgAEjcKD2FjdGl2aXR5X2ZhaWxlZBgJIAEoCzIcLmRmdXQudjEuQWN0aXZpdHlGYWlsZWRFdmVudEgAEjMKDXRpbWVyX3N0YXJ0ZWQYCiABKAsyGi5kZnV0LnYxLlRpbWVyU3RhcnRlZEV2ZW50SAASLwoLdGltZXJfZmlyZWQYCyABKAsyGC5kZnV0LnYxLlRpbWVyRmlyZWRFdmVudEgAEjcKD3NpZ25hbF9yZWNlaXZlZBgMIAEoCzIcLmRmdXQudjEuU2lnbmFsUmVjZWl2ZWRFdmVudEgAEjkKEGNhbmNlbF9yZXF1ZXN0ZWQYDSABKAsyHS5kZnV0LnYxLkNhbmNlbFJlcXVlc3RlZEV2ZW50SAASPQoSd29ya2Zsb3dfY29tcGxldGVkGA4gASgLMh8uZGZ1dC52MS5Xb3JrZmxvd0NvbXBsZXRlZEV2ZW50SAASNwoPd29ya2Zsb3dfZmFpbGVkGA8gASgLMhwuZGZ1dC52MS5Xb3JrZmxvd0ZhaWxlZEV2ZW50SAASOwoRd29ya2Zsb3dfY2FuY2VsZWQYECABKAsyHi5kZnV0LnYxLldvcmtmbG93Q2FuY2VsZWRFdmVudEgAEj8KE3dvcmtmbG93X3Rlcm1pbmF0ZWQYESABKAsyIC5kZnV0LnYxLldvcmtmbG93VGVybWluYXRlZEV2ZW50SAASQAoUd29ya2Zsb3dfdGFza19mYWlsZWQYEiABKAsyIC5kZnV0LnYxLldvcmtmbG93VGFza0ZhaWxlZEV2ZW50SAASMAoLdW5kZWNvZGFibGUYEyABKAsyGS5kZnV0LnYxLlVuZGVjb2RhYmxlRXZlbnRIABIxCgxwYXRjaF9tYXJrZWQYFCABKAsyGS5kZnV0LnYxLlBhdGNoTWFya2VkRXZlbnRIAEIHCgVldmVudEoECAQQBVIKYXR0cmlidXRlcyLRAQoLUmV0cnlQb2xpY3kSMwoQaW5pdGlhbF9pbnRlcnZhbBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIbChNiYWNrb2ZmX2NvZWZmaWNpZW50GAIgASgBEjMKEG1heGltdW1faW50ZXJ2YWwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGAoQbWF4aW11bV9hdHRlbXB0cxgEIAEoBRIhChlub25fcmV0cnlhYmxlX2Vycm9yX3R5cGVzGAUgAygJIvQBCg9BY3Rpdml0eU9wdGlvbnMSOQoWc3RhcnRfdG9fY2xvc2VfdGltZW91dBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI8ChlzY2hlZHVsZV90b19jbG9zZV90aW1lb3V0GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjQKEWhlYXJ0YmVhdF90aW1lb3V0GAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg0KBXF1ZXVlGAQgASgJEiMKBXJldHJ5GAUgASgLMhQuZGZ1dC52MS5SZXRyeVBvbGljeSJiChRXb3JrZmxvd1N0YXJ0ZWRFdmVudBIVCg13b3JrZmxvd190eXBlGAEgASgJEiQKBGFyZ3MYAiADKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSDQoFcXVldWUYAyABKAkilQEKFkFjdGl2aXR5U2NoZWR1bGVkRXZlbnQSEwoLYWN0aXZpdHlfaWQYASABKAUSFQoNYWN0aXZpdHlfdHlwZRgCIAEoCRIkCgRhcmdzGAMgAygLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEikKB29wdGlvbnMYBCABKAsyGC5kZnV0LnYxLkFjdGl2aXR5T3B0aW9ucyJbChRBY3Rpdml0eVN0YXJ0ZWRFdmVudBITCgthY3Rpdml0eV9pZBgBIAEoBRIPCgdhdHRlbXB0GAIgASgFEg4KBndvcmtlchgDIAEoCRINCgVlYWdlchgEIAEoCCJmChZBY3Rpdml0eUNvbXBsZXRlZEV2ZW50EhMKC2FjdGl2aXR5X2lkGAEgASgFEg8KB2F0dGVtcHQYAiABKAUSJgoGcmVzdWx0GAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIqcBChNBY3Rpdml0eUZhaWxlZEV2ZW50EhMKC2FjdGl2aXR5X2lkGAEgASgFEg8KB2F0dGVtcHQYAiABKAUSIQoFZXJyb3IYAyABKAsyEi5kZnV0LnYxLkVycm9ySW5mbxISCgp3aWxsX3JldHJ5GAQgASgIEjMKD25leHRfYXR0ZW1wdF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiUgoRVGltZXJTdGFydGVkRXZlbnQSEAoIdGltZXJfaWQYASABKAUSKwoHZmlyZV9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIwoPVGltZXJGaXJlZEV2ZW50EhAKCHRpbWVyX2lkGAEgASgFIkwKE1NpZ25hbFJlY2VpdmVkRXZlbnQSDAoEbmFtZRgBIAEoCRInCgdwYXlsb2FkGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIiYKFENhbmNlbFJlcXVlc3RlZEV2ZW50Eg4KBnJlYXNvbhgBIAEoCSJAChZXb3JrZmxvd0NvbXBsZXRlZEV2ZW50EiYKBnJlc3VsdBgBIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSI4ChNXb3JrZmxvd0ZhaWxlZEV2ZW50EiEKBWVycm9yGAEgASgLMhIuZGZ1dC52MS5FcnJvckluZm8iJwoVV29ya2Zsb3dDYW5jZWxlZEV2ZW50Eg4KBnJlYXNvbhgBIAEoCSIpChdXb3JrZmxvd1Rlcm1pbmF0ZWRFdmVudBIOCgZyZWFzb24YASABKAkiTAoXV29ya2Zsb3dUYXNrRmFpbGVkRXZlbnQSIQoFZXJyb3IYASABKAsyEi5kZnV0LnYxLkVycm9ySW5mbxIOCgZ3b3JrZXIYAiABKAkiOAoQUGF0Y2hNYXJrZWRFdmVudBIQCghwYXRjaF9pZBgBIAEoCRISCgpkZXByZWNhdGVkGAIgASgIIi8KEFVuZGVjb2RhYmxlRXZlbnQSDgoGcmVhc29uGAEgASgJEgsKA3JhdxgCIAEoCSKQAQoUTGlzdFdvcmtmbG93c1JlcXVlc3QSJwoGc3RhdHVzGAEgASgOMhcuZGZ1dC52MS5Xb3JrZmxvd1N0YXR1cxIVCg13b3JrZmxvd190eXBlGAIgASgJEhEKCWlkX3ByZWZpeBgDIAEoCRIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCSJqChVMaXN0V29ya2Zsb3dzUmVzcG9uc2USJAoJd29ya2Zsb3dzGAEgAygLMhEuZGZ1dC52MS5Xb3JrZmxvdxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEgoKdG90YWxfc2l6ZRgDIAEoBSIpChJHZXRXb3JrZmxvd1JlcXVlc3QSEwoLd29ya2Zsb3dfaWQYASABKAkiOgoTR2V0V29ya2Zsb3dSZXNwb25zZRIjCgh3b3JrZmxvdxgBIAEoCzIRLmRmdXQudjEuV29ya2Zsb3ciKAoRR2V0SGlzdG9yeVJlcXVlc3QSEwoLd29ya2Zsb3dfaWQYASABKAkiOwoSR2V0SGlzdG9yeVJlc3BvbnNlEiUKBmV2ZW50cxgBIAMoCzIVLmRmdXQudjEuSGlzdG9yeUV2ZW50IocBChRTdGFydFdvcmtmbG93UmVxdWVzdBIMCgR0eXBlGAEgASgJEiQKBGFyZ3MYAiADKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSEwoLd29ya2Zsb3dfaWQYAyABKAkSDQoFcXVldWUYBCABKAkSFwoPc2tpcF90eXBlX2NoZWNrGAUgASgIIiwKFVN0YXJ0V29ya2Zsb3dSZXNwb25zZRITCgt3b3JrZmxvd19pZBgBIAEoCSJ0ChVTaWduYWxXb3JrZmxvd1JlcXVlc3QSEwoLd29ya2Zsb3dfaWQYASABKAkSDAoEbmFtZRgCIAEoCRIsCgdwYXlsb2FkGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlSACIAQFCCgoIX3BheWxvYWQiGAoWU2lnbmFsV29ya2Zsb3dSZXNwb25zZSI8ChVDYW5jZWxXb3JrZmxvd1JlcXVlc3QSEwoLd29ya2Zsb3dfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIigKFkNhbmNlbFdvcmtmbG93UmVzcG9uc2USDgoGY2xvc2VkGAEgASgIIj8KGFRlcm1pbmF0ZVdvcmtmbG93UmVxdWVzdBITCgt3b3JrZmxvd19pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiGwoZVGVybWluYXRlV29ya2Zsb3dSZXNwb25zZSIaChhMaXN0V29ya2Zsb3dUeXBlc1JlcXVlc3QiUAoMV29ya2Zsb3dUeXBlEgwKBG5hbWUYASABKAkSEgoKcGFyYW1ldGVycxgCIAMoCRINCgVxdWV1ZRgDIAEoCRIPCgd3b3JrZXJzGAQgASgFIkoKGUxpc3RXb3JrZmxvd1R5cGVzUmVzcG9uc2USLQoOd29ya2Zsb3dfdHlwZXMYASADKAsyFS5kZnV0LnYxLldvcmtmbG93VHlwZSJqChVXYXRjaFdvcmtmbG93c1JlcXVlc3QSJwoGc3RhdHVzGAEgASgOMhcuZGZ1dC52MS5Xb3JrZmxvd1N0YXR1cxIVCg13b3JrZmxvd190eXBlGAIgASgJEhEKCWlkX3ByZWZpeBgDIAEoCSJhChZXYXRjaFdvcmtmbG93c1Jlc3BvbnNlEiMKCHVwc2VydGVkGAEgAygLMhEuZGZ1dC52MS5Xb3JrZmxvdxIPCgdyZW1vdmVkGAIgAygJEhEKCWNhdWdodF91cBgDIAEoCCIqChNXYXRjaEhpc3RvcnlSZXF1ZXN0EhMKC3dvcmtmbG93X2lkGAEgASgJIlAKFFdhdGNoSGlzdG9yeVJlc3BvbnNlEiUKBmV2ZW50cxgBIAMoCzIVLmRmdXQudjEuSGlzdG9yeUV2ZW50EhEKCWNhdWdodF91cBgCIAEoCCrHAQoOV29ya2Zsb3dTdGF0dXMSHwobV09SS0ZMT1dfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGwoXV09SS0ZMT1dfU1RBVFVTX1JVTk5JTkcQARIdChlXT1JLRkxPV19TVEFUVVNfQ09NUExFVEVEEAISGgoWV09SS0ZMT1dfU1RBVFVTX0ZBSUxFRBADEhwKGFdPUktGTE9XX1NUQVRVU19DQU5DRUxFRBAEEh4KGldPUktGTE9XX1NUQVRVU19URVJNSU5BVEVEEAUy4gYKD1dvcmtmbG93U2VydmljZRJTCg1MaXN0V29ya2Zsb3dzEh0uZGZ1dC52MS5MaXN0V29ya2Zsb3dzUmVxdWVzdBoeLmRmdXQudjEuTGlzdFdvcmtmbG93c1Jlc3BvbnNlIgOQAgESTQoLR2V0V29ya2Zsb3cSGy5kZnV0LnYxLkdldFdvcmtmbG93UmVxdWVzdBocLmRmdXQudjEuR2V0V29ya2Zsb3dSZXNwb25zZSIDkAIBEkoKCkdldEhpc3RvcnkSGi5kZnV0LnYxLkdldEhpc3RvcnlSZXF1ZXN0GhsuZGZ1dC52MS5HZXRIaXN0b3J5UmVzcG9uc2UiA5ACARJOCg1TdGFydFdvcmtmbG93Eh0uZGZ1dC52MS5TdGFydFdvcmtmbG93UmVxdWVzdBoeLmRmdXQudjEuU3RhcnRXb3JrZmxvd1Jlc3BvbnNlElEKDlNpZ25hbFdvcmtmbG93Eh4uZGZ1dC52MS5TaWduYWxXb3JrZmxvd1JlcXVlc3QaHy5kZnV0LnYxLlNpZ25hbFdvcmtmbG93UmVzcG9uc2USUQoOQ2FuY2VsV29ya2Zsb3cSHi5kZnV0LnYxLkNhbmNlbFdvcmtmbG93UmVxdWVzdBofLmRmdXQudjEuQ2FuY2VsV29ya2Zsb3dSZXNwb25zZRJaChFUZXJtaW5hdGVXb3JrZmxvdxIhLmRmdXQudjEuVGVybWluYXRlV29ya2Zsb3dSZXF1ZXN0GiIuZGZ1dC52MS5UZXJtaW5hdGVXb3JrZmxvd1Jlc3BvbnNlEl8KEUxpc3RXb3JrZmxvd1R5cGVzEiEuZGZ1dC52MS5MaXN0V29ya2Zsb3dUeXBlc1JlcXVlc3QaIi5kZnV0LnYxLkxpc3RXb3JrZmxvd1R5cGVzUmVzcG9uc2UiA5ACARJYCg5XYXRjaFdvcmtmbG93cxIeLmRmdXQudjEuV2F0Y2hXb3JrZmxvd3NSZXF1ZXN0Gh8uZGZ1dC52MS5XYXRjaFdvcmtmbG93c1Jlc3BvbnNlIgOQAgEwARJSCgxXYXRjaEhpc3RvcnkSHC5kZnV0LnYxLldhdGNoSGlzdG9yeVJlcXVlc3QaHS5kZnV0LnYxLldhdGNoSGlzdG9yeVJlc3BvbnNlIgOQAgEwAWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message dfut.v1.ErrorInfo
@@ -254,6 +254,12 @@ export type HistoryEvent = Message<"dfut.v1.HistoryEvent"> & {
      */
     value: UndecodableEvent;
     case: "undecodable";
+  } | {
+    /**
+     * @generated from field: dfut.v1.PatchMarkedEvent patch_marked = 20;
+     */
+    value: PatchMarkedEvent;
+    case: "patchMarked";
   } | { case: undefined; value?: undefined };
 };
 
@@ -708,6 +714,30 @@ export const WorkflowTaskFailedEventSchema: GenMessage<WorkflowTaskFailedEvent> 
   messageDesc(file_dfut_v1_workflow, 18);
 
 /**
+ * The code took the new branch of a change (ctx.patched) here; with deprecated, ctx.deprecatePatch.
+ *
+ * @generated from message dfut.v1.PatchMarkedEvent
+ */
+export type PatchMarkedEvent = Message<"dfut.v1.PatchMarkedEvent"> & {
+  /**
+   * @generated from field: string patch_id = 1;
+   */
+  patchId: string;
+
+  /**
+   * @generated from field: bool deprecated = 2;
+   */
+  deprecated: boolean;
+};
+
+/**
+ * Describes the message dfut.v1.PatchMarkedEvent.
+ * Use `create(PatchMarkedEventSchema)` to create a new message.
+ */
+export const PatchMarkedEventSchema: GenMessage<PatchMarkedEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 19);
+
+/**
  * A stored message that is not a valid event (dfut never writes one), at its sequence. The
  * workflow cannot go on past it.
  *
@@ -734,7 +764,7 @@ export type UndecodableEvent = Message<"dfut.v1.UndecodableEvent"> & {
  * Use `create(UndecodableEventSchema)` to create a new message.
  */
 export const UndecodableEventSchema: GenMessage<UndecodableEvent> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 19);
+  messageDesc(file_dfut_v1_workflow, 20);
 
 /**
  * @generated from message dfut.v1.ListWorkflowsRequest
@@ -781,7 +811,7 @@ export type ListWorkflowsRequest = Message<"dfut.v1.ListWorkflowsRequest"> & {
  * Use `create(ListWorkflowsRequestSchema)` to create a new message.
  */
 export const ListWorkflowsRequestSchema: GenMessage<ListWorkflowsRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 20);
+  messageDesc(file_dfut_v1_workflow, 21);
 
 /**
  * @generated from message dfut.v1.ListWorkflowsResponse
@@ -812,7 +842,7 @@ export type ListWorkflowsResponse = Message<"dfut.v1.ListWorkflowsResponse"> & {
  * Use `create(ListWorkflowsResponseSchema)` to create a new message.
  */
 export const ListWorkflowsResponseSchema: GenMessage<ListWorkflowsResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 21);
+  messageDesc(file_dfut_v1_workflow, 22);
 
 /**
  * @generated from message dfut.v1.GetWorkflowRequest
@@ -829,7 +859,7 @@ export type GetWorkflowRequest = Message<"dfut.v1.GetWorkflowRequest"> & {
  * Use `create(GetWorkflowRequestSchema)` to create a new message.
  */
 export const GetWorkflowRequestSchema: GenMessage<GetWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 22);
+  messageDesc(file_dfut_v1_workflow, 23);
 
 /**
  * @generated from message dfut.v1.GetWorkflowResponse
@@ -846,7 +876,7 @@ export type GetWorkflowResponse = Message<"dfut.v1.GetWorkflowResponse"> & {
  * Use `create(GetWorkflowResponseSchema)` to create a new message.
  */
 export const GetWorkflowResponseSchema: GenMessage<GetWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 23);
+  messageDesc(file_dfut_v1_workflow, 24);
 
 /**
  * @generated from message dfut.v1.GetHistoryRequest
@@ -863,7 +893,7 @@ export type GetHistoryRequest = Message<"dfut.v1.GetHistoryRequest"> & {
  * Use `create(GetHistoryRequestSchema)` to create a new message.
  */
 export const GetHistoryRequestSchema: GenMessage<GetHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 24);
+  messageDesc(file_dfut_v1_workflow, 25);
 
 /**
  * @generated from message dfut.v1.GetHistoryResponse
@@ -880,7 +910,7 @@ export type GetHistoryResponse = Message<"dfut.v1.GetHistoryResponse"> & {
  * Use `create(GetHistoryResponseSchema)` to create a new message.
  */
 export const GetHistoryResponseSchema: GenMessage<GetHistoryResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 25);
+  messageDesc(file_dfut_v1_workflow, 26);
 
 /**
  * @generated from message dfut.v1.StartWorkflowRequest
@@ -928,7 +958,7 @@ export type StartWorkflowRequest = Message<"dfut.v1.StartWorkflowRequest"> & {
  * Use `create(StartWorkflowRequestSchema)` to create a new message.
  */
 export const StartWorkflowRequestSchema: GenMessage<StartWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 26);
+  messageDesc(file_dfut_v1_workflow, 27);
 
 /**
  * @generated from message dfut.v1.StartWorkflowResponse
@@ -945,7 +975,7 @@ export type StartWorkflowResponse = Message<"dfut.v1.StartWorkflowResponse"> & {
  * Use `create(StartWorkflowResponseSchema)` to create a new message.
  */
 export const StartWorkflowResponseSchema: GenMessage<StartWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 27);
+  messageDesc(file_dfut_v1_workflow, 28);
 
 /**
  * @generated from message dfut.v1.SignalWorkflowRequest
@@ -976,7 +1006,7 @@ export type SignalWorkflowRequest = Message<"dfut.v1.SignalWorkflowRequest"> & {
  * Use `create(SignalWorkflowRequestSchema)` to create a new message.
  */
 export const SignalWorkflowRequestSchema: GenMessage<SignalWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 28);
+  messageDesc(file_dfut_v1_workflow, 29);
 
 /**
  * @generated from message dfut.v1.SignalWorkflowResponse
@@ -989,7 +1019,7 @@ export type SignalWorkflowResponse = Message<"dfut.v1.SignalWorkflowResponse"> &
  * Use `create(SignalWorkflowResponseSchema)` to create a new message.
  */
 export const SignalWorkflowResponseSchema: GenMessage<SignalWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 29);
+  messageDesc(file_dfut_v1_workflow, 30);
 
 /**
  * @generated from message dfut.v1.CancelWorkflowRequest
@@ -1011,7 +1041,7 @@ export type CancelWorkflowRequest = Message<"dfut.v1.CancelWorkflowRequest"> & {
  * Use `create(CancelWorkflowRequestSchema)` to create a new message.
  */
 export const CancelWorkflowRequestSchema: GenMessage<CancelWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 30);
+  messageDesc(file_dfut_v1_workflow, 31);
 
 /**
  * @generated from message dfut.v1.CancelWorkflowResponse
@@ -1031,7 +1061,7 @@ export type CancelWorkflowResponse = Message<"dfut.v1.CancelWorkflowResponse"> &
  * Use `create(CancelWorkflowResponseSchema)` to create a new message.
  */
 export const CancelWorkflowResponseSchema: GenMessage<CancelWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 31);
+  messageDesc(file_dfut_v1_workflow, 32);
 
 /**
  * @generated from message dfut.v1.TerminateWorkflowRequest
@@ -1055,7 +1085,7 @@ export type TerminateWorkflowRequest = Message<"dfut.v1.TerminateWorkflowRequest
  * Use `create(TerminateWorkflowRequestSchema)` to create a new message.
  */
 export const TerminateWorkflowRequestSchema: GenMessage<TerminateWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 32);
+  messageDesc(file_dfut_v1_workflow, 33);
 
 /**
  * @generated from message dfut.v1.TerminateWorkflowResponse
@@ -1068,7 +1098,7 @@ export type TerminateWorkflowResponse = Message<"dfut.v1.TerminateWorkflowRespon
  * Use `create(TerminateWorkflowResponseSchema)` to create a new message.
  */
 export const TerminateWorkflowResponseSchema: GenMessage<TerminateWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 33);
+  messageDesc(file_dfut_v1_workflow, 34);
 
 /**
  * @generated from message dfut.v1.ListWorkflowTypesRequest
@@ -1081,7 +1111,7 @@ export type ListWorkflowTypesRequest = Message<"dfut.v1.ListWorkflowTypesRequest
  * Use `create(ListWorkflowTypesRequestSchema)` to create a new message.
  */
 export const ListWorkflowTypesRequestSchema: GenMessage<ListWorkflowTypesRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 34);
+  messageDesc(file_dfut_v1_workflow, 35);
 
 /**
  * A workflow type some running worker registered.
@@ -1119,7 +1149,7 @@ export type WorkflowType = Message<"dfut.v1.WorkflowType"> & {
  * Use `create(WorkflowTypeSchema)` to create a new message.
  */
 export const WorkflowTypeSchema: GenMessage<WorkflowType> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 35);
+  messageDesc(file_dfut_v1_workflow, 36);
 
 /**
  * @generated from message dfut.v1.ListWorkflowTypesResponse
@@ -1136,7 +1166,7 @@ export type ListWorkflowTypesResponse = Message<"dfut.v1.ListWorkflowTypesRespon
  * Use `create(ListWorkflowTypesResponseSchema)` to create a new message.
  */
 export const ListWorkflowTypesResponseSchema: GenMessage<ListWorkflowTypesResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 36);
+  messageDesc(file_dfut_v1_workflow, 37);
 
 /**
  * @generated from message dfut.v1.WatchWorkflowsRequest
@@ -1163,7 +1193,7 @@ export type WatchWorkflowsRequest = Message<"dfut.v1.WatchWorkflowsRequest"> & {
  * Use `create(WatchWorkflowsRequestSchema)` to create a new message.
  */
 export const WatchWorkflowsRequestSchema: GenMessage<WatchWorkflowsRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 37);
+  messageDesc(file_dfut_v1_workflow, 38);
 
 /**
  * @generated from message dfut.v1.WatchWorkflowsResponse
@@ -1196,7 +1226,7 @@ export type WatchWorkflowsResponse = Message<"dfut.v1.WatchWorkflowsResponse"> &
  * Use `create(WatchWorkflowsResponseSchema)` to create a new message.
  */
 export const WatchWorkflowsResponseSchema: GenMessage<WatchWorkflowsResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 38);
+  messageDesc(file_dfut_v1_workflow, 39);
 
 /**
  * @generated from message dfut.v1.WatchHistoryRequest
@@ -1213,7 +1243,7 @@ export type WatchHistoryRequest = Message<"dfut.v1.WatchHistoryRequest"> & {
  * Use `create(WatchHistoryRequestSchema)` to create a new message.
  */
 export const WatchHistoryRequestSchema: GenMessage<WatchHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 39);
+  messageDesc(file_dfut_v1_workflow, 40);
 
 /**
  * @generated from message dfut.v1.WatchHistoryResponse
@@ -1239,7 +1269,7 @@ export type WatchHistoryResponse = Message<"dfut.v1.WatchHistoryResponse"> & {
  * Use `create(WatchHistoryResponseSchema)` to create a new message.
  */
 export const WatchHistoryResponseSchema: GenMessage<WatchHistoryResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 40);
+  messageDesc(file_dfut_v1_workflow, 41);
 
 /**
  * @generated from enum dfut.v1.WorkflowStatus
