@@ -23,6 +23,13 @@ export interface WorkflowContext extends ActivityRunner {
   withOptions(options: ActivityOptionsInput): ActivityRunner;
   /** A durable timer: survives restarts of every process. */
   sleep(ms: number): DurableFuture<void>;
+  /**
+   * Resolves with true once `predicate` holds (checked now, and after every event the code
+   * reacts to: a signal, an activity's outcome, a timer), or with false when `timeoutMs` (a
+   * durable timer) passes first. The predicate must read only workflow state.
+   * `await ctx.condition(() => approvals >= 2, 86_400_000)`.
+   */
+  condition(predicate: () => boolean, timeoutMs?: number): DurableFuture<boolean>;
   /** Resolves with the payload of the next signal of that name (buffered if it came earlier). */
   waitForSignal<T = unknown>(name: string): DurableFuture<T>;
   /**

@@ -98,6 +98,7 @@ export class WorkflowExecution {
   /** What ctx.patched answered, per patch: the same for the whole run. */
   readonly #patchDecisions = new Map<string, boolean>();
   #replaying = false;
+  #conditions: { predicate: () => boolean; future: DurableFuture<boolean> }[] = [];
   readonly #signalWaiters = new Map<string, DurableFuture<unknown>[]>();
 
   private readonly started: WorkflowStarted;
@@ -227,6 +228,51 @@ export class WorkflowExecution {
     this.#now = new Date(event.time);
     deliver();
     await flush();
+    await this.#settleConditions();
+  }
+
+  /**
+   * After each input, once the code waits again: every ctx.condition whose predicate now holds
+   * resolves, and the code runs on until it waits again; repeated while that makes more hold.
+   * Replay passes through the same points, so it resolves the same conditions in the same order.
+   */
+  async #settleConditions(): Promise<void> {
+    for (;;) {
+      const ready = this.#conditions.filter((c) => !c.future.settled && c.predicate());
+      if (ready.length === 0) break;
+      for (const c of ready) c.future.resolve(true);
+      await flush();
+    }
+    this.#conditions = this.#conditions.filter((c) => !c.future.settled);
+  }
+
+  #condition(predicate: () => boolean, timeoutMs?: number): DurableFuture<boolean> {
+    if (typeof predicate !== "function") throw new TypeError("ctx.condition needs a function that returns a boolean");
+    const future = new DurableFuture<boolean>();
+    if (predicate()) {
+      future.resolve(true);
+      return future;
+    }
+    this.#conditions.push({ predicate, future });
+    if (timeoutMs !== undefined) {
+      const timer = this.#timer(timeoutMs, "ctx.condition");
+      void timer.then(
+        () => future.resolve(false),
+        (error: unknown) => future.reject(error),
+      );
+    }
+    return future;
+  }
+
+  /** A durable timer step firing `ms` after the current event's time. */
+  #timer(ms: number, what: string): DurableFuture<unknown> {
+    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
+      throw new TypeError(`${what} needs a duration in ms >= 0, got ${String(ms)}`);
+    }
+    const { id, future } = this.#newStep("timer", "timer");
+    const fireAt = new Date(this.#now.getTime() + ms).toISOString();
+    this.#commands.push({ kind: "StartTimer", timerId: id, fireAt });
+    return future;
   }
 
   #stepFor(id: number, seq: number): Step | undefined {
@@ -244,6 +290,8 @@ export class WorkflowExecution {
     for (const step of this.#steps.values()) step.future.reject(error);
     for (const waiters of this.#signalWaiters.values()) for (const w of waiters) w.reject(error);
     this.#signalWaiters.clear();
+    for (const c of this.#conditions) c.future.reject(error);
+    this.#conditions = [];
   }
 
   #record(id: number, recorded: RecordedStep): void {
@@ -408,15 +456,8 @@ export class WorkflowExecution {
       workflowType: this.workflowType,
       executeActivity: base.executeActivity,
       withOptions: (options) => runner(options),
-      sleep: (ms: number) => {
-        if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
-          throw new TypeError(`ctx.sleep needs a duration in ms >= 0, got ${String(ms)}`);
-        }
-        const { id, future } = exec.#newStep("timer", "timer");
-        const fireAt = new Date(exec.#now.getTime() + ms).toISOString();
-        exec.#commands.push({ kind: "StartTimer", timerId: id, fireAt });
-        return future as DurableFuture<void>;
-      },
+      sleep: (ms: number) => exec.#timer(ms, "ctx.sleep") as DurableFuture<void>,
+      condition: (predicate: () => boolean, timeoutMs?: number) => exec.#condition(predicate, timeoutMs),
       waitForSignal: <T>(name: string) => {
         const future = new DurableFuture<T>();
         const buffered = exec.#signalBuffer.get(name);
