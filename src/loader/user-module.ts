@@ -1,8 +1,9 @@
 /** Loads the user's workflow modules and sorts their exports into workflows and activities. */
 import { statSync } from "node:fs";
-import { dirname, extname, resolve, sep } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { extname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { InvalidArgumentError, isDfutError } from "../common/errors.ts";
+import { userLocation } from "../common/stack.ts";
 import { markedKind, nameOf, type ActivityFunction, type WorkflowFunction } from "../workflow/definitions.ts";
 import { installUserModuleHooks, loadedJavaScript } from "./hooks.ts";
 import { locateSyntaxError } from "./transform.ts";
@@ -87,27 +88,6 @@ function checkModuleFile(file: string, path: string): void {
     const what = ext ? `${ext} files are not supported` : "a file without an extension is not supported";
     throw new UserModuleError(`cannot load ${file}: ${what}; give ${SUPPORTED}${ext === ".tsx" ? " (move JSX out of worker modules)" : ""}`);
   }
-}
-
-const here = fileURLToPath(import.meta.url);
-
-/** dfut's own code: the executable, the bundle, or (run from source) anything under src/. */
-function isOwnCode(path: string): boolean {
-  return path === process.execPath || path === here || (here.endsWith(".ts") && path.startsWith(dirname(dirname(here)) + sep));
-}
-
-/**
- * Where in the user's code an error arose: the first stack frame outside dfut and Node (an
- * error the SDK throws points at the user's call), preferring the user's own files over their
- * dependencies. Errors from linking carry the place in a first line of their own.
- */
-function userLocation(stack: string): string | undefined {
-  const header = /^(?:file:\/\/)?(\/[^\n]+):(\d+)\n.*\n( *)\^/.exec(stack);
-  if (header) return `${header[1]}:${header[2]}:${header[3].length + 1}`;
-  const frames = [...stack.matchAll(/^\s+at .*?(?:file:\/\/)?(\/[^\s()]+):(\d+):(\d+)\)?$/gm)]
-    .map(([, path, line, column]) => ({ path, where: `${path}:${line}:${column}` }))
-    .filter((frame) => !isOwnCode(frame.path));
-  return (frames.find((frame) => !frame.path.includes("/node_modules/")) ?? frames[0])?.where;
 }
 
 /** One line that names the file and line: syntax errors carry it in the message, throws in the stack. */

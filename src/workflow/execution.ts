@@ -11,6 +11,7 @@ import {
 import { ActivityFailure, CanceledError, NonDeterminismError, UndecodableEventError, toErrorInfo } from "../common/errors.ts";
 import { undecodableProblem } from "../common/event-codec.ts";
 import { eventMsgIds } from "../common/msg-ids.ts";
+import { outsideWorkflowCode, runAsWorkflowCode, type DeterministicScope } from "./determinism.ts";
 import { assertFits, assertJsonSerializable, encodeJson } from "../common/payload.ts";
 import { resolveActivityOptions, type ActivityOptionsInput } from "../common/options.ts";
 import type { ActivityRunner, WorkflowContext } from "./context.ts";
@@ -158,7 +159,8 @@ export class WorkflowExecution {
     );
     if (this.#fatal) return this.#fatal;
     this.#fatal = error;
-    this.#onStray?.(error);
+    // Reporting does I/O: not as workflow code, whose timers and fetch the guard refuses.
+    outsideWorkflowCode(() => this.#onStray?.(error));
     return error;
   }
 
@@ -366,7 +368,15 @@ export class WorkflowExecution {
     const ctx = this.#context();
     let promise: Promise<unknown>;
     try {
-      promise = Promise.resolve(this.#fn(ctx, ...(this.started.args as never[])));
+      const scope: DeterministicScope = {
+        workflowType: this.workflowType,
+        now: () => this.#now.getTime(),
+        random: () => this.#random(),
+        violation: (error) => {
+          this.#fatal ??= error;
+        },
+      };
+      promise = Promise.resolve(runAsWorkflowCode(scope, () => this.#fn(ctx, ...(this.started.args as never[]))));
     } catch (err) {
       promise = Promise.reject(err);
     }

@@ -280,10 +280,11 @@ describe("bad input", () => {
   it("workflow code that awaits a real timer is reported, not left waiting in silence", async () => {
     const h = await env.client.start(RealTimerWorkflow, { workflowId: "real-timer-1" });
     const failed = await eventually(async () => (await h.history()).find((e) => e.type === "WorkflowTaskFailed"));
-    expect(failed.type === "WorkflowTaskFailed" && failed.error.message).toContain(
-      "scheduled activity Echo outside a workflow task: workflow code must await only what ctx gives it",
+    // The determinism guard stops it at the call, naming the call and where the code made it.
+    expect(failed.type === "WorkflowTaskFailed" && failed.error.message).toMatch(
+      /^workflow RealTimerWorkflow called setTimeout at \S+semantics\.test\.ts:\d+:\d+ while its workflow task ran: .*use ctx\.sleep/,
     );
-    expect(await eventually(async () => (await h.describe()).problem)).toContain("ctx.sleep instead of setTimeout");
+    expect(await eventually(async () => (await h.describe()).problem)).toContain("use ctx.sleep for a durable timer");
   });
 
   it("a workflow that throws fails with its error's name and message", async () => {
