@@ -6,8 +6,8 @@
 import { DfutError } from "./errors.ts";
 import { isTransient } from "./jetstream-errors.ts";
 
-/** Long enough to ride out a leader election of a 3- or 5-node cluster (a few seconds). */
-export const DEFAULT_RETRY_DEADLINE_MS = 20_000;
+/** Long enough to ride out a leader election of a 3- or 5-node cluster, even a slow one. */
+export const DEFAULT_RETRY_DEADLINE_MS = 30_000;
 const FIRST_DELAY_MS = 100;
 const MAX_DELAY_MS = 2000;
 

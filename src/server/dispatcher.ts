@@ -5,6 +5,7 @@ import { decodeEvent, firstEvent } from "../common/history.ts";
 import { needsDispatch, statusOf, unhandled, type HistoryEvent } from "../common/events.ts";
 import { updateExecution, type ExecutionRecord } from "../common/executions.ts";
 import { layoutOf } from "../common/layout.ts";
+import { isTransient } from "../common/jetstream-errors.ts";
 import { publishWorkflowTask } from "../common/tasks.ts";
 import { undecodableProblem } from "../common/event-codec.ts";
 import type { Logger } from "../common/logger.ts";
@@ -52,8 +53,9 @@ export class Dispatcher {
       await this.#dispatch(workflowId, event);
     } catch (err) {
       // Redelivered with backoff a few times; then the event is set aside so that it cannot hold
-      // back the acks (and with them all dispatch) of every later event.
-      if (msg.info.deliveryCount < MAX_DISPATCH_TRIES) throw err;
+      // back the acks (and with them all dispatch) of every later event. JetStream not answering
+      // (an election) is no reason to give up: that is retried until it answers.
+      if (msg.info.deliveryCount < MAX_DISPATCH_TRIES || isTransient(err)) throw err;
       await this.#giveUp(workflowId, event, err);
     }
     if (entry) acks!.done(entry);

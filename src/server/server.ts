@@ -53,6 +53,7 @@ export class DfutServer {
       const server = new DfutServer(connection, ownsConnection, executions);
       const logger = options.logger ?? consoleLogger;
       const onError = (err: unknown) => logger.error(`dispatch failed, will be retried: ${(err as Error)?.message ?? err}`);
+      const onEnd = (err: Error | undefined) => logger.warn(`consuming stopped${err ? ` (${err.message})` : ""}; starting again`);
       const streams = connection.layout.streams();
       const { config } = await connection.jsm.consumers.info(streams[0], DISPATCHER_CONSUMER);
       const dispatcher = new Dispatcher(connection, executions, { cumulativeAcks: config.ack_policy === AckPolicy.All, logger });
@@ -65,10 +66,11 @@ export class DfutServer {
           await runTaskLoop(connection.js, stream, DISPATCHER_CONSUMER, (msg) => dispatcher.handle(msg, acks), {
             maxMessages: options.concurrency ?? 256,
             onError,
+          onEnd,
           }),
         );
       }
-      server.#loops.push(await runTaskLoop(connection.js, TIMER_STREAM, TIMER_CONSUMER, timers.handle, { maxMessages: 256, onError }));
+      server.#loops.push(await runTaskLoop(connection.js, TIMER_STREAM, TIMER_CONSUMER, timers.handle, { maxMessages: 256, onError, onEnd }));
       server.#retention = new RetentionSweeper(connection, executions, { retentionMs: options.retentionMs ?? DEFAULT_RETENTION_MS, logger });
       server.#retention.start();
       return server;

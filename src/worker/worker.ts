@@ -145,6 +145,7 @@ export class Worker {
   async #start(logger: Logger, options: WorkerOptions): Promise<void> {
     const { js } = this.connection;
     const onError = (err: unknown) => logger.error(`task failed, will be retried: ${(err as Error)?.message ?? err}`);
+    const onEnd = (err: Error | undefined) => logger.warn(`taking tasks stopped${err ? ` (${err.message})` : ""}; starting again`);
     await this.#announce();
     this.#refresh = setInterval(() => void this.#announce().catch(() => undefined), REGISTRATION_REFRESH_MS);
     if (this.registration.workflows.length > 0) {
@@ -152,6 +153,7 @@ export class Worker {
         await runTaskLoop(js, TASK_STREAM, consumerNames.workflowTasks(this.queue), this.workflowHandler.handle, {
           maxMessages: options.workflowConcurrency ?? 100,
           onError,
+          onEnd,
         }),
       );
     }
@@ -160,6 +162,7 @@ export class Worker {
         await runTaskLoop(js, TASK_STREAM, consumerNames.activityTasks(this.queue), this.activityHandler.handle, {
           maxMessages: options.activityConcurrency ?? 100,
           onError,
+          onEnd,
         }),
       );
     }

@@ -44,18 +44,25 @@ let http: HttpServer;
 const workers: Worker[] = [];
 const started: { id: string; type: string; arg: number }[] = [];
 const calls = { tried: 0, failed: [] as string[] };
+/** What the server and workers logged, shown when a workflow does not close. */
+const logs: string[] = [];
+const logger = {
+  info: () => {},
+  warn: (m: string) => logs.push(`warn ${m}`),
+  error: (m: string) => logs.push(`error ${m}`),
+};
 
 beforeAll(async () => {
   cluster = await NatsCluster.start({ nodes: 3 });
   connection = await connectDfut({ servers: cluster.urls });
-  server = await DfutServer.start({ connection, replicas: 3, partitions: 3, logger: silentLogger });
+  server = await DfutServer.start({ connection, replicas: 3, partitions: 3, logger });
   for (let i = 0; i < 2; i++) {
     workers.push(
       await Worker.create({
         connection: { servers: cluster.urls },
         workflows: { ChainWorkflow, FanOutWorkflow, TimerWorkflow },
         activities: { Step },
-        logger: silentLogger,
+        logger,
         ackWaitMs: 5000,
       }),
     );
@@ -174,6 +181,7 @@ it("every call succeeds and every workflow completes once through kill -9 of a p
     const tail = (await client.history(id)).slice(-4).map((e) => `${e.seq} ${e.type}`);
     console.log(`${id} did not close: ${tail.join(", ")}; ${JSON.stringify(await client.describe(id))}`);
   }
+  if (results.includes(undefined)) console.log(`server and worker logs:\n${logs.slice(-60).join("\n")}`);
   expect(calls.failed).toEqual([]);
   expect(results).toEqual(started.map(({ type, arg }) => expected(type, arg)));
   expect(started).toHaveLength(16);
