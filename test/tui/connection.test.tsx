@@ -2,6 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cleanup, render } from "ink-testing-library";
 import { WatchApp } from "../../src/tui/app.tsx";
+import { frameWhere, has, type Rendered } from "./frames.ts";
 import { eventually, startEnv, type TestEnv } from "../support/env.ts";
 import { SignalledWorkflow } from "./fixtures.ts";
 
@@ -30,16 +31,6 @@ afterEach(async () => {
 });
 afterAll(() => env?.stop());
 
-type Rendered = ReturnType<typeof render>;
-
-async function frameWhere(ui: Rendered, check: (frame: string) => boolean, what: string): Promise<string> {
-  return eventually(() => {
-    const frame = ui.lastFrame() ?? "";
-    return check(frame) ? frame : undefined;
-  }, 20_000, `a frame with ${what}; last frame:\n${ui.lastFrame()}`);
-}
-
-const has = (...parts: string[]) => (frame: string) => parts.every((p) => frame.includes(p));
 const LOST = /⚠ NATS connection lost; reconnecting since \d\d:\d\d:\d\d \(([^)]+)\)/;
 
 function seqs(frame: string): number[] {

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { render, cleanup } from "ink-testing-library";
 import { AddActivity, ChargeCreditCardActivity, OrderWorkflow, ShipPackageActivity } from "../../examples/order.ts";
 import { WatchApp } from "../../src/tui/app.tsx";
+import { frameWhere, has, type Rendered } from "./frames.ts";
 import { eventually, startEnv, type TestEnv } from "../support/env.ts";
 import { PassThrough, Writable } from "node:stream";
 import { stripVTControlCharacters } from "node:util";
@@ -33,17 +34,6 @@ beforeAll(async () => {
 afterEach(() => cleanup());
 afterAll(() => env?.stop());
 
-type Rendered = ReturnType<typeof render>;
-
-/** Waits until the latest frame satisfies `check`; returns that frame. */
-async function frameWhere(ui: Rendered, check: (frame: string) => boolean, what: string): Promise<string> {
-  return eventually(() => {
-    const frame = ui.lastFrame() ?? "";
-    return check(frame) ? frame : undefined;
-  }, 15_000, `a frame with ${what}; last frame:\n${ui.lastFrame()}`);
-}
-
-const has = (...parts: string[]) => (frame: string) => parts.every((p) => frame.includes(p));
 
 /** Gives the fake terminal of ink-testing-library a size and tells Ink it changed. */
 function resize(ui: Rendered, columns: number, rows: number): void {
