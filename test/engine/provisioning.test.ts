@@ -54,3 +54,20 @@ it("refuses more replicas than the NATS has servers, and another partition count
   const otherCount = await DfutServer.start({ connection: await connection(), partitions: 4 }).catch((e: unknown) => e);
   expect((otherCount as Error).message).toMatch(/^dfut on this NATS has 1 history partition\(s\); --partitions 4 would put existing workflows in other streams/);
 });
+
+it("sees a layout whose streams are not all there as still being provisioned, and refuses a mixed one", async () => {
+  const { discoverLayout } = await import("../../src/common/layout.ts");
+  const other = await NatsServer.start();
+  const c = await connectDfut({ servers: other.url });
+  try {
+    expect(await discoverLayout(c.jsm)).toEqual({ state: "none" });
+    for (const p of [0, 1]) await c.jsm.streams.add({ name: `DFUT_HISTORY_${p}_OF_3`, subjects: [`dfut.history.${p}.>`] });
+    const partial = await discoverLayout(c.jsm);
+    expect(partial.state === "partial" && [partial.layout.partitions, partial.missing]).toEqual([3, ["DFUT_HISTORY_2_OF_3"]]);
+    await c.jsm.streams.add({ name: "DFUT_HISTORY_0_OF_2", subjects: ["dfut.other.>"] });
+    await expect(discoverLayout(c.jsm)).rejects.toThrow(/of different partition counts \(DFUT_HISTORY_0_OF_2, DFUT_HISTORY_0_OF_3, DFUT_HISTORY_1_OF_3\)/);
+  } finally {
+    await c.close();
+    await other.stop();
+  }
+});
