@@ -11,6 +11,7 @@ const CONSUMER_ALREADY_EXISTS = 10148;
 const STREAM_NAME_IN_USE = 10058;
 const INSUFFICIENT_RESOURCES = 10023;
 const REPLICAS_NOT_SUPPORTED = 10074;
+const NO_SUITABLE_PEERS = 10005;
 
 function apiCode(err: unknown): number | undefined {
   return err instanceof JetStreamApiError ? err.code : undefined;
@@ -67,6 +68,6 @@ const JETSTREAM_NOT_CURRENT = 10076;
 /** A stream the cluster cannot place: more replicas than JetStream servers, or no room. */
 export function isInsufficientResources(err: unknown): boolean {
   const code = apiCode(err);
-  if (code !== undefined) return code === INSUFFICIENT_RESOURCES || code === REPLICAS_NOT_SUPPORTED;
-  return /insufficient resources|replicas > 1 not supported/i.test(String((err as Error | undefined)?.message ?? err));
+  if (code !== undefined) return code === INSUFFICIENT_RESOURCES || code === REPLICAS_NOT_SUPPORTED || code === NO_SUITABLE_PEERS;
+  return /insufficient resources|replicas > 1 not supported|no suitable peers/i.test(String((err as Error | undefined)?.message ?? err));
 }

@@ -193,3 +193,13 @@ it("every call succeeds and every workflow completes once through kill -9 of a p
   }
   console.log(`cluster faults: ${calls.tried} calls during three node losses, ${calls.failed.length} failed; ${started.length} workflows completed`);
 }, 300_000);
+
+it("refuses more replicas than the cluster has nodes, saying how many it can take", async () => {
+  const other = await connectDfut({ servers: cluster.urls });
+  try {
+    const refused = await DfutServer.start({ connection: other, replicas: 5 }).catch((e: unknown) => e);
+    expect((refused as Error).message).toMatch(/^NATS cannot place 5 replicas of stream \S+ \(.*\); --replicas can be at most the number of JetStream servers in the cluster/);
+  } finally {
+    await other.close();
+  }
+});
