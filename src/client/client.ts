@@ -1,7 +1,7 @@
 import type { KV } from "@nats-io/kv";
 import { connectDfut, type ConnectionOptions, type DfutConnection } from "../common/connection.ts";
-import { appendEvent, HistoryConflictError, lastEvent, nowIso, readHistory } from "../common/history.ts";
-import { isTerminal, statusOf, unhandled, writtenByClient, type CloseEvent, type HistoryEvent, type NewEvent, type WorkflowStatus } from "../common/events.ts";
+import { appendEvent, firstEvent, HistoryConflictError, lastEvent, nowIso, readHistory } from "../common/history.ts";
+import { isTerminal, statusOf, unhandled, writtenByClient, type CloseEvent, type HistoryEvent, type NewEvent, type WorkflowStarted, type WorkflowStatus } from "../common/events.ts";
 import { decodeEvent } from "../common/event-codec.ts";
 import {
   DfutError,
@@ -268,10 +268,7 @@ export class DfutClient {
   async cancel(workflowId: string, reason = ""): Promise<CancelOutcome> {
     await this.#ready();
     const requested = await this.#appendToOpen(workflowId, { type: "CancelRequested", time: nowIso(), reason });
-    const events = await retryTransient(`canceling ${workflowId}`, () => readHistory(this.connection, workflowId, 0, requested.seq));
-    const [started] = events;
-    if (!events.every(writtenByClient) || started?.type !== "WorkflowStarted") return "requested";
-    if (await this.#served(started.queue, started.workflowType)) return "requested";
+    if (!(await this.#stranded(workflowId, requested.seq))) return "requested";
     const canceled: NewEvent = { type: "WorkflowCanceled", time: nowIso(), reason };
     try {
       const { seq } = await appendEvent(this.connection, workflowId, canceled, { expectLastSeq: requested.seq });
@@ -301,14 +298,21 @@ export class DfutClient {
 
   /** Why no worker will take the workflow's first task, if that is so. */
   async #unserved(workflowId: string): Promise<string | undefined> {
-    const [started, ...rest] = await readHistory(this.connection, workflowId, 0, Number.POSITIVE_INFINITY);
-    if (started?.type !== "WorkflowStarted" || !rest.every(writtenByClient)) return undefined;
-    if (await this.#served(started.queue, started.workflowType)) return undefined;
-    return `no worker on queue "${started.queue}" has registered workflow type ${started.workflowType}; start one that does`;
+    const started = await this.#stranded(workflowId);
+    return started && `no worker on queue "${started.queue}" has registered workflow type ${started.workflowType}; start one that does`;
   }
 
-  async #served(queue: string, workflowType: string): Promise<boolean> {
-    return serves(await this.registrations(), queue, "workflow", workflowType);
+  /**
+   * The start of a workflow that no live worker can run and whose code never ran (its history,
+   * up to `untilSeq`, holds only client events), or undefined. The registry is asked first, so
+   * the history is read only for a workflow nobody serves.
+   */
+  async #stranded(workflowId: string, untilSeq = Number.POSITIVE_INFINITY): Promise<WorkflowStarted | undefined> {
+    const started = await retryTransient(`reading ${workflowId}`, () => firstEvent(this.connection, workflowId));
+    if (started?.type !== "WorkflowStarted") return undefined;
+    if (serves(await this.registrations(), started.queue, "workflow", started.workflowType)) return undefined;
+    const events = await retryTransient(`reading ${workflowId}`, () => readHistory(this.connection, workflowId, 0, untilSeq));
+    return events.every(writtenByClient) ? started : undefined;
   }
 
   /** Appends to a workflow that exists and is open; fenced, so it never lands after its close. */

@@ -1,4 +1,4 @@
-import type { DirectMsgRequest, MsgRequest, StoredMsg } from "@nats-io/jetstream";
+import type { DirectMsgRequest, JetStreamManager, MsgRequest, StoredMsg } from "@nats-io/jetstream";
 import { isWrongLastSequence } from "./jetstream-errors.ts";
 import { layoutOf, type HistoryAccess } from "./layout.ts";
 import type { HistoryEvent, NewEvent } from "./events.ts";
@@ -66,14 +66,19 @@ export async function firstEvent(access: HistoryAccess, workflowId: string): Pro
   return msg ? decodeEvent(msg) : undefined;
 }
 
-/**
- * One stored message: a direct get (no consumer, answered by any replica), or from the stream
- * leader when the history is replicated, so that a read after a write sees the write.
- */
 function getStored(access: HistoryAccess, stream: string, query: DirectMsgRequest): Promise<StoredMsg | null> {
-  if (!layoutOf(access).replicated) return access.jsm.direct.getMessage(stream, query);
+  return readStored(access.jsm, stream, query, layoutOf(access).replicated);
+}
+
+/**
+ * One stored message without a consumer: a direct get, answered by any replica, or from the
+ * stream leader when the stream is replicated, so that a read after a write sees the write (a
+ * follower that is behind may answer a direct get).
+ */
+export function readStored(jsm: JetStreamManager, stream: string, query: DirectMsgRequest, replicated: boolean): Promise<StoredMsg | null> {
+  if (!replicated) return jsm.direct.getMessage(stream, query);
   // STREAM.MSG.GET takes next_by_subj since 2.9 too; nats.js types it for direct gets only.
-  return access.jsm.streams.getMessage(stream, query as MsgRequest);
+  return jsm.streams.getMessage(stream, query as MsgRequest);
 }
 
 export interface AppendOptions {

@@ -4,6 +4,7 @@
  * consumer, and creating a consumer hangs while a cluster peer is down.
  */
 import type { JetStreamManager } from "@nats-io/jetstream";
+import { readStored } from "./history.ts";
 
 const PARALLEL_GETS = 32;
 
@@ -22,10 +23,7 @@ export async function readBucket(jsm: JetStreamManager, bucket: string): Promise
   for (let i = 0; i < subjects.length; i += PARALLEL_GETS) {
     const batch = await Promise.all(
       subjects.slice(i, i + PARALLEL_GETS).map(async (subject) => {
-        // Replicated: from the leader, as a direct get may come from a follower that is behind.
-        const msg = replicated
-          ? await jsm.streams.getMessage(stream, { last_by_subj: subject })
-          : await jsm.direct.getMessage(stream, { last_by_subj: subject });
+        const msg = await readStored(jsm, stream, { last_by_subj: subject }, replicated);
         // A delete or purge leaves a marker with an operation header and no value.
         if (!msg || msg.data.length === 0 || msg.header?.get("KV-Operation")) return undefined;
         return { key: subject.slice(prefix.length), value: msg.data };

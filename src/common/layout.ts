@@ -82,8 +82,18 @@ export type Discovered =
 const PARTITION_STREAM = new RegExp(`^${HISTORY_STREAM}_(\\d+)_OF_(\\d+)$`);
 
 export async function discoverLayout(jsm: JetStreamManager): Promise<Discovered> {
+  return layoutOfStreams(await streamNames(jsm));
+}
+
+export async function streamNames(jsm: JetStreamManager): Promise<string[]> {
   const names: string[] = [];
-  for await (const name of jsm.streams.names()) if (name === HISTORY_STREAM || PARTITION_STREAM.test(name)) names.push(name);
+  for await (const name of jsm.streams.names()) names.push(name);
+  return names;
+}
+
+/** The layout the history streams among these stream names form. */
+export function layoutOfStreams(streams: readonly string[]): Discovered {
+  const names = streams.filter((name) => name === HISTORY_STREAM || PARTITION_STREAM.test(name));
   if (names.length === 0) return { state: "none" };
   const counts = new Set(names.map((n) => (n === HISTORY_STREAM ? 1 : Number(PARTITION_STREAM.exec(n)![2]))));
   if (counts.size > 1) {

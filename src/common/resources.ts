@@ -24,7 +24,7 @@ import { DfutError } from "./errors.ts";
 import { isAlreadyExists, isInsufficientResources, isNotFound, isTransient } from "./jetstream-errors.ts";
 import { retryTransient } from "./retry.ts";
 import type { DfutConnection } from "./connection.ts";
-import { discoverLayout, HistoryLayout } from "./layout.ts";
+import { discoverLayout, HistoryLayout, layoutOfStreams, streamNames } from "./layout.ts";
 
 export interface ProvisionOptions {
   /** Stream and KV replicas (1 on a single server). */
@@ -300,10 +300,9 @@ async function noteReplication(jsm: JetStreamManager, layout: HistoryLayout): Pr
 
 /** The layout when everything is there, else the names of what is missing. */
 async function missingResources(jsm: JetStreamManager): Promise<HistoryLayout | string[]> {
-  const found = await discoverLayout(jsm);
+  const names = new Set(await streamNames(jsm));
+  const found = layoutOfStreams([...names]);
   if (found.state === "none") return ["history streams"];
-  const names = new Set<string>();
-  for await (const name of jsm.streams.names()) names.add(name);
   const missing = [
     ...(found.state === "partial" ? found.missing : []),
     ...[TASK_STREAM, TIMER_STREAM, `KV_${EXECUTIONS_BUCKET}`, `KV_${REGISTRY_BUCKET}`].filter((name) => !names.has(name)),

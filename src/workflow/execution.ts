@@ -239,6 +239,7 @@ export class WorkflowExecution {
    * Replay passes through the same points, so it resolves the same conditions in the same order.
    */
   async #settleConditions(): Promise<void> {
+    if (this.#conditions.length === 0) return;
     for (;;) {
       const ready = this.#conditions.filter((c) => !c.future.settled && c.predicate());
       if (ready.length === 0) break;

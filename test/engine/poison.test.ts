@@ -165,3 +165,20 @@ describe("ending stuck workflows", () => {
     expect(await eventually(async () => (await busy.describe()).status === "terminated" || undefined)).toBe(true);
   });
 });
+
+describe("an execution index record that is not one", () => {
+  it("is listed with a problem instead of failing every listing, and replaced by the next update", async () => {
+    const { openKv } = await import("../../src/common/resources.ts");
+    const { EXECUTIONS_BUCKET } = await import("../../src/common/names.ts");
+    const kv = await openKv(env.connection.nc, EXECUTIONS_BUCKET);
+    await kv.put("junk-record", encode("{not a record"));
+    const listed = (await env.client.list()).find((r) => r.workflowId === "junk-record");
+    expect(listed).toMatchObject({ status: "running", problem: "its execution index record cannot be decoded" });
+
+    const handle = await env.client.start(EchoWorkflow, { args: ["fine"], workflowId: "junk-record" });
+    expect(await handle.result()).toBe("fine");
+    const record = await eventually(async () => ((await handle.describe()).status === "completed" ? handle.describe() : undefined));
+    expect(record.workflowType).toBe("EchoWorkflow");
+    expect(record.problem).toBeUndefined();
+  });
+});

@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cleanup, render } from "ink-testing-library";
 import { WatchApp } from "../../src/tui/app.tsx";
-import { frameWhere, has, type Rendered } from "./frames.ts";
+import { frameWhere, has, seqs } from "./frames.ts";
 import { eventually, startEnv, type TestEnv } from "../support/env.ts";
 import { SignalledWorkflow } from "./fixtures.ts";
 
@@ -33,13 +33,6 @@ afterAll(() => env?.stop());
 
 const LOST = /⚠ NATS connection lost; reconnecting since \d\d:\d\d:\d\d \(([^)]+)\)/;
 
-function seqs(frame: string): number[] {
-  return frame
-    .split("\n")
-    .map((line) => /^\s*(\d+)\s{2}\d\d:\d\d:\d\d\.\d{3}\s/.exec(line)?.[1])
-    .filter((s): s is string => s !== undefined)
-    .map(Number);
-}
 
 describe("dfut watch <id> without NATS", () => {
   it("says the connection is lost instead of Running, with the clock stopped; once NATS is back the view goes on, complete", async () => {

@@ -13,3 +13,12 @@ export async function frameWhere(ui: Rendered, check: (frame: string) => boolean
 }
 
 export const has = (...parts: string[]) => (frame: string) => parts.every((p) => frame.includes(p));
+
+/** Event rows of the table: lines that start with a seq number. */
+export function seqs(frame: string): number[] {
+  return frame
+    .split("\n")
+    .map((line) => /^\s*(\d+)\s{2}\d\d:\d\d:\d\d\.\d{3}\s/.exec(line)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .map(Number);
+}

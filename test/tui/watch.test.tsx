@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { render, cleanup } from "ink-testing-library";
 import { AddActivity, ChargeCreditCardActivity, OrderWorkflow, ShipPackageActivity } from "../../examples/order.ts";
 import { WatchApp } from "../../src/tui/app.tsx";
-import { frameWhere, has, type Rendered } from "./frames.ts";
+import { frameWhere, has, seqs, type Rendered } from "./frames.ts";
 import { eventually, startEnv, type TestEnv } from "../support/env.ts";
 import { PassThrough, Writable } from "node:stream";
 import { stripVTControlCharacters } from "node:util";
@@ -42,14 +42,6 @@ function resize(ui: Rendered, columns: number, rows: number): void {
   ui.stdout.emit("resize");
 }
 
-/** Event rows of the table: lines that start with a seq number. */
-function seqs(frame: string): number[] {
-  return frame
-    .split("\n")
-    .map((line) => /^\s*(\d+)\s{2}\d\d:\d\d:\d\d\.\d{3}\s/.exec(line)?.[1])
-    .filter((s): s is string => s !== undefined)
-    .map(Number);
-}
 
 describe("dfut watch <id>", () => {
   it("shows a finished order workflow: header, both activities, Completed and the result", async () => {
