@@ -4,6 +4,7 @@
  */
 import type { DescMessage, JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { InvalidArgumentError } from "../common/errors.ts";
+import { inexactNumber } from "../common/payload.ts";
 
 /** JSON.parse hands a reviver the number's text as well (Node 21+). */
 interface ReviverContext {
@@ -28,14 +29,14 @@ export function parseRequestJson(text: string, schema: DescMessage): JsonObject 
 function checkNumber(_key: string, value: unknown, context?: ReviverContext): unknown {
   if (typeof value !== "number") return value;
   const source = context?.source ?? String(value);
-  if (!Number.isFinite(value)) {
-    throw new InvalidArgumentError(`the number ${source} is out of range for JSON numbers (64-bit floats, at most about 1.8e308); pass it as a string`);
+  switch (inexactNumber(value, source)) {
+    case "not finite":
+      throw new InvalidArgumentError(`the number ${source} is out of range for JSON numbers (64-bit floats, at most about 1.8e308); pass it as a string`);
+    case "beyond 2^53":
+      throw new InvalidArgumentError(`the integer ${source} is beyond 2^53, where JSON numbers lose precision; pass it as a string ("${source}")`);
+    default:
+      return value;
   }
-  // Written out in digits, the sender meant this very integer; beyond 2^53 a double may round it.
-  if (Number.isInteger(value) && !Number.isSafeInteger(value) && !/[eE]/.test(source)) {
-    throw new InvalidArgumentError(`the integer ${source} is beyond 2^53, where JSON numbers lose precision; pass it as a string ("${source}")`);
-  }
-  return value;
 }
 
 const squash = (name: string) => name.replaceAll("_", "").toLowerCase();

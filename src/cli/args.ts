@@ -1,4 +1,5 @@
 /** Workflow arguments and signal payloads from the command line. */
+import { inexactNumber } from "../common/payload.ts";
 import { UsageError } from "./errors.ts";
 
 /**
@@ -42,12 +43,14 @@ function exactNumbers(key: string, value: unknown, context?: { source?: string }
   const source = context?.source ?? String(value);
   // The whole argument is the number (key ""): on a shell, the string needs its quotes quoted.
   const asString = key === "" ? `'"${source}"'` : `"${source}"`;
-  if (!Number.isFinite(value)) throw new UsageError(`${source} is not a finite number; pass a smaller one, or a string: ${asString}`);
-  // An integer in any spelling (9007199254740993, 9007199254740993.0, 9.007199254740993e15).
-  if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
-    throw new UsageError(`${source} is beyond 2^53, where numbers lose digits; pass it as a string: ${asString}`);
+  switch (inexactNumber(value, source)) {
+    case "not finite":
+      throw new UsageError(`${source} is not a finite number; pass a smaller one, or a string: ${asString}`);
+    case "beyond 2^53":
+      throw new UsageError(`${source} is beyond 2^53, where numbers lose digits; pass it as a string: ${asString}`);
+    default:
+      return value;
   }
-  return value;
 }
 
 export function parsePositiveInt(name: string): (text: string) => number {

@@ -77,6 +77,17 @@ export function storedForm<T>(value: T): T {
   return decodeJson<T>(encodeJson(value));
 }
 
+/**
+ * What JSON.parse silently changes about a number written as `source`: past a double's range
+ * it becomes Infinity; an integer written out (not in exponent form) beyond 2^53 is rounded.
+ * For revivers, which get the number's text as `context.source`.
+ */
+export function inexactNumber(value: number, source: string): "not finite" | "beyond 2^53" | undefined {
+  if (!Number.isFinite(value)) return "not finite";
+  if (Number.isInteger(value) && !Number.isSafeInteger(value) && !/[eE]/.test(source)) return "beyond 2^53";
+  return undefined;
+}
+
 export function assertFits(bytes: Uint8Array, maxPayload: number, what: string): void {
   if (bytes.length > maxPayload) {
     throw new PayloadError(
