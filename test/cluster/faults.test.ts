@@ -6,17 +6,24 @@
  * result; no step completes twice.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { DfutClient, DfutServer, Worker, connectDfut, type DfutConnection, type HistoryEvent, type WorkflowContext } from "dfut";
+import { DfutClient, DfutServer, Worker, connectDfut, defineActivity, type DfutConnection, type HistoryEvent, type WorkflowContext } from "dfut";
 import { silentLogger } from "../../src/common/logger.ts";
 import { checkWorkflowType } from "../../src/common/type-check.ts";
 import { startHttpServer, type HttpServer } from "../../src/api/http.ts";
 import { rpc } from "../api/connect.ts";
 import { NatsCluster } from "../support/cluster.ts";
 
-async function Step(i: number): Promise<number> {
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  return i + 1;
-}
+/**
+ * Retries wait at most a second: an attempt can be taken for lost while a consumer's leader is
+ * elected, and the default backoff would then outlast the test's patience, not dfut's liveness.
+ */
+const Step = defineActivity(
+  async function Step(i: number): Promise<number> {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return i + 1;
+  },
+  { retry: { initialInterval: 200, maximumInterval: 1000 } },
+);
 async function ChainWorkflow(ctx: WorkflowContext, steps: number) {
   let i = 0;
   while (i < steps) i = await ctx.executeActivity(Step, i);
@@ -63,7 +70,8 @@ beforeAll(async () => {
         workflows: { ChainWorkflow, FanOutWorkflow, TimerWorkflow },
         activities: { Step },
         logger,
-        ackWaitMs: 5000,
+        // Long enough to ride out an election (the default is 30 s), short enough to test recovery.
+        ackWaitMs: 10_000,
       }),
     );
   }
@@ -178,7 +186,9 @@ it("every call succeeds and every workflow completes once through kill -9 of a p
   const results = await Promise.all(started.map(({ id }) => call(`result ${id}`, () => client.result(id, { timeoutMs: 60_000 }))));
   for (const [i, { id }] of started.entries()) {
     if (results[i] !== undefined) continue;
-    const tail = (await client.history(id)).slice(-4).map((e) => `${e.seq} ${e.type}`);
+    const tail = (await client.history(id))
+      .slice(-4)
+      .map((e) => `${e.seq} ${e.type}${e.type === "ActivityFailed" ? ` #${e.activityId}/${e.attempt} ${e.error.name} retry=${e.willRetry}` : ""}`);
     console.log(`${id} did not close: ${tail.join(", ")}; ${JSON.stringify(await client.describe(id))}`);
   }
   if (results.includes(undefined)) console.log(`server and worker logs:\n${logs.slice(-60).join("\n")}`);
