@@ -139,6 +139,30 @@ export class ActivityFailure extends Error {
 }
 
 /**
+ * A child workflow did not complete: it failed, was canceled or terminated (`cause` is what it
+ * failed with), or could not start because its id is in use.
+ */
+export class ChildWorkflowFailure extends Error {
+  readonly workflowType: string;
+  readonly childWorkflowId: string;
+  /** How the child ended, or "not-started". */
+  readonly status: string;
+  readonly failure: ErrorInfo;
+  constructor(workflowType: string, childWorkflowId: string, status: string, failure: ErrorInfo) {
+    const what =
+      status === "not-started" ? "could not start" : status === "failed" ? "failed" : `was ${status}`;
+    super(`child workflow ${workflowType} (${childWorkflowId}) ${what}: ${failure.name}: ${failure.message}`, {
+      cause: fromErrorInfo(failure),
+    });
+    this.workflowType = workflowType;
+    this.childWorkflowId = childWorkflowId;
+    this.status = status;
+    this.failure = failure;
+    this.name = "ChildWorkflowFailure";
+  }
+}
+
+/**
  * What a workflow sees at its next await after cancellation was requested, and what a running
  * activity's AbortSignal carries when its workflow is canceled or closed. Never retried.
  */

@@ -8,7 +8,16 @@ import { shapeProblem, type Shape } from "./shape.ts";
 
 /** The fields of every event kind, beyond `type` and `time`. */
 const EVENT_SHAPES: Readonly<Record<RecordedEventType, Shape>> = {
-  WorkflowStarted: { workflowType: "string", args: "array", queue: "string", options: "object" },
+  WorkflowStarted: {
+    workflowType: "string",
+    args: "array",
+    queue: "string",
+    options: "object",
+    firstStep: "int?",
+    continuedFrom: "string?",
+    parent: "object?",
+    signals: "array?",
+  },
   ActivityScheduled: { activityId: "int", activityType: "string", args: "array", options: "object" },
   ActivityStarted: { activityId: "int", attempt: "int", worker: "string", eager: "boolean?" },
   ActivityCompleted: { activityId: "int", attempt: "int", result: "json", contiguousSince: "int?" },
@@ -24,12 +33,34 @@ const EVENT_SHAPES: Readonly<Record<RecordedEventType, Shape>> = {
   TimerFired: { timerId: "int" },
   SignalReceived: { name: "string", payload: "json" },
   CancelRequested: { reason: "string" },
-  WorkflowCompleted: { result: "json" },
-  WorkflowFailed: { error: "error" },
-  WorkflowCanceled: { reason: "string" },
+  WorkflowCompleted: { result: "json", openChildren: "boolean?" },
+  WorkflowFailed: { error: "error", openChildren: "boolean?" },
+  WorkflowCanceled: { reason: "string", openChildren: "boolean?" },
   WorkflowTaskFailed: { error: "error", worker: "string" },
   WorkflowTerminated: { reason: "string" },
   PatchMarked: { patchId: "string", deprecated: "boolean?" },
+  WorkflowContinuedAsNew: {
+    workflowType: "string",
+    args: "array",
+    queue: "string",
+    firstStep: "int",
+    parent: "object?",
+    signals: "array?",
+    openChildren: "boolean?",
+  },
+  ChildWorkflowScheduled: {
+    stepId: "int",
+    childWorkflowId: "string",
+    workflowType: "string",
+    args: "array",
+    queue: "string",
+    parentClosePolicy: "string",
+  },
+  ChildWorkflowStarted: { stepId: "int", childWorkflowId: "string", childRunId: "string" },
+  ChildWorkflowStartFailed: { stepId: "int", childWorkflowId: "string", error: "error" },
+  ChildWorkflowClosed: { stepId: "int", childWorkflowId: "string", childRunId: "string", status: "string", result: "json?", error: "error?" },
+  ChildWorkflowSignaled: { stepId: "int", childWorkflowId: "string", name: "string", payload: "json" },
+  StepCanceled: { stepId: "int", childWorkflowId: "string?" },
 };
 
 const RAW_PREVIEW_CHARS = 200;

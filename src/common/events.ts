@@ -51,12 +51,50 @@ interface EventBase {
   time: string;
 }
 
+/** The workflow that started a child, and the step of its code that did. */
+export interface ParentRef {
+  workflowId: string;
+  /** The parent's run (the sequence of its WorkflowStarted). */
+  runId: string;
+  stepId: number;
+  /** The parent's task queue, for the task that tells it of the child's close. */
+  queue: string;
+}
+
+/** Whether a workflow id whose last run is closed may start again. */
+export type IdReusePolicy = "allow" | "failed-only" | "reject";
+
+/** What happens to a child that is still open when its parent's run closes. */
+export type ParentClosePolicy = "terminate" | "request-cancel" | "abandon";
+
+/** A signal a run received but its code had not taken yet when it continued as new. */
+export interface CarriedSignal {
+  name: string;
+  payload: unknown;
+}
+
+/**
+ * The start of a run. A workflow id's history is a chain of runs on one subject; each begins
+ * with its WorkflowStarted, and its run id is that event's sequence.
+ */
 export interface WorkflowStarted extends EventBase {
   type: "WorkflowStarted";
   workflowType: string;
   args: unknown[];
   queue: string;
   options: Partial<WorkflowStartOptions>;
+  /**
+   * The first step ordinal of this run: one past the previous run's last, so that a late
+   * outcome of an older run's step (an activity still running when that run closed) answers
+   * nothing here. Absent: 1.
+   */
+  firstStep?: number;
+  /** The run this one continues (continue-as-new). */
+  continuedFrom?: string;
+  /** Set on a child workflow's runs. */
+  parent?: ParentRef;
+  /** Signals the previous run received but had not taken yet. */
+  signals?: CarriedSignal[];
 }
 export interface ActivityScheduled extends EventBase {
   type: "ActivityScheduled";
@@ -113,15 +151,19 @@ export interface CancelRequested extends EventBase {
   type: "CancelRequested";
   reason: string;
 }
-export interface WorkflowCompleted extends EventBase {
+/** Set on a run's close when children of it were still open: dfut server applies their parent close policy. */
+interface OpenChildren {
+  openChildren?: boolean;
+}
+export interface WorkflowCompleted extends EventBase, OpenChildren {
   type: "WorkflowCompleted";
   result: unknown;
 }
-export interface WorkflowFailed extends EventBase {
+export interface WorkflowFailed extends EventBase, OpenChildren {
   type: "WorkflowFailed";
   error: ErrorInfo;
 }
-export interface WorkflowCanceled extends EventBase {
+export interface WorkflowCanceled extends EventBase, OpenChildren {
   type: "WorkflowCanceled";
   reason: string;
 }
@@ -139,6 +181,72 @@ export interface PatchMarked extends EventBase {
   patchId: string;
   /** Recorded by `ctx.deprecatePatch`: the old branch is gone from the code. */
   deprecated?: boolean;
+}
+/**
+ * The run ended by asking for a new run of the same workflow with fresh history
+ * (`ctx.continueAsNew`): the fields are the next run's start, which dfut server appends.
+ */
+export interface WorkflowContinuedAsNew extends EventBase {
+  type: "WorkflowContinuedAsNew";
+  workflowType: string;
+  args: unknown[];
+  queue: string;
+  firstStep: number;
+  parent?: ParentRef;
+  signals?: CarriedSignal[];
+  openChildren?: boolean;
+}
+/** The code started a child workflow as step `stepId`; dfut server starts it. */
+export interface ChildWorkflowScheduled extends EventBase {
+  type: "ChildWorkflowScheduled";
+  stepId: number;
+  childWorkflowId: string;
+  workflowType: string;
+  args: unknown[];
+  queue: string;
+  parentClosePolicy: ParentClosePolicy;
+}
+/** The child's run began. */
+export interface ChildWorkflowStarted extends EventBase {
+  type: "ChildWorkflowStarted";
+  stepId: number;
+  childWorkflowId: string;
+  childRunId: string;
+}
+/** The child could not be started (its id is in use). */
+export interface ChildWorkflowStartFailed extends EventBase {
+  type: "ChildWorkflowStartFailed";
+  stepId: number;
+  childWorkflowId: string;
+  error: ErrorInfo;
+}
+/** The child closed (its last run, when it continued as new). */
+export interface ChildWorkflowClosed extends EventBase {
+  type: "ChildWorkflowClosed";
+  stepId: number;
+  childWorkflowId: string;
+  childRunId: string;
+  status: Exclude<WorkflowStatus, "running" | "continued">;
+  result?: unknown;
+  error?: ErrorInfo;
+}
+/** The code signaled its child (a handle's `signal`); dfut server delivers it. */
+export interface ChildWorkflowSignaled extends EventBase {
+  type: "ChildWorkflowSignaled";
+  stepId: number;
+  childWorkflowId: string;
+  name: string;
+  payload: unknown;
+}
+/**
+ * The code canceled one of its pending steps (`future.cancel()`): a timer that will not fire,
+ * an activity whose running attempt is aborted and not retried, or a child asked to cancel.
+ */
+export interface StepCanceled extends EventBase {
+  type: "StepCanceled";
+  stepId: number;
+  /** Set when the step is a child workflow: dfut server asks it to cancel. */
+  childWorkflowId?: string;
 }
 /** Ended from outside (`dfut terminate`): no workflow code ran for it, nothing more will. */
 export interface WorkflowTerminated extends EventBase {
@@ -174,6 +282,13 @@ export type HistoryEvent =
   | WorkflowTaskFailed
   | WorkflowTerminated
   | PatchMarked
+  | WorkflowContinuedAsNew
+  | ChildWorkflowScheduled
+  | ChildWorkflowStarted
+  | ChildWorkflowStartFailed
+  | ChildWorkflowClosed
+  | ChildWorkflowSignaled
+  | StepCanceled
   | UndecodableEvent;
 
 export type EventType = HistoryEvent["type"];
@@ -185,7 +300,8 @@ export type RecordedEventType = RecordedEvent["type"];
 /** An event as written, before the stream gives it a sequence number. */
 export type NewEvent = RecordedEvent extends infer E ? (E extends RecordedEvent ? Omit<E, "seq"> : never) : never;
 
-export type WorkflowStatus = "running" | "completed" | "failed" | "canceled" | "terminated";
+/** "continued": the run continued as new; the workflow goes on in its next run. */
+export type WorkflowStatus = "running" | "completed" | "failed" | "canceled" | "terminated" | "continued";
 
 /** What dfut needs to know of every event kind; a new kind does not compile until it is here. */
 interface EventKind<E extends HistoryEvent> {
@@ -194,7 +310,7 @@ interface EventKind<E extends HistoryEvent> {
    * the dispatcher publishes their workflow task (a transactional outbox); every other writer
    * holds a task while it writes and publishes what its event causes before acking that task.
    */
-  writer: "client" | "worker" | "timers" | "nobody";
+  writer: "client" | "worker" | "timers" | "server" | "nobody";
   /** The status the workflow closes with. */
   closes?: Exclude<WorkflowStatus, "running">;
   /** Whether it gives the workflow code something new to react to (it becomes a workflow task). */
@@ -221,6 +337,13 @@ export const EVENT_KINDS: { readonly [K in EventType]: EventKind<Extract<History
   WorkflowTerminated: { writer: "client", closes: "terminated", wakes: never },
   PatchMarked: { writer: "worker", wakes: never },
   WorkflowTaskFailed: { writer: "worker", wakes: never },
+  WorkflowContinuedAsNew: { writer: "worker", closes: "continued", wakes: never },
+  ChildWorkflowScheduled: { writer: "worker", wakes: never },
+  ChildWorkflowStarted: { writer: "server", wakes: always },
+  ChildWorkflowStartFailed: { writer: "server", wakes: always },
+  ChildWorkflowClosed: { writer: "server", wakes: always },
+  ChildWorkflowSignaled: { writer: "worker", wakes: never },
+  StepCanceled: { writer: "worker", wakes: never },
   Undecodable: { writer: "nobody", wakes: never },
 };
 
@@ -228,8 +351,14 @@ function kindOf<E extends HistoryEvent>(event: E): EventKind<E> {
   return EVENT_KINDS[event.type] as unknown as EventKind<E>;
 }
 
-/** The events that close a workflow. */
-export type CloseEvent = WorkflowCompleted | WorkflowFailed | WorkflowCanceled | WorkflowTerminated;
+/** The events that close a run. */
+export type CloseEvent = WorkflowCompleted | WorkflowFailed | WorkflowCanceled | WorkflowTerminated | WorkflowContinuedAsNew;
+/** The events that close a workflow for good: every close but continue-as-new. */
+export type FinalCloseEvent = Exclude<CloseEvent, WorkflowContinuedAsNew>;
+
+export function isFinalClose<E extends { type: EventType }>(event: E): event is E & FinalCloseEvent {
+  return isTerminal(event) && event.type !== "WorkflowContinuedAsNew";
+}
 
 export function isTerminal<E extends { type: EventType }>(event: E): event is E & CloseEvent {
   return EVENT_KINDS[event.type].closes !== undefined;

@@ -22,6 +22,14 @@ export interface ExecutionRecord {
   problem?: string;
   /** Sequence of the event that set `status`; older events never override it. */
   statusSeq: number;
+  /** The current run (the sequence of its WorkflowStarted); `startedAt` is its start. */
+  runId?: string;
+  /** Ids of the runs of this workflow id, oldest first (the last 50), the current one last. */
+  runs?: string[];
+  /** The run the current one continues (continue-as-new). */
+  continuedFrom?: string;
+  /** Set when the workflow is a child: its parent. */
+  parent?: { workflowId: string; runId: string };
 }
 
 const MAX_CAS_TRIES = 20;

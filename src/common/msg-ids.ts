@@ -9,9 +9,19 @@ export const eventMsgIds = {
   /** The command event of the n-th step (ActivityScheduled or TimerStarted). */
   step: (workflowId: string, stepId: number) => `${workflowId}:step:${stepId}`,
   /** A patch marker (ctx.patched): once per patch and run. */
-  patch: (workflowId: string, patchId: string) => `${workflowId}:patch:${patchId}`,
-  /** The workflow's one close. */
-  close: (workflowId: string) => `${workflowId}:close`,
+  patch: (workflowId: string, runId: string, patchId: string) => `${workflowId}:${runId}:patch:${patchId}`,
+  /** The run's one close. */
+  close: (workflowId: string, runId: string) => `${workflowId}:${runId}:close`,
+  stepCanceled: (workflowId: string, stepId: number) => `${workflowId}:step:${stepId}:canceled`,
+  /** The run that a continue-as-new asks for (appended by dfut server). */
+  nextRun: (workflowId: string, closedRunId: string) => `${workflowId}:${closedRunId}:next`,
+  /** A child's start, written for its parent's step by dfut server. */
+  childStart: (parentId: string, stepId: number) => `child:${parentId}:${stepId}`,
+  /** What dfut server records in the parent of a child's start and close. */
+  childStarted: (parentId: string, stepId: number) => `${parentId}:step:${stepId}:child-started`,
+  childClosed: (parentId: string, stepId: number) => `${parentId}:step:${stepId}:child-closed`,
+  /** What dfut server writes into a child for its parent: a signal, a cancel, a terminate. */
+  forParent: (childId: string, parentId: string, stepId: number, what: string) => `${childId}:parent:${parentId}:${stepId}:${what}`,
   activityStarted: (workflowId: string, activityId: number, attempt: number) => `${workflowId}:act:${activityId}:${attempt}:started`,
   activityOutcome: (workflowId: string, activityId: number, attempt: number) => `${workflowId}:act:${activityId}:${attempt}:outcome`,
   timerFired: (workflowId: string, timerId: number) => `${workflowId}:timer:${timerId}:fired`,
@@ -23,12 +33,17 @@ export const eventMsgIds = {
 function workflowTaskMsgId(workflowId: string, event: HistoryEvent): string {
   switch (event.type) {
     case "WorkflowStarted":
-      return `wft:${workflowId}:start`;
+      return `wft:${workflowId}:start:${event.seq}`;
     case "ActivityCompleted":
     case "ActivityFailed":
       return `wft:${workflowId}:act:${event.activityId}:${event.attempt}`;
     case "TimerFired":
       return `wft:${workflowId}:timer:${event.timerId}`;
+    case "ChildWorkflowStarted":
+      return `wft:${workflowId}:child:${event.stepId}:started`;
+    case "ChildWorkflowStartFailed":
+    case "ChildWorkflowClosed":
+      return `wft:${workflowId}:child:${event.stepId}:closed`;
     case "SignalReceived":
     case "CancelRequested":
     case "ActivityScheduled":
@@ -39,6 +54,10 @@ function workflowTaskMsgId(workflowId: string, event: HistoryEvent): string {
     case "WorkflowCanceled":
     case "WorkflowTerminated":
     case "PatchMarked":
+    case "WorkflowContinuedAsNew":
+    case "ChildWorkflowScheduled":
+    case "ChildWorkflowSignaled":
+    case "StepCanceled":
     case "WorkflowTaskFailed":
     case "Undecodable":
       return `wft:${workflowId}:seq:${event.seq}`;

@@ -1,4 +1,6 @@
+import type { IdReusePolicy, ParentClosePolicy } from "../common/events.ts";
 import type { ActivityOptionsInput } from "../common/options.ts";
+import type { WorkflowFunction } from "./definitions.ts";
 import type { DurableFuture } from "./future.ts";
 
 /** An activity: a plain async function. */
@@ -12,6 +14,33 @@ export interface ActivityRunner {
   executeActivity<T = unknown>(activityType: string, ...args: unknown[]): DurableFuture<T>;
 }
 
+type ChildResult<W> = W extends WorkflowFunction<infer _A, infer R> ? Awaited2<R> : unknown;
+type ChildArgs<W> = W extends WorkflowFunction<infer A, infer _R> ? A : unknown[];
+
+export interface ChildOptions<A extends unknown[] = unknown[]> {
+  args?: A;
+  /** The child's workflow id; default: the parent's id and the step's number. */
+  workflowId?: string;
+  /** Task queue of the child; default: the parent's. */
+  queue?: string;
+  /** What happens to the child when the parent's run closes first. Default "terminate". */
+  parentClosePolicy?: ParentClosePolicy;
+}
+
+/** A started child workflow, from ctx.startChild. */
+export interface ChildWorkflowHandle<R = unknown> {
+  readonly workflowId: string;
+  readonly runId: string;
+  /** The child's result; rejects with ChildWorkflowFailure (its `cause` is the child's failure). */
+  result(): DurableFuture<R>;
+  /** Sends the child a signal, delivered by dfut server once this step is recorded. */
+  signal(name: string, payload?: unknown): DurableFuture<void>;
+  /** Asks the child to cancel; its result() rejects with CanceledError. */
+  cancel(): void;
+}
+
+export type { IdReusePolicy, ParentClosePolicy };
+
 /**
  * What workflow code may use. Everything here is deterministic: on replay it gives the same
  * answers in the same order, which is what lets another process carry a workflow on.
@@ -19,6 +48,26 @@ export interface ActivityRunner {
 export interface WorkflowContext extends ActivityRunner {
   readonly workflowId: string;
   readonly workflowType: string;
+  /** This run's id: runs of one workflow id differ by it (continue-as-new, a new start after a close). */
+  readonly runId: string;
+  /** The workflow that started this one as its child. */
+  readonly parent: { workflowId: string; runId: string } | undefined;
+  /**
+   * Runs a child workflow and resolves with its result: a workflow of its own (listed,
+   * watchable), whose start and close are recorded here. Rejects with ChildWorkflowFailure.
+   */
+  executeChild<W extends WorkflowFunction | string>(workflow: W, options?: ChildOptions<ChildArgs<W>>): DurableFuture<ChildResult<W>>;
+  /** Starts a child workflow; resolves with its handle once it has started. */
+  startChild<W extends WorkflowFunction | string>(
+    workflow: W,
+    options?: ChildOptions<ChildArgs<W>>,
+  ): DurableFuture<ChildWorkflowHandle<ChildResult<W>>>;
+  /**
+   * Ends this run and starts a new run of the same workflow id with these arguments and a fresh
+   * history, so that a workflow that loops forever keeps a bounded history. Signals not taken
+   * yet go to the new run. Never resolves: `return ctx.continueAsNew(next)`.
+   */
+  continueAsNew(...args: unknown[]): DurableFuture<never>;
   /** Activity calls with other options: `ctx.withOptions({ retry: { maximumAttempts: 3 } })`. */
   withOptions(options: ActivityOptionsInput): ActivityRunner;
   /** A durable timer: survives restarts of every process. */

@@ -2,19 +2,33 @@ import {
   unhandled,
   type ActivityOptions,
   type ActivityScheduled,
+  type CarriedSignal,
+  type ChildWorkflowScheduled,
+  type ChildWorkflowSignaled,
   type ErrorInfo,
   type HistoryEvent,
   type NewEvent,
+  type ParentClosePolicy,
+  type ParentRef,
   type TimerStarted,
   type WorkflowStarted,
 } from "../common/events.ts";
-import { ActivityFailure, CanceledError, NonDeterminismError, UndecodableEventError, toErrorInfo } from "../common/errors.ts";
+import {
+  ActivityFailure,
+  CanceledError,
+  ChildWorkflowFailure,
+  NonDeterminismError,
+  UndecodableEventError,
+  WorkflowAlreadyStartedError,
+  toErrorInfo,
+} from "../common/errors.ts";
+import { validateQueue, validateWorkflowId } from "../common/ids.ts";
 import { undecodableProblem } from "../common/event-codec.ts";
 import { eventMsgIds } from "../common/msg-ids.ts";
 import { outsideWorkflowCode, runAsWorkflowCode, type DeterministicScope } from "./determinism.ts";
 import { assertFits, assertJsonSerializable, encodeJson } from "../common/payload.ts";
 import { resolveActivityOptions, type ActivityOptionsInput } from "../common/options.ts";
-import type { ActivityRunner, WorkflowContext } from "./context.ts";
+import type { ActivityRunner, ChildOptions, ChildWorkflowHandle, WorkflowContext } from "./context.ts";
 import { activityDefaults, nameOf, type WorkflowFunction } from "./definitions.ts";
 import { DurableFuture } from "./future.ts";
 import { seededRandom, uuidFrom } from "./random.ts";
@@ -23,19 +37,45 @@ import { seededRandom, uuidFrom } from "./random.ts";
 export type Command =
   | { kind: "ScheduleActivity"; activityId: number; activityType: string; args: unknown[]; options: ActivityOptions }
   | { kind: "StartTimer"; timerId: number; fireAt: string }
-  | { kind: "CompleteWorkflow"; result: unknown }
-  | { kind: "FailWorkflow"; error: ErrorInfo }
-  | { kind: "CancelWorkflow"; reason: string; detail?: unknown }
+  | {
+      kind: "StartChild";
+      stepId: number;
+      childWorkflowId: string;
+      workflowType: string;
+      args: unknown[];
+      queue: string;
+      parentClosePolicy: ParentClosePolicy;
+    }
+  | { kind: "SignalChild"; stepId: number; childWorkflowId: string; name: string; payload: unknown }
+  | { kind: "CancelStep"; stepId: number; childWorkflowId?: string }
+  | { kind: "CompleteWorkflow"; result: unknown; openChildren?: boolean }
+  | { kind: "FailWorkflow"; error: ErrorInfo; openChildren?: boolean }
+  | { kind: "CancelWorkflow"; reason: string; detail?: unknown; openChildren?: boolean }
+  | {
+      kind: "ContinueAsNew";
+      workflowType: string;
+      args: unknown[];
+      queue: string;
+      firstStep: number;
+      parent?: ParentRef;
+      /** Signals not taken yet, read when the event is written (one may arrive meanwhile). */
+      carried: () => CarriedSignal[];
+      openChildren?: boolean;
+    }
   | { kind: "MarkPatch"; patchId: string; deprecated: boolean };
 
-type StepKind = "activity" | "timer";
+type CloseCommand = Extract<Command, { kind: "CompleteWorkflow" | "FailWorkflow" | "CancelWorkflow" | "ContinueAsNew" }>;
+
+type StepKind = "activity" | "timer" | "child" | "signal";
 interface Step {
   kind: StepKind;
-  /** Activity type, or "timer". */
+  /** Activity type, workflow type of a child, signal name, or "timer". */
   label: string;
   /** An activity's arguments as the code passed them. */
   args?: unknown[];
   future: DurableFuture<unknown>;
+  /** A child: its id, and what startChild waits for. */
+  child?: { workflowId: string; started: DurableFuture<string>; policy: ParentClosePolicy; closed: boolean };
 }
 
 export interface ExecutionOptions {
@@ -52,14 +92,26 @@ interface RecordedStep {
   kind: StepKind;
   label: string;
   seq: number;
-  event: ActivityScheduled | TimerStarted;
+  event: ActivityScheduled | TimerStarted | ChildWorkflowScheduled | ChildWorkflowSignaled;
 }
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function describe(step: { kind: StepKind; label: string }): string {
-  return step.kind === "timer" ? "a timer" : `activity ${step.label}`;
+  switch (step.kind) {
+    case "timer":
+      return "a timer";
+    case "activity":
+      return `activity ${step.label}`;
+    case "child":
+      return `child workflow ${step.label}`;
+    case "signal":
+      return `signal ${step.label} to a child`;
+  }
 }
+
+/** Steps whose command event has a task to be published (the rest are delivered by dfut server). */
+export type PendingStep = ActivityScheduled | TimerStarted;
 
 /**
  * One workflow run, driven by its history: events in, commands out. Pure apart from the
@@ -84,11 +136,14 @@ export class WorkflowExecution {
   readonly #random: () => number;
   #now: Date;
   #started = false;
-  #nextStep = 1;
+  #nextStep: number;
+  readonly #firstStep: number;
+  /** Steps whose cancellation (future.cancel()) the history holds. */
+  readonly #cancelsRecorded = new Set<number>();
   readonly #steps = new Map<number, Step>();
   readonly #recorded = new Map<number, RecordedStep>();
   readonly #commands: Command[] = [];
-  #terminal: Command | undefined;
+  #terminal: CloseCommand | undefined;
   #terminalRecorded = false;
   #fatal: Error | undefined;
   #cancelReason: string | undefined;
@@ -120,6 +175,18 @@ export class WorkflowExecution {
     this.queue = started.queue;
     this.#random = seededRandom(workflowId);
     this.#now = new Date(started.time);
+    this.#firstStep = started.firstStep ?? 1;
+    this.#nextStep = this.#firstStep;
+    for (const signal of started.signals ?? []) this.#buffer(signal.name, signal.payload);
+  }
+
+  /** The run's id: the sequence of its WorkflowStarted. */
+  get runId(): string {
+    return String(this.started.seq);
+  }
+
+  get parent(): ParentRef | undefined {
+    return this.started.parent;
   }
 
   /**
@@ -168,15 +235,52 @@ export class WorkflowExecution {
   async #applyOne(event: HistoryEvent): Promise<void> {
     switch (event.type) {
       case "WorkflowStarted":
+        // A later run's start: this run is over (readers cut runs, so only a stale read gets here).
+        if (event.seq !== this.started.seq) {
+          this.closed = true;
+          return;
+        }
         return this.#input(event, () => this.#start());
       case "ActivityScheduled":
         return this.#record(event.activityId, { kind: "activity", label: event.activityType, seq: event.seq, event });
       case "TimerStarted":
         return this.#record(event.timerId, { kind: "timer", label: "timer", seq: event.seq, event });
+      case "ChildWorkflowScheduled":
+        return this.#record(event.stepId, { kind: "child", label: event.workflowType, seq: event.seq, event });
+      case "ChildWorkflowSignaled":
+        return this.#record(event.stepId, { kind: "signal", label: event.name, seq: event.seq, event });
+      case "StepCanceled":
+        this.#cancelsRecorded.add(event.stepId);
+        return;
+      case "ChildWorkflowStarted":
+        return this.#input(event, () => this.#stepFor(event.stepId, event.seq)?.child?.started.resolve(event.childRunId));
+      case "ChildWorkflowStartFailed":
+        return this.#input(event, () => {
+          const step = this.#stepFor(event.stepId, event.seq);
+          if (!step) return;
+          if (step.child) step.child.closed = true;
+          const failure = new ChildWorkflowFailure(step.label, event.childWorkflowId, "not-started", event.error);
+          step.child?.started.reject(failure);
+          step.future.reject(failure);
+        });
+      case "ChildWorkflowClosed":
+        return this.#input(event, () => {
+          const step = this.#stepFor(event.stepId, event.seq);
+          if (!step) return;
+          // A child that closes before its start was applied (a redelivered start): started too.
+          step.child?.started.resolve(event.childRunId);
+          if (step.child) step.child.closed = true;
+          if (event.status === "completed") step.future.resolve(event.result ?? null);
+          else {
+            const error = event.error ?? { name: "Error", message: `the child workflow was ${event.status}` };
+            step.future.reject(new ChildWorkflowFailure(step.label, event.childWorkflowId, event.status, error));
+          }
+        });
       case "WorkflowCompleted":
       case "WorkflowFailed":
       case "WorkflowCanceled":
       case "WorkflowTerminated":
+      case "WorkflowContinuedAsNew":
         this.#terminalRecorded = true;
         this.closed = true;
         return;
@@ -206,11 +310,7 @@ export class WorkflowExecution {
       case "TimerFired":
         return this.#input(event, () => this.#stepFor(event.timerId, event.seq)?.future.resolve(undefined));
       case "SignalReceived":
-        return this.#input(event, () => {
-          const waiter = this.#signalWaiters.get(event.name)?.shift();
-          if (waiter) waiter.resolve(event.payload);
-          else this.#signalBuffer.set(event.name, [...(this.#signalBuffer.get(event.name) ?? []), event.payload]);
-        });
+        return this.#input(event, () => this.#buffer(event.name, event.payload));
       case "CancelRequested":
         return this.#input(event, () => {
           if (this.#cancelReason !== undefined) return;
@@ -220,6 +320,20 @@ export class WorkflowExecution {
       default:
         return unhandled(event);
     }
+  }
+
+  /** Hands a signal to the code's first waiter for it, or keeps it for a later waitForSignal. */
+  #buffer(name: string, payload: unknown): void {
+    const waiters = this.#signalWaiters.get(name);
+    let waiter = waiters?.shift();
+    while (waiter?.settled) waiter = waiters?.shift();
+    if (waiter) waiter.resolve(payload);
+    else this.#signalBuffer.set(name, [...(this.#signalBuffer.get(name) ?? []), payload]);
+  }
+
+  /** Signals received and not taken yet, in order: what a continued run starts with. */
+  #carriedSignals(): CarriedSignal[] {
+    return [...this.#signalBuffer.entries()].flatMap(([name, payloads]) => payloads.map((payload) => ({ name, payload })));
   }
 
   /**
@@ -263,6 +377,7 @@ export class WorkflowExecution {
         () => future.resolve(false),
         (error: unknown) => future.reject(error),
       );
+      future.onCancel(() => timer.cancel());
     }
     return future;
   }
@@ -279,6 +394,8 @@ export class WorkflowExecution {
   }
 
   #stepFor(id: number, seq: number): Step | undefined {
+    // An answer to a step of an earlier run (an activity still running when it continued as new).
+    if (id < this.#firstStep) return undefined;
     const step = this.#steps.get(id);
     if (!step) {
       this.#fatal ??= new NonDeterminismError(
@@ -290,7 +407,10 @@ export class WorkflowExecution {
 
   #cancelPending(): void {
     const error = new CanceledError(this.#cancelReason ?? "");
-    for (const step of this.#steps.values()) step.future.reject(error);
+    for (const step of this.#steps.values()) {
+      step.child?.started.reject(error);
+      step.future.reject(error);
+    }
     for (const waiters of this.#signalWaiters.values()) for (const w of waiters) w.reject(error);
     this.#signalWaiters.clear();
     for (const c of this.#conditions) c.future.reject(error);
@@ -314,6 +434,13 @@ export class WorkflowExecution {
       );
       return;
     }
+    if (recorded.event.type === "ChildWorkflowScheduled" && produced.child && produced.child.workflowId !== recorded.event.childWorkflowId) {
+      this.#fatal ??= new NonDeterminismError(
+        `step #${id}: history records child workflow ${recorded.label} with id ${recorded.event.childWorkflowId} (event seq ${recorded.seq}) ` +
+          `but the workflow code now starts it with id ${produced.child.workflowId}`,
+      );
+      return;
+    }
     if (recorded.event.type !== "ActivityScheduled" || produced.args === recorded.event.args) return;
     const then = JSON.stringify(recorded.event.args);
     const now = JSON.stringify(produced.args);
@@ -330,14 +457,13 @@ export class WorkflowExecution {
       this.#commands.length = 0;
       return [];
     }
-    const out = this.#commands.filter((c) => {
-      if (c.kind === "ScheduleActivity") return !this.#recorded.has(c.activityId);
-      if (c.kind === "StartTimer") return !this.#recorded.has(c.timerId);
-      if (c.kind === "MarkPatch") return !this.#patchesRecorded.has(c.patchId);
-      return false;
-    });
+    const out = this.#commands.filter((c) => !this.isRecorded(c));
     this.#commands.length = 0;
-    if (this.#terminal && !this.#terminalRecorded) out.push(this.#terminal);
+    if (this.#terminal && !this.#terminalRecorded) {
+      // Children still open when the run closes get their parent close policy from dfut server.
+      const openChildren = [...this.#steps.values()].some((s) => s.child && !s.child.closed && s.child.policy !== "abandon");
+      out.push(openChildren ? { ...this.#terminal, openChildren: true } : this.#terminal);
+    }
     return out;
   }
 
@@ -348,19 +474,31 @@ export class WorkflowExecution {
         return this.#recorded.has(command.activityId);
       case "StartTimer":
         return this.#recorded.has(command.timerId);
+      case "StartChild":
+      case "SignalChild":
+        return this.#recorded.has(command.stepId);
+      case "CancelStep":
+        return this.#cancelsRecorded.has(command.stepId);
       case "MarkPatch":
         return this.#patchesRecorded.has(command.patchId);
       case "CompleteWorkflow":
       case "FailWorkflow":
       case "CancelWorkflow":
+      case "ContinueAsNew":
         return this.#terminalRecorded;
     }
   }
 
   /** Recorded steps still waiting for their outcome: what needs a task to make progress. */
-  pendingSteps(): (ActivityScheduled | TimerStarted)[] {
+  pendingSteps(): PendingStep[] {
     if (this.closed) return [];
-    return [...this.#recorded.entries()].filter(([id]) => !this.#steps.get(id)?.future.settled).map(([, r]) => r.event);
+    const pending: PendingStep[] = [];
+    for (const [id, { event }] of this.#recorded) {
+      if (event.type !== "ActivityScheduled" && event.type !== "TimerStarted") continue;
+      if (this.#steps.get(id)?.future.settled || this.#cancelsRecorded.has(id)) continue;
+      pending.push(event);
+    }
+    return pending;
   }
 
   #start(): void {
@@ -410,15 +548,87 @@ export class WorkflowExecution {
     }
   }
 
-  #newStep(kind: StepKind, label: string, args?: unknown[]): { id: number; future: DurableFuture<unknown> } {
-    if (!this.#applying) throw this.#strayed(`scheduled ${kind === "timer" ? "a timer" : `activity ${label}`}`);
+  #newStep(kind: StepKind, label: string, args?: unknown[], child?: Step["child"]): { id: number; future: DurableFuture<unknown> } {
+    if (!this.#applying) throw this.#strayed(`scheduled ${describe({ kind, label })}`);
     const id = this.#nextStep++;
     const future = new DurableFuture<unknown>();
-    const step: Step = { kind, label, args, future };
+    const step: Step = { kind, label, args, future, child };
     this.#steps.set(id, step);
+    if (kind !== "signal") future.onCancel(() => this.#cancelStep(id, step));
     const recorded = this.#recorded.get(id);
     if (recorded) this.#check(id, step, recorded);
     return { id, future };
+  }
+
+  /**
+   * future.cancel(): the step's future rejects with CanceledError now, and StepCanceled is
+   * recorded so that its running attempt is aborted (an activity), its firing ignored (a timer)
+   * or the child asked to cancel.
+   */
+  #cancelStep(id: number, step: Step): void {
+    if (!this.#applying) throw this.#strayed(`canceled ${describe(step)}`);
+    if (step.future.settled) return;
+    const error = new CanceledError("", `${describe(step)} (step #${id}) was canceled by the workflow code`);
+    step.child?.started.reject(error);
+    step.future.reject(error);
+    this.#commands.push({ kind: "CancelStep", stepId: id, ...(step.child ? { childWorkflowId: step.child.workflowId } : {}) });
+  }
+
+  #startChild(workflow: Function | string, options: ChildOptions = {}): Step {
+    const workflowType = typeof workflow === "string" ? workflow : nameOf(workflow);
+    if (!workflowType) throw new TypeError("executeChild needs a workflow function with a name, or a workflow type name");
+    const args = options.args ?? [];
+    if (!Array.isArray(args)) throw new TypeError(`the arguments of child workflow ${workflowType} must be an array (options.args)`);
+    assertJsonSerializable(args, `the arguments of child workflow ${workflowType}`);
+    const stepId = this.#nextStep;
+    const childWorkflowId = validateWorkflowId(options.workflowId ?? `${this.workflowId}-${stepId}`);
+    const queue = validateQueue(options.queue ?? this.queue);
+    const parentClosePolicy = options.parentClosePolicy ?? "terminate";
+    if (!["terminate", "request-cancel", "abandon"].includes(parentClosePolicy)) {
+      throw new TypeError(`parentClosePolicy must be "terminate", "request-cancel" or "abandon", got ${JSON.stringify(parentClosePolicy)}`);
+    }
+    const started = new DurableFuture<string>();
+    const { id } = this.#newStep("child", workflowType, args, { workflowId: childWorkflowId, started, policy: parentClosePolicy, closed: false });
+    this.#commands.push({ kind: "StartChild", stepId: id, childWorkflowId, workflowType, args, queue, parentClosePolicy });
+    return this.#steps.get(id)!;
+  }
+
+  #childHandle<R>(step: Step, runId: string): ChildWorkflowHandle<R> {
+    const exec = this;
+    const child = step.child!;
+    return {
+      workflowId: child.workflowId,
+      runId,
+      result: () => step.future as DurableFuture<R>,
+      signal: (name: string, payload?: unknown) => exec.#signalChild(child.workflowId, name, payload),
+      cancel: () => step.future.cancel(),
+    };
+  }
+
+  #signalChild(childWorkflowId: string, name: string, payload: unknown): DurableFuture<void> {
+    if (typeof name !== "string" || name.length === 0) throw new TypeError("a signal needs a name");
+    assertJsonSerializable(payload, `the payload of signal ${name}`);
+    const { id, future } = this.#newStep("signal", name);
+    this.#commands.push({ kind: "SignalChild", stepId: id, childWorkflowId, name, payload: payload ?? null });
+    // Delivered by dfut server once recorded; nothing to wait for in the code.
+    future.resolve(undefined);
+    return future as DurableFuture<void>;
+  }
+
+  #continueAsNew(args: unknown[]): DurableFuture<never> {
+    if (!this.#applying) throw this.#strayed("continued as new");
+    assertJsonSerializable(args, `the arguments of the next run of ${this.workflowType}`);
+    this.#terminal ??= {
+      kind: "ContinueAsNew",
+      workflowType: this.workflowType,
+      args,
+      queue: this.queue,
+      firstStep: this.#nextStep,
+      ...(this.started.parent ? { parent: this.started.parent } : {}),
+      carried: () => this.#carriedSignals(),
+    };
+    // The run ends here: the code never goes on past this await.
+    return new DurableFuture<never>();
   }
 
   /**
@@ -465,6 +675,12 @@ export class WorkflowExecution {
     return {
       workflowId: this.workflowId,
       workflowType: this.workflowType,
+      get runId() {
+        return exec.runId;
+      },
+      get parent() {
+        return exec.started.parent && { workflowId: exec.started.parent.workflowId, runId: exec.started.parent.runId };
+      },
       executeActivity: base.executeActivity,
       withOptions: (options) => runner(options),
       sleep: (ms: number) => exec.#timer(ms, "ctx.sleep") as DurableFuture<void>,
@@ -472,10 +688,25 @@ export class WorkflowExecution {
       waitForSignal: <T>(name: string) => {
         const future = new DurableFuture<T>();
         const buffered = exec.#signalBuffer.get(name);
-        if (buffered && buffered.length > 0) future.resolve(buffered.shift() as T);
-        else exec.#signalWaiters.set(name, [...(exec.#signalWaiters.get(name) ?? []), future as DurableFuture<unknown>]);
+        if (buffered && buffered.length > 0) {
+          future.resolve(buffered.shift() as T);
+          if (buffered.length === 0) exec.#signalBuffer.delete(name);
+        } else exec.#signalWaiters.set(name, [...(exec.#signalWaiters.get(name) ?? []), future as DurableFuture<unknown>]);
+        future.onCancel(() => future.reject(new CanceledError("", `waiting for signal ${name} was canceled by the workflow code`)));
         return future;
       },
+      executeChild: ((workflow: Function | string, options?: ChildOptions) => exec.#startChild(workflow, options).future) as WorkflowContext["executeChild"],
+      startChild: ((workflow: Function | string, options?: ChildOptions) => {
+        const step = exec.#startChild(workflow, options);
+        const handle = new DurableFuture<ChildWorkflowHandle<unknown>>();
+        step.child!.started.then(
+          (runId) => handle.resolve(exec.#childHandle(step, runId)),
+          (error: unknown) => handle.reject(error),
+        );
+        handle.onCancel(() => step.future.cancel());
+        return handle;
+      }) as WorkflowContext["startChild"],
+      continueAsNew: (...args: unknown[]) => exec.#continueAsNew(args),
       patched: (patchId: string) => exec.#patched(patchId, false),
       deprecatePatch: (patchId: string) => {
         exec.#patched(patchId, true);
@@ -504,35 +735,89 @@ export function commandToEvent(command: Command, time: string): NewEvent {
       };
     case "StartTimer":
       return { type: "TimerStarted", time, timerId: command.timerId, fireAt: command.fireAt };
+    case "StartChild":
+      return {
+        type: "ChildWorkflowScheduled",
+        time,
+        stepId: command.stepId,
+        childWorkflowId: command.childWorkflowId,
+        workflowType: command.workflowType,
+        args: command.args,
+        queue: command.queue,
+        parentClosePolicy: command.parentClosePolicy,
+      };
+    case "SignalChild":
+      return {
+        type: "ChildWorkflowSignaled",
+        time,
+        stepId: command.stepId,
+        childWorkflowId: command.childWorkflowId,
+        name: command.name,
+        payload: command.payload,
+      };
+    case "CancelStep":
+      return { type: "StepCanceled", time, stepId: command.stepId, ...(command.childWorkflowId ? { childWorkflowId: command.childWorkflowId } : {}) };
     case "CompleteWorkflow":
-      return { type: "WorkflowCompleted", time, result: command.result };
+      return { type: "WorkflowCompleted", time, result: command.result, ...openChildren(command) };
     case "FailWorkflow":
-      return { type: "WorkflowFailed", time, error: command.error };
+      return { type: "WorkflowFailed", time, error: command.error, ...openChildren(command) };
     case "CancelWorkflow":
-      return { type: "WorkflowCanceled", time, reason: command.reason };
+      return { type: "WorkflowCanceled", time, reason: command.reason, ...openChildren(command) };
+    case "ContinueAsNew": {
+      const signals = command.carried();
+      return {
+        type: "WorkflowContinuedAsNew",
+        time,
+        workflowType: command.workflowType,
+        args: command.args,
+        queue: command.queue,
+        firstStep: command.firstStep,
+        ...(command.parent ? { parent: command.parent } : {}),
+        ...(signals.length > 0 ? { signals } : {}),
+        ...openChildren(command),
+      };
+    }
     case "MarkPatch":
       return { type: "PatchMarked", time, patchId: command.patchId, ...(command.deprecated ? { deprecated: true } : {}) };
   }
 }
 
-/** Commands that close the workflow. */
-export function isCloseCommand(command: Command): boolean {
-  return command.kind === "CompleteWorkflow" || command.kind === "FailWorkflow" || command.kind === "CancelWorkflow";
+function openChildren(command: { openChildren?: boolean }): { openChildren?: true } {
+  return command.openChildren ? { openChildren: true } : {};
 }
 
-/** A stable id per command, so a retried append is stored once. */
-export function commandMsgId(workflowId: string, command: Command): string {
+/** Commands that close the run. */
+export function isCloseCommand(command: Command): boolean {
+  return (
+    command.kind === "CompleteWorkflow" ||
+    command.kind === "FailWorkflow" ||
+    command.kind === "CancelWorkflow" ||
+    command.kind === "ContinueAsNew"
+  );
+}
+
+/**
+ * A stable id per command, so a retried append is stored once. Step ordinals go on across the
+ * runs of a workflow id; patches and the close are once per run.
+ */
+export function commandMsgId(workflowId: string, runId: string, command: Command): string {
   switch (command.kind) {
     case "ScheduleActivity":
       return eventMsgIds.step(workflowId, command.activityId);
     case "StartTimer":
       return eventMsgIds.step(workflowId, command.timerId);
+    case "StartChild":
+    case "SignalChild":
+      return eventMsgIds.step(workflowId, command.stepId);
+    case "CancelStep":
+      return eventMsgIds.stepCanceled(workflowId, command.stepId);
     case "MarkPatch":
-      return eventMsgIds.patch(workflowId, command.patchId);
+      return eventMsgIds.patch(workflowId, runId, command.patchId);
     case "CompleteWorkflow":
     case "FailWorkflow":
     case "CancelWorkflow":
-      return eventMsgIds.close(workflowId);
+    case "ContinueAsNew":
+      return eventMsgIds.close(workflowId, runId);
     default:
       return unhandled(command);
   }

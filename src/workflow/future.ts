@@ -7,6 +7,7 @@ export class DurableFuture<T> implements PromiseLike<T> {
   #settled = false;
   #resolve!: (value: T) => void;
   #reject!: (error: unknown) => void;
+  #onCancel: (() => void) | undefined;
 
   constructor() {
     this.#promise = new Promise<T>((resolve, reject) => {
@@ -34,6 +35,20 @@ export class DurableFuture<T> implements PromiseLike<T> {
 
   catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
     return this.#promise.catch(onRejected);
+  }
+
+  /**
+   * Cancels what the future waits for, when it is still pending: an activity (its running
+   * attempt is aborted and not retried), a timer, a child workflow (asked to cancel), a wait for
+   * a signal or a condition. The future rejects with CanceledError; the cancellation is recorded.
+   */
+  cancel(): void {
+    if (!this.#settled) this.#onCancel?.();
+  }
+
+  /** @internal What cancel() does. */
+  onCancel(cancel: () => void): void {
+    this.#onCancel = cancel;
   }
 
   /** @internal */
