@@ -25,6 +25,7 @@ export {
   NatsUnavailableError,
   ApplicationFailure,
   ActivityFailure,
+  ChildWorkflowFailure,
   CanceledError,
   CanceledError as CancelledError,
   ActivityTimeoutError,

@@ -1,7 +1,20 @@
 import type { KV } from "@nats-io/kv";
 import { connectDfut, type ConnectionOptions, type DfutConnection } from "../common/connection.ts";
-import { appendEvent, firstEvent, HistoryConflictError, lastEvent, nowIso, readHistory } from "../common/history.ts";
-import { isTerminal, statusOf, unhandled, writtenByClient, type CloseEvent, type HistoryEvent, type NewEvent, type WorkflowStarted, type WorkflowStatus } from "../common/events.ts";
+import { appendEvent, HistoryConflictError, lastEvent, nowIso, readCurrentRun, readRun } from "../common/history.ts";
+import {
+  isFinalClose,
+  isTerminal,
+  statusOf,
+  unhandled,
+  writtenByClient,
+  type FinalCloseEvent,
+  type HistoryEvent,
+  type IdReusePolicy,
+  type NewEvent,
+  type WorkflowStarted,
+  type WorkflowStatus,
+} from "../common/events.ts";
+import { appendToOpenRun, ID_REUSE_POLICIES, startRun } from "../common/runs.ts";
 import { decodeEvent } from "../common/event-codec.ts";
 import {
   DfutError,
@@ -31,6 +44,16 @@ export interface StartOptions {
   workflowId?: string;
   /** Task queue. Default "default". */
   queue?: string;
+  /**
+   * Whether the id may start again once its last run closed: "allow" (default), "failed-only"
+   * (not after it completed), "reject" (never, while its history is kept). An open run always refuses.
+   */
+  idReuse?: IdReusePolicy;
+}
+
+export interface HistoryOptions {
+  /** An earlier run (its id, from describe) instead of the current one. */
+  runId?: string;
 }
 
 export interface ResultOptions {
@@ -54,13 +77,17 @@ type WorkflowResult<W> = W extends WorkflowFunction<infer _A, infer R> ? R : unk
 export class WorkflowHandle<R = unknown> {
   private readonly client: DfutClient;
   readonly workflowId: string;
-  constructor(
-    client: DfutClient,
-    workflowId: string) {
+  /** The run this handle's start began (undefined for a handle made from an id). */
+  readonly runId: string | undefined;
+  constructor(client: DfutClient, workflowId: string, runId?: string) {
     this.client = client;
     this.workflowId = workflowId;
+    this.runId = runId;
   }
-  /** Waits for the workflow to close; resolves with its result or rejects with its failure. */
+  /**
+   * Waits for the workflow to close; resolves with its result or rejects with its failure. A
+   * run that continued as new is followed to the run that closes for good.
+   */
   result(options: ResultOptions = {}): Promise<R> {
     return this.client.result<R>(this.workflowId, options);
   }
@@ -71,8 +98,8 @@ export class WorkflowHandle<R = unknown> {
   describe(): Promise<ExecutionRecord> {
     return this.client.describe(this.workflowId);
   }
-  history(): Promise<HistoryEvent[]> {
-    return this.client.history(this.workflowId);
+  history(options?: HistoryOptions): Promise<HistoryEvent[]> {
+    return this.client.history(this.workflowId, options);
   }
   signal(name: string, payload?: unknown): Promise<void> {
     return this.client.signal(this.workflowId, name, payload);
@@ -120,17 +147,21 @@ export class DfutClient {
     assertJsonSerializable(args, `the arguments of workflow ${workflowType}`);
     const workflowId = validateWorkflowId(options.workflowId ?? newWorkflowId(workflowType));
     const queue = validateQueue(options.queue ?? DEFAULT_QUEUE);
-    const event: NewEvent = { type: "WorkflowStarted", time: nowIso(), workflowType, args, queue, options: { queue } };
+    const idReuse = options.idReuse ?? "allow";
+    if (!ID_REUSE_POLICIES.includes(idReuse)) {
+      throw new InvalidArgumentError(`idReuse must be one of ${ID_REUSE_POLICIES.join(", ")}, got ${JSON.stringify(idReuse)}`);
+    }
+    const event = { type: "WorkflowStarted", time: nowIso(), workflowType, args, queue, options: { queue } } as const;
     // A start retried after a lost answer finds its own first attempt by this id, and reports
     // the same workflow instead of "already started".
     const msgId = eventMsgIds.clientWrite(workflowId, newRequestId());
-    await retryTransient(`starting workflow ${workflowId}`, () =>
-      appendEvent(this.connection, workflowId, event, { expectLastSeq: 0, maxPayload: this.connection.maxPayload, msgId, ownMsgId: true }),
+    const seq = await retryTransient(`starting workflow ${workflowId}`, () =>
+      startRun(this.connection, workflowId, event, { idReuse, msgId, maxPayload: this.connection.maxPayload }),
     ).catch((err: unknown) => {
       throw notProvisioned(err);
     });
 
-    return new WorkflowHandle(this, workflowId);
+    return new WorkflowHandle(this, workflowId, String(seq));
   }
 
   /** Starts a workflow and waits for its result. */
@@ -152,7 +183,7 @@ export class DfutClient {
     await this.#ready();
     validateWorkflowId(workflowId);
     const stopWatching = options.onProblem ? await this.#watchProblem(workflowId, options.onProblem) : undefined;
-    let terminal: CloseEvent;
+    let terminal: FinalCloseEvent;
     try {
       terminal = await this.#waitForClose(workflowId, options.timeoutMs);
     } finally {
@@ -201,9 +232,9 @@ export class DfutClient {
    * once after subscribing (a close before the subscription) and after every reconnect (a notice
    * lost while disconnected).
    */
-  #waitForClose(workflowId: string, timeoutMs?: number): Promise<CloseEvent> {
-    const { nc, jsm } = this.connection;
-    return new Promise<CloseEvent>((resolve, reject) => {
+  #waitForClose(workflowId: string, timeoutMs?: number): Promise<FinalCloseEvent> {
+    const { nc } = this.connection;
+    return new Promise<FinalCloseEvent>((resolve, reject) => {
       let done = false;
       let looking: Promise<void> | undefined;
       let lookAgain = false;
@@ -215,7 +246,7 @@ export class DfutClient {
         callback: (err, msg) => {
           if (err) return;
           const close = decodeEvent({ seq: 0, data: msg.data });
-          if (isTerminal(close)) finish(() => resolve(close));
+          if (isFinalClose(close)) finish(() => resolve(close));
         },
       });
       const finish = (settle: () => void) => {
@@ -236,7 +267,7 @@ export class DfutClient {
             lookAgain = false;
             const last = await retryTransient(`waiting for ${workflowId}`, () => lastEvent(this.connection, workflowId));
             if (!last) finish(() => reject(new WorkflowNotFoundError(workflowId)));
-            else if (isTerminal(last)) finish(() => resolve(last));
+            else if (isFinalClose(last)) finish(() => resolve(last));
           } while (lookAgain && !done);
         })()
           .catch((err) => finish(() => reject(notProvisioned(err))))
@@ -308,49 +339,55 @@ export class DfutClient {
    * the history is read only for a workflow nobody serves.
    */
   async #stranded(workflowId: string, untilSeq = Number.POSITIVE_INFINITY): Promise<WorkflowStarted | undefined> {
-    const started = await retryTransient(`reading ${workflowId}`, () => firstEvent(this.connection, workflowId));
+    const record = await this.#record(workflowId);
+    if (record?.queue && record.workflowType && serves(await this.registrations(), record.queue, "workflow", record.workflowType)) return undefined;
+    const run = await retryTransient(`reading ${workflowId}`, () => readCurrentRun(this.connection, workflowId, record?.runId));
+    const started = run[0];
     if (started?.type !== "WorkflowStarted") return undefined;
     if (serves(await this.registrations(), started.queue, "workflow", started.workflowType)) return undefined;
-    const events = await retryTransient(`reading ${workflowId}`, () => readHistory(this.connection, workflowId, 0, untilSeq));
-    return events.every(writtenByClient) ? started : undefined;
+    return run.filter((e) => e.seq <= untilSeq).every(writtenByClient) ? started : undefined;
   }
 
   /** Appends to a workflow that exists and is open; fenced, so it never lands after its close. */
   async #appendToOpen(workflowId: string, event: NewEvent): Promise<HistoryEvent> {
     validateWorkflowId(workflowId);
-    const what = `${event.type} for ${workflowId}`;
     // Retries of this call (after a lost answer) reuse the id and find their own landed append.
     const msgId = eventMsgIds.clientWrite(workflowId, newRequestId());
-    for (;;) {
-      const last = await retryTransient(what, () => lastEvent(this.connection, workflowId)).catch((err: unknown) => {
-        throw notProvisioned(err);
-      });
-      if (!last) throw new WorkflowNotFoundError(workflowId);
-      if (isTerminal(last)) throw new WorkflowClosedError(workflowId, closedStatus(last));
-      try {
-        const { seq } = await retryTransient(what, () =>
-          appendEvent(this.connection, workflowId, event, {
-            expectLastSeq: last.seq,
-            maxPayload: this.connection.maxPayload,
-            msgId,
-            ownMsgId: true,
-          }),
-        );
-        return { ...event, seq } as HistoryEvent;
-      } catch (err) {
-        if (!(err instanceof HistoryConflictError)) throw err;
-      }
-    }
+    return appendToOpenRun(this.connection, workflowId, event, { msgId, maxPayload: this.connection.maxPayload }).catch((err: unknown) => {
+      throw notProvisioned(err);
+    });
   }
 
-  async history(workflowId: string): Promise<HistoryEvent[]> {
+  /**
+   * The events of the workflow's current run (a workflow id's runs share one history; each
+   * begins with its WorkflowStarted), or of an earlier one.
+   */
+  async history(workflowId: string, options: HistoryOptions = {}): Promise<HistoryEvent[]> {
     await this.#ready();
     validateWorkflowId(workflowId);
-    const events = await retryTransient(`reading the history of ${workflowId}`, () => readHistory(this.connection, workflowId)).catch((err) => {
+    const what = `reading the history of ${workflowId}`;
+    const { runId } = options;
+    if (runId !== undefined) {
+      const run = await retryTransient(what, () => readRun(this.connection, workflowId, runId)).catch((err) => {
+        throw notProvisioned(err);
+      });
+      if (run) return run;
+      const exists = await retryTransient(what, () => lastEvent(this.connection, workflowId));
+      if (!exists) throw new WorkflowNotFoundError(workflowId);
+      throw new DfutError("not_found", `workflow ${workflowId} has no run ${JSON.stringify(runId)} (or it is no longer kept); 'dfut describe ${workflowId}' lists its runs`);
+    }
+    const hint = (await this.#record(workflowId))?.runId;
+    const events = await retryTransient(what, () => readCurrentRun(this.connection, workflowId, hint)).catch((err) => {
       throw notProvisioned(err);
     });
     if (events.length === 0) throw new WorkflowNotFoundError(workflowId);
     return events;
+  }
+
+  /** The index record, if there is one (a hint: it may lag behind the history). */
+  async #record(workflowId: string): Promise<ExecutionRecord | undefined> {
+    const kv = await this.#executionsKv();
+    return retryTransient(`describing ${workflowId}`, () => getExecution(kv, workflowId)).catch(() => undefined);
   }
 
   /** The execution's index record; falls back to history when the index has not caught up. */
@@ -371,6 +408,7 @@ export class DfutClient {
       startedAt: started.time,
       status: isTerminal(last) ? closedStatus(last) : "running",
       statusSeq: last.seq,
+      runId: String(started.seq),
     };
   }
 

@@ -38,9 +38,18 @@ export class InvalidArgumentError extends DfutError {
 
 export class WorkflowAlreadyStartedError extends DfutError {
   readonly workflowId: string;
-  constructor(workflowId: string) {
-    super("already_exists", `a workflow with id ${JSON.stringify(workflowId)} already exists; choose another id`);
+  /** "running", or how its last run closed when the id reuse policy refuses a new run. */
+  readonly status: string;
+  constructor(workflowId: string, status = "running", policy?: string) {
+    super(
+      "already_exists",
+      status === "running"
+        ? `a workflow with id ${JSON.stringify(workflowId)} is already running; choose another id, or wait for it to close`
+        : `workflow id ${JSON.stringify(workflowId)} was used by a run that ${status === "completed" ? "completed" : `is ${status}`}, ` +
+            `and the id reuse policy "${policy}" refuses a new run; choose another id`,
+    );
     this.workflowId = workflowId;
+    this.status = status;
   }
 }
 

@@ -40,6 +40,7 @@ const EVENT_SHAPES: Readonly<Record<RecordedEventType, Shape>> = {
   WorkflowTerminated: { reason: "string" },
   PatchMarked: { patchId: "string", deprecated: "boolean?" },
   WorkflowContinuedAsNew: {
+    runId: "string",
     workflowType: "string",
     args: "array",
     queue: "string",
@@ -49,6 +50,7 @@ const EVENT_SHAPES: Readonly<Record<RecordedEventType, Shape>> = {
     openChildren: "boolean?",
   },
   ChildWorkflowScheduled: {
+    runId: "string",
     stepId: "int",
     childWorkflowId: "string",
     workflowType: "string",

@@ -188,6 +188,8 @@ export interface PatchMarked extends EventBase {
  */
 export interface WorkflowContinuedAsNew extends EventBase {
   type: "WorkflowContinuedAsNew";
+  /** The run that closes. */
+  runId: string;
   workflowType: string;
   args: unknown[];
   queue: string;
@@ -199,6 +201,8 @@ export interface WorkflowContinuedAsNew extends EventBase {
 /** The code started a child workflow as step `stepId`; dfut server starts it. */
 export interface ChildWorkflowScheduled extends EventBase {
   type: "ChildWorkflowScheduled";
+  /** The parent's run that starts it. */
+  runId: string;
   stepId: number;
   childWorkflowId: string;
   workflowType: string;

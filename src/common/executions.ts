@@ -2,7 +2,7 @@ import type { JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { readBucket } from "./kv-keys.ts";
 import { EXECUTIONS_BUCKET } from "./names.ts";
-import type { ErrorInfo, WorkflowStatus } from "./events.ts";
+import type { ErrorInfo, ParentRef, WorkflowStatus } from "./events.ts";
 import { decodeJson, encodeJson } from "./payload.ts";
 import { isWrongLastSequence } from "./jetstream-errors.ts";
 import { DfutError } from "./errors.ts";
@@ -29,7 +29,7 @@ export interface ExecutionRecord {
   /** The run the current one continues (continue-as-new). */
   continuedFrom?: string;
   /** Set when the workflow is a child: its parent. */
-  parent?: { workflowId: string; runId: string };
+  parent?: ParentRef;
 }
 
 const MAX_CAS_TRIES = 20;

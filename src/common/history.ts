@@ -46,6 +46,38 @@ export async function readHistory(
   return events;
 }
 
+/**
+ * The events of one run: from its WorkflowStarted (at the sequence that is its id) to the next
+ * run's start. Undefined when no run of the workflow starts there (a wrong id, or purged).
+ */
+export async function readRun(access: HistoryAccess, workflowId: string, runId: string): Promise<HistoryEvent[] | undefined> {
+  const start = Number(runId);
+  if (!Number.isSafeInteger(start) || start < 1) return undefined;
+  const events = await readHistory(access, workflowId, start - 1);
+  if (events[0]?.type !== "WorkflowStarted" || events[0].seq !== start) return undefined;
+  const next = events.findIndex((e, i) => i > 0 && e.type === "WorkflowStarted");
+  return next === -1 ? events : events.slice(0, next);
+}
+
+/**
+ * The events of the workflow's current run (the run at `untilSeq`, when given). `hint` is a run
+ * known to be no later than that (the execution index's): reading starts there, not at the first.
+ */
+export async function readCurrentRun(access: HistoryAccess, workflowId: string, hint?: string, untilSeq?: number): Promise<HistoryEvent[]> {
+  const from = hint === undefined ? 0 : Number(hint);
+  if (Number.isSafeInteger(from) && from > 0) {
+    const events = await readHistory(access, workflowId, from - 1, untilSeq);
+    if (events[0]?.type === "WorkflowStarted" && events[0].seq === from) return currentRunOf(events);
+  }
+  return currentRunOf(await readHistory(access, workflowId, 0, untilSeq));
+}
+
+/** The events from the last run start on (all of them when there is none). */
+export function currentRunOf(events: HistoryEvent[]): HistoryEvent[] {
+  const start = events.findLastIndex((e) => e.type === "WorkflowStarted");
+  return start <= 0 ? events : events.slice(start);
+}
+
 /** The newest event of a workflow, or undefined when it has none. */
 export async function lastEvent(access: HistoryAccess, workflowId: string): Promise<HistoryEvent | undefined> {
   const layout = layoutOf(access);

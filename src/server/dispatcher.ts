@@ -1,9 +1,11 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { DfutConnection } from "../common/connection.ts";
-import { decodeEvent, firstEvent } from "../common/history.ts";
-import { needsDispatch, statusOf, unhandled, type HistoryEvent } from "../common/events.ts";
+import { decodeEvent, readCurrentRun } from "../common/history.ts";
+import { isFinalClose, needsDispatch, statusOf, unhandled, type HistoryEvent, type ParentRef } from "../common/events.ts";
 import { updateExecution, type ExecutionRecord } from "../common/executions.ts";
+import { KeyedSerializer } from "../common/consume.ts";
+import { ChildWorkflows } from "./child-workflows.ts";
 import { layoutOf } from "../common/layout.ts";
 import { isTransient } from "../common/jetstream-errors.ts";
 import { publishWorkflowTask } from "../common/tasks.ts";
@@ -12,6 +14,8 @@ import type { Logger } from "../common/logger.ts";
 import { CumulativeAcks } from "./cumulative-acks.ts";
 
 const QUEUE_CACHE_SIZE = 50_000;
+/** Run ids an execution record lists. */
+const MAX_RUNS_LISTED = 50;
 /** Deliveries of one event (with backoff between them) before the dispatcher goes on without it. */
 const MAX_DISPATCH_TRIES = 10;
 
@@ -26,6 +30,9 @@ export class Dispatcher {
   /** Set when the consumers ack cumulatively (AckPolicy.All): most events then need no ack of their own. */
   readonly #cumulative: boolean;
   readonly #partitions: CumulativeAcks[] = [];
+  /** One event at a time per workflow, in history order: a run's outbox writes follow its events. */
+  readonly #serializer = new KeyedSerializer();
+  readonly #children: ChildWorkflows;
 
   private readonly connection: DfutConnection;
   private readonly executions: KV;
@@ -35,6 +42,7 @@ export class Dispatcher {
     this.executions = executions;
     this.logger = options.logger;
     this.#cumulative = options.cumulativeAcks;
+    this.#children = new ChildWorkflows(connection, { logger: options.logger, queueOf: (workflowId) => this.#queueOf(workflowId) });
   }
 
   /** The acks of one history partition's consumer (cumulative acks hold within one stream). */
@@ -50,7 +58,7 @@ export class Dispatcher {
     const workflowId = layoutOf(this.connection).workflowIdOf(msg.subject);
     const event = decodeEvent(msg);
     try {
-      await this.#dispatch(workflowId, event);
+      await this.#serializer.run(workflowId, () => this.#dispatch(workflowId, event));
     } catch (err) {
       // Redelivered with backoff a few times; then the event is set aside so that it cannot hold
       // back the acks (and with them all dispatch) of every later event. JetStream not answering
@@ -83,12 +91,29 @@ export class Dispatcher {
       const queue = await this.#queueOf(workflowId);
       if (queue) work.push(publishWorkflowTask(js, queue, workflowId, event));
     }
+    // The record as it was before a close: whose child the run is, which run closes.
+    let before: ExecutionRecord | undefined;
     const projection = project(workflowId, event);
     if (projection) {
-      work.push(updateExecution(this.executions, workflowId, projection, { likelyNew: event.type === "WorkflowStarted" }));
+      const observed: Mutation = (current) => {
+        before = current;
+        return projection(current);
+      };
+      work.push(updateExecution(this.executions, workflowId, observed, { likelyNew: event.type === "WorkflowStarted" }));
     }
-    if (statusOf(event)) this.#queues.delete(workflowId);
+    work.push(this.#children.dispatch(workflowId, event));
     await Promise.all(work);
+    if (statusOf(event)) {
+      this.#queues.delete(workflowId);
+      await this.#children.runClosed(workflowId, event, () => this.#closingRun(workflowId, event, before));
+    }
+  }
+
+  /** The start of the run an event closes: from the index record, or read from history. */
+  async #closingRun(workflowId: string, event: HistoryEvent, record: ExecutionRecord | undefined): Promise<{ runId?: string; parent?: ParentRef }> {
+    if (record?.runId && Number(record.runId) < event.seq) return { runId: record.runId, parent: record.parent };
+    const [started] = await readCurrentRun(this.connection, workflowId, undefined, event.seq);
+    return started?.type === "WorkflowStarted" ? { runId: String(started.seq), parent: started.parent } : {};
   }
 
   #rememberQueue(workflowId: string, queue: string): void {
@@ -102,7 +127,7 @@ export class Dispatcher {
   async #queueOf(workflowId: string): Promise<string | undefined> {
     const known = this.#queues.get(workflowId);
     if (known) return known;
-    const started = await firstEvent(this.connection, workflowId);
+    const [started] = await readCurrentRun(this.connection, workflowId);
     if (started?.type !== "WorkflowStarted") return undefined;
     this.#rememberQueue(workflowId, started.queue);
     return started.queue;
@@ -120,20 +145,34 @@ function newRecord(workflowId: string, seq: number): ExecutionRecord {
 export function project(workflowId: string, event: HistoryEvent): Mutation | undefined {
   switch (event.type) {
     case "WorkflowStarted":
-      return (current) => ({
-        ...current,
-        workflowId,
-        workflowType: event.workflowType,
-        queue: event.queue,
-        args: event.args,
-        startedAt: event.time,
-        status: current && current.statusSeq > event.seq ? current.status : "running",
-        statusSeq: Math.max(current?.statusSeq ?? 0, event.seq),
-      });
+      return (current) => {
+        // A later run's record stays; an earlier run's fields give way to this run's.
+        if (current?.runId && Number(current.runId) > event.seq) return undefined;
+        const runId = String(event.seq);
+        // Fields of an earlier run go; a record noted before this start was projected stays.
+        const sameRun = current?.runId === undefined || current.runId === runId;
+        const { result: _r, error: _e, closedAt: _c, problem: _p, parent: _parent, continuedFrom: _f, ...kept } = current ?? { workflowId };
+        const next: ExecutionRecord = {
+          ...(sameRun ? current : kept),
+          workflowId,
+          workflowType: event.workflowType,
+          queue: event.queue,
+          args: event.args,
+          startedAt: event.time,
+          status: current && current.statusSeq > event.seq ? current.status : "running",
+          statusSeq: Math.max(current?.statusSeq ?? 0, event.seq),
+          runId,
+          runs: [...(current?.runs ?? []).filter((r) => r !== runId), runId].slice(-MAX_RUNS_LISTED),
+        };
+        if (event.parent) next.parent = event.parent;
+        if (event.continuedFrom) next.continuedFrom = event.continuedFrom;
+        return next;
+      };
     case "WorkflowCompleted":
     case "WorkflowFailed":
     case "WorkflowCanceled":
     case "WorkflowTerminated":
+    case "WorkflowContinuedAsNew":
       return (current) => {
         if (current && current.statusSeq >= event.seq) return undefined;
         const next: ExecutionRecord = {
@@ -148,6 +187,7 @@ export function project(workflowId: string, event: HistoryEvent): Mutation | und
         if (event.type === "WorkflowFailed") next.error = event.error;
         if (event.type === "WorkflowCanceled") next.error = { name: "CanceledError", message: event.reason || "canceled" };
         if (event.type === "WorkflowTerminated") next.error = { name: "Terminated", message: event.reason || "terminated" };
+        if (event.type === "WorkflowContinuedAsNew") next.closedAt = undefined;
         return next;
       };
     case "Undecodable":
@@ -169,6 +209,12 @@ export function project(workflowId: string, event: HistoryEvent): Mutation | und
     case "SignalReceived":
     case "CancelRequested":
     case "PatchMarked":
+    case "ChildWorkflowScheduled":
+    case "ChildWorkflowStarted":
+    case "ChildWorkflowStartFailed":
+    case "ChildWorkflowClosed":
+    case "ChildWorkflowSignaled":
+    case "StepCanceled":
       return undefined;
     default:
       return unhandled(event);

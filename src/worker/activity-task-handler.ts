@@ -68,7 +68,12 @@ export class ActivityTaskHandler implements EagerActivities {
       if (settled) return;
     }
     const started = this.#recorder.started(task);
-    started.catch(() => undefined);
+    started.then(
+      // Something came between the scheduling and this start: perhaps the step's cancellation.
+      // (Not for the steps of one batch, each of which has its siblings in between.)
+      (at) => !at.fenced && !task.followed && this.#cancellation.recheck(task.workflowId),
+      () => undefined,
+    );
     const outcome = await this.#attempt(fn, task, () => msg.working());
     if ("shutdown" in outcome) {
       // Another worker runs this attempt again; an attempt that finished is recorded below.

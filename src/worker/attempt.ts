@@ -8,8 +8,11 @@ import type { ActivityFunction } from "../workflow/definitions.ts";
 /** How one attempt ended. `shutdown`: cut short by the worker stopping, not the activity's failure. */
 export type AttemptOutcome = { ok: true; result: unknown } | { ok: false; error: ErrorInfo } | { ok: false; shutdown: true };
 
-/** Tells a running attempt that its workflow was canceled or closed; returns the unsubscribe. */
-export type CancellationSource = (workflowId: string, afterSeq: number, onEnded: (what: "canceled" | "closed") => void) => () => void;
+/** Why a running attempt must stop: its workflow was canceled or closed, or the code canceled its step. */
+export type Ending = "canceled" | "closed" | "step-canceled";
+
+/** Tells a running attempt why it must stop, once; returns the unsubscribe. */
+export type CancellationSource = (workflowId: string, afterSeq: number, onEnded: (what: Ending) => void, stepId?: number) => () => void;
 
 export interface AttemptOptions {
   /** Keeps the task this attempt runs for (JetStream `working()`), called every `keepAliveMs`. */
@@ -65,8 +68,19 @@ export async function runAttempt(fn: ActivityFunction, task: ActivityTask, optio
     );
   }
   timers.push(setInterval(options.keepAlive, options.keepAliveMs));
-  const unwatch = options.cancellation(task.workflowId, task.scheduledSeq ?? 0, (what) =>
-    end(new CanceledError("", `workflow ${task.workflowId} was ${what}`)),
+  const unwatch = options.cancellation(
+    task.workflowId,
+    task.scheduledSeq ?? 0,
+    (what) =>
+      end(
+        new CanceledError(
+          "",
+          what === "step-canceled"
+            ? `activity ${task.activityType} (#${task.activityId}) was canceled by the workflow code`
+            : `workflow ${task.workflowId} was ${what}`,
+        ),
+      ),
+    task.activityId,
   );
   const onShutdown = () => controller.abort(options.shutdown.reason);
   if (options.shutdown.aborted) onShutdown();

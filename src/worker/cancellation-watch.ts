@@ -4,11 +4,20 @@ import { decodeEvent } from "../common/event-codec.ts";
 import { isTerminal } from "../common/events.ts";
 import { readHistory } from "../common/history.ts";
 import { layoutOf } from "../common/layout.ts";
-import type { CancellationSource } from "./attempt.ts";
+import type { HistoryEvent } from "../common/events.ts";
+import type { CancellationSource, Ending } from "./attempt.ts";
 
 interface Watcher {
   afterSeq: number;
-  onEnded: (what: "canceled" | "closed") => void;
+  stepId: number | undefined;
+  onEnded: (what: Ending) => void;
+}
+
+function endingOf(event: HistoryEvent, watcher: Watcher): Ending | undefined {
+  if (event.seq <= watcher.afterSeq) return undefined;
+  if (event.type === "CancelRequested") return "canceled";
+  if (event.type === "StepCanceled" && event.stepId === watcher.stepId) return "step-canceled";
+  return isTerminal(event) ? "closed" : undefined;
 }
 
 /**
@@ -25,8 +34,8 @@ export class CancellationWatch {
     this.#connection = connection;
   }
 
-  readonly watch: CancellationSource = (workflowId, afterSeq, onEnded) => {
-    const watcher: Watcher = { afterSeq, onEnded };
+  readonly watch: CancellationSource = (workflowId, afterSeq, onEnded, stepId) => {
+    const watcher: Watcher = { afterSeq, onEnded, stepId };
     let entry = this.#watches.get(workflowId);
     if (!entry) {
       const watchers = new Set<Watcher>();
@@ -34,7 +43,7 @@ export class CancellationWatch {
         callback: (err, msg) => {
           if (err) return;
           const { type } = decodeEvent({ seq: 0, data: msg.data });
-          if (type === "CancelRequested" || isTerminal({ type })) void this.#confirm(workflowId, watchers);
+          if (type === "CancelRequested" || type === "StepCanceled" || isTerminal({ type })) void this.#confirm(workflowId, watchers);
         },
       });
       entry = { subscription, watchers };
@@ -51,13 +60,27 @@ export class CancellationWatch {
     };
   };
 
+  /**
+   * Looks at what the history already holds for a workflow's running attempts: for an attempt
+   * whose start could not be fenced on its scheduling (something was appended in between, which
+   * may be its cancellation, recorded before the subscription began).
+   */
+  recheck(workflowId: string): void {
+    const entry = this.#watches.get(workflowId);
+    if (entry) void this.#confirm(workflowId, entry.watchers);
+  }
+
   async #confirm(workflowId: string, watchers: ReadonlySet<Watcher>): Promise<void> {
     if (watchers.size === 0) return;
     const from = Math.min(...[...watchers].map((w) => w.afterSeq));
     const events = await readHistory(this.#connection, workflowId, from).catch(() => []);
     for (const watcher of [...watchers]) {
-      const ended = events.find((e) => e.seq > watcher.afterSeq && (e.type === "CancelRequested" || isTerminal(e)));
-      if (ended) watcher.onEnded(ended.type === "CancelRequested" ? "canceled" : "closed");
+      for (const event of events) {
+        const ending = endingOf(event, watcher);
+        if (!ending) continue;
+        watcher.onEnded(ending);
+        break;
+      }
     }
   }
 }

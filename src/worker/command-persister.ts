@@ -1,11 +1,11 @@
 import type { DfutConnection } from "../common/connection.ts";
 import { PayloadError, toErrorInfo } from "../common/errors.ts";
-import type { ActivityScheduled, HistoryEvent, TimerStarted } from "../common/events.ts";
+import type { ActivityScheduled, HistoryEvent } from "../common/events.ts";
 import { appendEvent, HistoryConflictError, nowIso, readHistory } from "../common/history.ts";
 import { subjects } from "../common/names.ts";
 import { encodeJson } from "../common/payload.ts";
 import { publishStepTask } from "../common/tasks.ts";
-import { commandMsgId, commandToEvent, isCloseCommand, type Command, type WorkflowExecution } from "../workflow/execution.ts";
+import { commandMsgId, commandToEvent, isCloseCommand, type Command, type PendingStep, type WorkflowExecution } from "../workflow/execution.ts";
 
 export interface CommandPersisterOptions {
   connection: DfutConnection;
@@ -38,7 +38,7 @@ export class CommandPersister {
   async persist(execution: WorkflowExecution, commands: Command[]): Promise<ActivityScheduled | undefined> {
     const [only] = commands;
     let runHere = commands.length === 1 && only.kind === "ScheduleActivity" && this.#options.runsEagerly?.(only.activityType, only.options.queue);
-    const steps: (ActivityScheduled | TimerStarted)[] = [];
+    const steps: PendingStep[] = [];
     try {
       let pending = commands;
       while (pending.length > 0 && !execution.closed) {
@@ -80,7 +80,7 @@ export class CommandPersister {
     this.#options.connection.nc.publish(subjects.closed(workflowId), encodeJson(close));
   }
 
-  async #publish(execution: WorkflowExecution, steps: (ActivityScheduled | TimerStarted)[], options: { verify?: boolean } = {}): Promise<void> {
+  async #publish(execution: WorkflowExecution, steps: PendingStep[], options: { verify?: boolean } = {}): Promise<void> {
     const { js } = this.#options.connection;
     await Promise.all(
       steps.map((step, i) => {
@@ -110,7 +110,7 @@ export class CommandPersister {
 
   async #appendOne(execution: WorkflowExecution, command: Command): Promise<HistoryEvent> {
     const { js, maxPayload } = this.#options.connection;
-    const msgId = commandMsgId(execution.workflowId, command);
+    const msgId = commandMsgId(execution.workflowId, execution.runId, command);
     let event = commandToEvent(command, nowIso());
     let appended;
     try {

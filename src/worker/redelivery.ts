@@ -3,7 +3,7 @@ import type { KV } from "@nats-io/kv";
 import type { DfutConnection } from "../common/connection.ts";
 import { isTerminal, type HistoryEvent } from "../common/events.ts";
 import { clearProblem } from "../common/executions.ts";
-import { readHistory } from "../common/history.ts";
+import { currentRunOf, readHistory } from "../common/history.ts";
 import { publishWorkflowTask, type ActivityTask } from "../common/tasks.ts";
 import type { OutcomeRecorder } from "./outcome-recorder.ts";
 
@@ -12,7 +12,7 @@ type Outcome = Extract<HistoryEvent, { type: "ActivityCompleted" | "ActivityFail
 
 /** What history says a redelivered (or republished) activity task needs. */
 export type Redelivery =
-  /** The workflow closed: nothing to run. */
+  /** The run closed, or its code canceled the step: nothing to run. */
   | { kind: "closed" }
   /** The attempt has its outcome; only what follows it may be missing. */
   | { kind: "recorded"; outcome: Outcome }
@@ -25,7 +25,7 @@ export type Redelivery =
 
 /** The decision alone, from the workflow's history: pure. */
 export function decideRedelivery(events: readonly HistoryEvent[], task: ActivityTask, deliveryCount: number): Redelivery {
-  if (events.some(isTerminal)) return { kind: "closed" };
+  if (events.some((e) => isTerminal(e) || (e.type === "StepCanceled" && e.stepId === task.activityId))) return { kind: "closed" };
   const mine = events.filter(
     (e): e is AttemptEvent => "activityId" in e && "attempt" in e && e.activityId === task.activityId && e.attempt === task.attempt,
   );
@@ -46,7 +46,11 @@ export async function reconcileRedelivery(
   msg: JsMsg,
   context: { connection: DfutConnection; executions: KV; recorder: OutcomeRecorder; ackWaitMs: number },
 ): Promise<boolean> {
-  const events = await readHistory(context.connection, task.workflowId);
+  // From the step's scheduling on: its run's later events (an earlier run's close is not its own).
+  const events =
+    task.scheduledSeq === undefined
+      ? currentRunOf(await readHistory(context.connection, task.workflowId))
+      : await readHistory(context.connection, task.workflowId, task.scheduledSeq - 1);
   const decision = decideRedelivery(events, task, msg.info.deliveryCount);
   switch (decision.kind) {
     case "run":

@@ -1,5 +1,5 @@
 import type { HistoryAccess } from "../common/layout.ts";
-import { readHistory } from "../common/history.ts";
+import { currentRunOf, readCurrentRun, readHistory } from "../common/history.ts";
 import type { HistoryEvent, WorkflowStarted } from "../common/events.ts";
 import type { WorkflowTask } from "../common/tasks.ts";
 import type { WorkflowFunction } from "../workflow/definitions.ts";
@@ -9,13 +9,16 @@ export interface RunLoaderOptions {
   /** Reads only: nothing is appended through it. */
   access: HistoryAccess;
   workflows: ReadonlyMap<string, WorkflowFunction>;
+  /** A run no later than the workflow's current one (the execution index's), where cold reads start. */
+  runHint?: (workflowId: string) => Promise<string | undefined>;
   /** For every execution it creates; `onStray` is given the execution it concerns. */
   execution: Omit<ExecutionOptions, "onStray"> & { onStray?: (execution: WorkflowExecution, error: Error) => void };
 }
 
 /** A run to bring up to date, or why there is none. */
 export type Run =
-  | { kind: "run"; execution: WorkflowExecution; fresh: boolean }
+  /** `events`: what to apply to the execution. */
+  | { kind: "run"; execution: WorkflowExecution; fresh: boolean; events: HistoryEvent[] }
   | { kind: "no-history" }
   | { kind: "missing-type"; workflowType: string };
 
@@ -40,16 +43,28 @@ export class RunLoader {
     const { event } = task;
     if (!cached && event?.type === "WorkflowStarted") return [event];
     if (cached && event && "contiguousSince" in event && event.contiguousSince === cached.lastSeq) return [event];
-    return readHistory(this.#options.access, task.workflowId, cached?.lastSeq ?? 0, cached ? task.seq : undefined);
+    if (cached) return readHistory(this.#options.access, task.workflowId, cached.lastSeq, task.seq);
+    return this.#currentRun(task.workflowId);
   }
 
-  /** The cached run, or a new one for the history that starts with `events`. */
-  run(workflowId: string, cached: WorkflowExecution | undefined, events: readonly HistoryEvent[]): Run {
-    if (cached) return { kind: "run", execution: cached, fresh: false };
-    const [started] = events;
+  async #currentRun(workflowId: string): Promise<HistoryEvent[]> {
+    const hint = await this.#options.runHint?.(workflowId).catch(() => undefined);
+    return readCurrentRun(this.#options.access, workflowId, hint);
+  }
+
+  /**
+   * The cached run, or a new one for the history that starts with `events`. Events that hold a
+   * later run's start (the cached run closed and the id started again) are a new run from there.
+   */
+  run(workflowId: string, cached: WorkflowExecution | undefined, events: HistoryEvent[]): Run {
+    if (cached && !events.some((e) => e.type === "WorkflowStarted" && e.seq > cached.lastSeq)) {
+      return { kind: "run", execution: cached, fresh: false, events };
+    }
+    const run = currentRunOf(events);
+    const [started] = run;
     if (started?.type !== "WorkflowStarted") return { kind: "no-history" };
     const created = this.create(workflowId, started);
-    return created ? { kind: "run", execution: created, fresh: true } : { kind: "missing-type", workflowType: started.workflowType };
+    return created ? { kind: "run", execution: created, fresh: true, events: run } : { kind: "missing-type", workflowType: started.workflowType };
   }
 
   /** A new execution of a started workflow; undefined when this worker does not have its type. */
@@ -69,9 +84,9 @@ export class RunLoader {
    * record next. Nothing is appended or published.
    */
   async replay(workflowId: string): Promise<{ execution: WorkflowExecution; commands: Command[] } | Exclude<Run, { kind: "run" }>> {
-    const events = await readHistory(this.#options.access, workflowId);
+    const events = await this.#currentRun(workflowId);
     const run = this.run(workflowId, undefined, events);
     if (run.kind !== "run") return run;
-    return { execution: run.execution, commands: await run.execution.apply(events) };
+    return { execution: run.execution, commands: await run.execution.apply(run.events) };
   }
 }

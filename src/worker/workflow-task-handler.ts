@@ -4,7 +4,7 @@ import type { DfutConnection } from "../common/connection.ts";
 import { KeyedSerializer } from "../common/consume.ts";
 import { DfutError } from "../common/errors.ts";
 import { isTerminal, type HistoryEvent } from "../common/events.ts";
-import { clearProblem } from "../common/executions.ts";
+import { clearProblem, getExecution } from "../common/executions.ts";
 import { HistoryConflictError } from "../common/history.ts";
 import { activityTaskFor, decodeWorkflowTask, type ActivityTask, type WorkflowTask } from "../common/tasks.ts";
 import type { WorkflowFunction } from "../workflow/definitions.ts";
@@ -66,6 +66,7 @@ export class WorkflowTaskHandler {
     this.#failures = new TaskFailures(options);
     this.#loader = new RunLoader({
       access: options.connection,
+      runHint: async (workflowId) => (await getExecution(options.executions, workflowId))?.runId,
       workflows: options.workflows,
       execution: {
         maxPayload: options.connection.maxPayload,
@@ -102,10 +103,15 @@ export class WorkflowTaskHandler {
 
   async #process(msg: JsMsg, task: WorkflowTask): Promise<void> {
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const cached = this.#cache.get(task.workflowId);
-      if (cached && (cached.closed || task.seq <= cached.lastSeq)) {
+      let cached = this.#cache.get(task.workflowId);
+      if (cached && task.seq <= cached.lastSeq) {
         msg.ack();
         return;
+      }
+      // A closed run's workflow id may have started again (continue-as-new, a new start).
+      if (cached?.closed) {
+        this.#cache.evict(task.workflowId, cached);
+        cached = undefined;
       }
       let outcome: "done" | "conflict";
       try {
@@ -157,7 +163,7 @@ export class WorkflowTaskHandler {
     const { execution } = run;
     let commands;
     try {
-      commands = await execution.apply(events);
+      commands = await execution.apply(run.events);
     } catch (err) {
       this.#cache.evict(workflowId);
       await this.#failures.failed(workflowId, events, err, msg);

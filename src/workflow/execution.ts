@@ -39,6 +39,7 @@ export type Command =
   | { kind: "StartTimer"; timerId: number; fireAt: string }
   | {
       kind: "StartChild";
+      runId: string;
       stepId: number;
       childWorkflowId: string;
       workflowType: string;
@@ -53,6 +54,7 @@ export type Command =
   | { kind: "CancelWorkflow"; reason: string; detail?: unknown; openChildren?: boolean }
   | {
       kind: "ContinueAsNew";
+      runId: string;
       workflowType: string;
       args: unknown[];
       queue: string;
@@ -589,7 +591,7 @@ export class WorkflowExecution {
     }
     const started = new DurableFuture<string>();
     const { id } = this.#newStep("child", workflowType, args, { workflowId: childWorkflowId, started, policy: parentClosePolicy, closed: false });
-    this.#commands.push({ kind: "StartChild", stepId: id, childWorkflowId, workflowType, args, queue, parentClosePolicy });
+    this.#commands.push({ kind: "StartChild", runId: this.runId, stepId: id, childWorkflowId, workflowType, args, queue, parentClosePolicy });
     return this.#steps.get(id)!;
   }
 
@@ -620,6 +622,7 @@ export class WorkflowExecution {
     assertJsonSerializable(args, `the arguments of the next run of ${this.workflowType}`);
     this.#terminal ??= {
       kind: "ContinueAsNew",
+      runId: this.runId,
       workflowType: this.workflowType,
       args,
       queue: this.queue,
@@ -739,6 +742,7 @@ export function commandToEvent(command: Command, time: string): NewEvent {
       return {
         type: "ChildWorkflowScheduled",
         time,
+        runId: command.runId,
         stepId: command.stepId,
         childWorkflowId: command.childWorkflowId,
         workflowType: command.workflowType,
@@ -768,6 +772,7 @@ export function commandToEvent(command: Command, time: string): NewEvent {
       return {
         type: "WorkflowContinuedAsNew",
         time,
+        runId: command.runId,
         workflowType: command.workflowType,
         args: command.args,
         queue: command.queue,

@@ -152,7 +152,7 @@ describe("starting", () => {
     ]);
     expect(results[0].status).toBe("rejected");
     expect((results[0] as PromiseRejectedResult).reason).toBeInstanceOf(WorkflowAlreadyStartedError);
-    expect((results[0] as PromiseRejectedResult).reason.message).toContain('"dup-1" already exists');
+    expect((results[0] as PromiseRejectedResult).reason.message).toContain('"dup-1" is already running');
     // Of two racing starts of one new id exactly one wins.
     expect(results.slice(1).filter((r) => r.status === "fulfilled")).toHaveLength(1);
     expect((await env.client.history("dup-race")).filter((e) => e.type === "WorkflowStarted")).toHaveLength(1);

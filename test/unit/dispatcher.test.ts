@@ -32,6 +32,8 @@ describe("project", () => {
       startedAt: started.time,
       status: "running",
       statusSeq: 1,
+      runId: "1",
+      runs: ["1"],
     });
   });
 
@@ -47,7 +49,20 @@ describe("project", () => {
       status: "completed",
       statusSeq: 9,
       result: "done",
+      runId: "1",
+      runs: ["1"],
     });
+  });
+
+  it("gives a later run of the id a record of its own, listing the runs; an older run's start changes nothing", () => {
+    const started = new History().started("OrderWorkflow", ["Bob"]);
+    const closed: ExecutionRecord = { workflowId: "wf-1", status: "completed", statusSeq: 3, result: "done", closedAt: "t", runId: "1", runs: ["1"] };
+    const next = { ...started, seq: 7, args: ["Ann"], continuedFrom: "1" } as never;
+    const record = apply(next, closed) as ExecutionRecord;
+    expect(record).toMatchObject({ status: "running", statusSeq: 7, runId: "7", runs: ["1", "7"], continuedFrom: "1", args: ["Ann"] });
+    expect(record.result).toBeUndefined();
+    expect(record.closedAt).toBeUndefined();
+    expect(apply(started, record)).toBe("unchanged");
   });
 
   it("keeps a problem noted before the WorkflowStarted was projected", () => {

@@ -120,7 +120,7 @@ describe("dfut's errors", () => {
   });
 
   it("say which workflow and why", () => {
-    expect(new WorkflowAlreadyStartedError("wf-1").message).toBe('a workflow with id "wf-1" already exists; choose another id');
+    expect(new WorkflowAlreadyStartedError("wf-1").message).toBe('a workflow with id "wf-1" is already running; choose another id, or wait for it to close');
     expect(new WorkflowNotFoundError("wf-1").message).toBe('no workflow with id "wf-1"');
     expect(new WorkflowClosedError("wf-1", "completed").message).toBe('workflow "wf-1" is already completed');
     expect(new WorkflowCanceledError("wf-1", "").message).toBe("workflow wf-1 was canceled");

@@ -8,7 +8,7 @@ describe("taskMsgIds.workflow", () => {
   const error = { name: "E", message: "m" };
   // One event of every kind, and the id of the workflow task it causes.
   const cases: Record<EventType, [HistoryEvent, string]> = {
-    WorkflowStarted: [h.started("W"), "wft:wf-1:start"],
+    WorkflowStarted: [h.started("W"), "wft:wf-1:start:1"],
     ActivityScheduled: [h.scheduled(2, "A"), "wft:wf-1:seq:2"],
     ActivityStarted: [h.activityStarted(2), "wft:wf-1:seq:3"],
     ActivityCompleted: [h.completed(2, "ok", 1), "wft:wf-1:act:2:1"],
@@ -24,6 +24,13 @@ describe("taskMsgIds.workflow", () => {
     WorkflowTaskFailed: [h.taskFailed(error), "wft:wf-1:seq:14"],
     Undecodable: [h.undecodable("bad"), "wft:wf-1:seq:15"],
     PatchMarked: [h.patch("p"), "wft:wf-1:seq:16"],
+    WorkflowContinuedAsNew: [h.continuedAsNew([1], 5), "wft:wf-1:seq:17"],
+    ChildWorkflowScheduled: [h.childScheduled(5, "kid"), "wft:wf-1:seq:18"],
+    ChildWorkflowStarted: [h.childStarted(5, "kid"), "wft:wf-1:child:5:started"],
+    ChildWorkflowStartFailed: [h.childStartFailed(6, "kid", error), "wft:wf-1:child:6:closed"],
+    ChildWorkflowClosed: [h.childClosed(5, "kid", { status: "completed", result: 1 }), "wft:wf-1:child:5:closed"],
+    ChildWorkflowSignaled: [h.childSignaled(7, "kid", "go", 1), "wft:wf-1:seq:22"],
+    StepCanceled: [h.stepCanceled(2), "wft:wf-1:seq:23"],
   };
 
   for (const [type, [event, id]] of Object.entries(cases)) {
@@ -53,7 +60,8 @@ describe("taskMsgIds and eventMsgIds", () => {
 
   it("names the history events of steps, attempts and the close", () => {
     expect(eventMsgIds.step("wf-1", 4)).toBe("wf-1:step:4");
-    expect(eventMsgIds.close("wf-1")).toBe("wf-1:close");
+    expect(eventMsgIds.close("wf-1", "7")).toBe("wf-1:7:close");
+    expect(eventMsgIds.patch("wf-1", "7", "p")).toBe("wf-1:7:patch:p");
     expect(eventMsgIds.activityStarted("wf-1", 2, 3)).toBe("wf-1:act:2:3:started");
     expect(eventMsgIds.activityOutcome("wf-1", 2, 3)).toBe("wf-1:act:2:3:outcome");
     expect(eventMsgIds.timerFired("wf-1", 5)).toBe("wf-1:timer:5:fired");

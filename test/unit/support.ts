@@ -6,7 +6,14 @@ import type {
   ActivityScheduled,
   ActivityStarted,
   CancelRequested,
+  ChildWorkflowClosed,
+  ChildWorkflowScheduled,
+  ChildWorkflowSignaled,
+  ChildWorkflowStartFailed,
+  ChildWorkflowStarted,
   ErrorInfo,
+  StepCanceled,
+  WorkflowContinuedAsNew,
   SignalReceived,
   TimerFired,
   TimerStarted,
@@ -125,6 +132,34 @@ export class History {
 
   undecodable(reason: string, raw = "garbage"): UndecodableEvent {
     return { ...this.next(), type: "Undecodable", reason, raw };
+  }
+
+  continuedAsNew(args: unknown[], firstStep: number, runId = "1"): WorkflowContinuedAsNew {
+    return { ...this.next(), type: "WorkflowContinuedAsNew", runId, workflowType: "W", args, queue: "default", firstStep };
+  }
+
+  childScheduled(stepId: number, childWorkflowId: string, workflowType = "Child", args: unknown[] = []): ChildWorkflowScheduled {
+    return { ...this.next(), type: "ChildWorkflowScheduled", runId: "1", stepId, childWorkflowId, workflowType, args, queue: "default", parentClosePolicy: "terminate" };
+  }
+
+  childStarted(stepId: number, childWorkflowId: string, childRunId = "1"): ChildWorkflowStarted {
+    return { ...this.next(), type: "ChildWorkflowStarted", stepId, childWorkflowId, childRunId };
+  }
+
+  childStartFailed(stepId: number, childWorkflowId: string, error: ErrorInfo): ChildWorkflowStartFailed {
+    return { ...this.next(), type: "ChildWorkflowStartFailed", stepId, childWorkflowId, error };
+  }
+
+  childClosed(stepId: number, childWorkflowId: string, outcome: { status: ChildWorkflowClosed["status"]; result?: unknown; error?: ErrorInfo }): ChildWorkflowClosed {
+    return { ...this.next(), type: "ChildWorkflowClosed", stepId, childWorkflowId, childRunId: "1", ...outcome };
+  }
+
+  childSignaled(stepId: number, childWorkflowId: string, name: string, payload: unknown): ChildWorkflowSignaled {
+    return { ...this.next(), type: "ChildWorkflowSignaled", stepId, childWorkflowId, name, payload };
+  }
+
+  stepCanceled(stepId: number, childWorkflowId?: string): StepCanceled {
+    return { ...this.next(), type: "StepCanceled", stepId, ...(childWorkflowId ? { childWorkflowId } : {}) };
   }
 }
 
