@@ -40,10 +40,12 @@ export async function startEnv(): Promise<TestEnv> {
 }
 
 const workerMain = fileURLToPath(new URL("../fixtures/worker-main.ts", import.meta.url));
+const serverMain = fileURLToPath(new URL("../fixtures/server-main.ts", import.meta.url));
 
+/** A worker or a dfut server in a process of its own, so that a test can kill -9 it. */
 export interface WorkerProcess {
   child: ChildProcess;
-  /** Resolves once the worker is registered and taking tasks. */
+  /** Resolves once it is up (a worker: registered and taking tasks). */
   ready: Promise<void>;
   output(): string;
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -51,7 +53,16 @@ export interface WorkerProcess {
 
 /** A worker in its own process, so a test can kill -9 it. */
 export function spawnWorker(natsUrl: string, module: string, env: Record<string, string> = {}): WorkerProcess {
-  const child = spawn(process.execPath, [workerMain, natsUrl, fileURLToPath(new URL(`../fixtures/${module}`, import.meta.url))], {
+  return spawnFixture(workerMain, [natsUrl, fileURLToPath(new URL(`../fixtures/${module}`, import.meta.url))], env, "worker ready");
+}
+
+/** A dfut server in its own process. */
+export function spawnServer(natsUrl: string): WorkerProcess {
+  return spawnFixture(serverMain, [natsUrl], {}, "server ready");
+}
+
+function spawnFixture(script: string, args: string[], env: Record<string, string>, readyLine: string): WorkerProcess {
+  const child = spawn(process.execPath, [script, ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -60,10 +71,10 @@ export function spawnWorker(natsUrl: string, module: string, env: Record<string,
   child.stderr?.on("data", (d) => (out += d));
   const ready = new Promise<void>((resolve, reject) => {
     const onData = () => {
-      if (out.includes("worker ready")) resolve();
+      if (out.includes(readyLine)) resolve();
     };
     child.stdout?.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`worker exited with ${code} before it was ready:\n${out}`)));
+    child.once("exit", (code) => reject(new Error(`${script} exited with ${code} before it was ready:\n${out}`)));
   });
   ready.catch(() => undefined);
   return {
