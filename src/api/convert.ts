@@ -4,8 +4,11 @@ import { durationFromMs, timestampFromDate, ValueSchema, type Duration, type Val
 import {
   unhandled,
   type ActivityOptions as DfutActivityOptions,
+  type CarriedSignal as DfutCarriedSignal,
   type ErrorInfo as DfutErrorInfo,
   type HistoryEvent as DfutEvent,
+  type ParentClosePolicy as DfutParentClosePolicy,
+  type ParentRef as DfutParentRef,
   type RetryPolicy as DfutRetryPolicy,
   type WorkflowStatus as DfutStatus,
 } from "../common/events.ts";
@@ -13,14 +16,20 @@ import { InvalidArgumentError } from "../common/errors.ts";
 import type { ExecutionRecord } from "../common/executions.ts";
 import {
   ActivityOptionsSchema,
+  CarriedSignalSchema,
   ErrorInfoSchema,
   HistoryEventSchema,
+  ParentClosePolicy,
+  ParentRefSchema,
   RetryPolicySchema,
+  RunRefSchema,
   WorkflowSchema,
   WorkflowStatus,
   type ActivityOptions,
+  type CarriedSignal,
   type ErrorInfo,
   type HistoryEvent,
+  type ParentRef,
   type RetryPolicy,
   type Workflow,
 } from "./gen/dfut/v1/workflow_pb.ts";
@@ -31,10 +40,12 @@ const STATUS_TO_API: Record<DfutStatus, WorkflowStatus> = {
   failed: WorkflowStatus.FAILED,
   canceled: WorkflowStatus.CANCELED,
   terminated: WorkflowStatus.TERMINATED,
+  continued: WorkflowStatus.CONTINUED,
 };
 
+// A stored ChildWorkflowClosed's status is checked only to be a string: one dfut did not write is UNSPECIFIED.
 export function statusToApi(status: DfutStatus): WorkflowStatus {
-  return STATUS_TO_API[status] ?? WorkflowStatus.UNSPECIFIED;
+  return Object.hasOwn(STATUS_TO_API, status) ? STATUS_TO_API[status] : WorkflowStatus.UNSPECIFIED;
 }
 
 /** The engine's status for an API status; undefined for UNSPECIFIED (any). */
@@ -94,7 +105,38 @@ export function workflowToApi(record: ExecutionRecord): Workflow {
     error: errorToApi(record.error),
     problem: record.problem ?? "",
     statusSeq: BigInt(record.statusSeq ?? 0),
+    runId: record.runId ?? "",
+    runs: record.runs ?? [],
+    continuedFrom: record.continuedFrom ?? "",
+    parent: record.parent && create(RunRefSchema, { workflowId: record.parent.workflowId, runId: record.parent.runId }),
   });
+}
+
+const PARENT_CLOSE_TO_API: Record<DfutParentClosePolicy, ParentClosePolicy> = {
+  terminate: ParentClosePolicy.TERMINATE,
+  "request-cancel": ParentClosePolicy.REQUEST_CANCEL,
+  abandon: ParentClosePolicy.ABANDON,
+};
+
+// The event codec checks only that the policy is a string: one dfut did not write is UNSPECIFIED.
+function parentClosePolicyToApi(policy: DfutParentClosePolicy): ParentClosePolicy {
+  return Object.hasOwn(PARENT_CLOSE_TO_API, policy) ? PARENT_CLOSE_TO_API[policy] : ParentClosePolicy.UNSPECIFIED;
+}
+
+// Partial: the event codec checks only that `parent` is an object.
+function parentToApi(parent: Partial<DfutParentRef> | undefined): ParentRef | undefined {
+  if (!parent) return undefined;
+  return create(ParentRefSchema, {
+    workflowId: parent.workflowId ?? "",
+    runId: parent.runId ?? "",
+    stepId: parent.stepId ?? 0,
+    queue: parent.queue ?? "",
+  });
+}
+
+// Partial: the event codec checks only that `signals` is an array.
+function signalsToApi(signals: readonly Partial<DfutCarriedSignal>[] | undefined): CarriedSignal[] {
+  return (signals ?? []).map((signal) => create(CarriedSignalSchema, { name: signal.name ?? "", payload: valueToApi(signal.payload) }));
 }
 
 export function eventToApi(event: DfutEvent): HistoryEvent {
@@ -107,7 +149,18 @@ type TypedEvent = MessageInitShape<typeof HistoryEventSchema>["event"];
 function typedEvent(event: DfutEvent): TypedEvent {
   switch (event.type) {
     case "WorkflowStarted":
-      return { case: "workflowStarted", value: { workflowType: event.workflowType, args: event.args.map(valueToApi), queue: event.queue } };
+      return {
+        case: "workflowStarted",
+        value: {
+          workflowType: event.workflowType,
+          args: event.args.map(valueToApi),
+          queue: event.queue,
+          firstStep: event.firstStep ?? 1,
+          continuedFrom: event.continuedFrom ?? "",
+          parent: parentToApi(event.parent),
+          signals: signalsToApi(event.signals),
+        },
+      };
     case "ActivityScheduled":
       return {
         case: "activityScheduled",
@@ -145,11 +198,11 @@ function typedEvent(event: DfutEvent): TypedEvent {
     case "CancelRequested":
       return { case: "cancelRequested", value: { reason: event.reason } };
     case "WorkflowCompleted":
-      return { case: "workflowCompleted", value: { result: valueToApi(event.result) } };
+      return { case: "workflowCompleted", value: { result: valueToApi(event.result), openChildren: event.openChildren === true } };
     case "WorkflowFailed":
-      return { case: "workflowFailed", value: { error: errorToApi(event.error) } };
+      return { case: "workflowFailed", value: { error: errorToApi(event.error), openChildren: event.openChildren === true } };
     case "WorkflowCanceled":
-      return { case: "workflowCanceled", value: { reason: event.reason } };
+      return { case: "workflowCanceled", value: { reason: event.reason, openChildren: event.openChildren === true } };
     case "WorkflowTerminated":
       return { case: "workflowTerminated", value: { reason: event.reason } };
     case "WorkflowTaskFailed":
@@ -158,6 +211,60 @@ function typedEvent(event: DfutEvent): TypedEvent {
       return { case: "undecodable", value: { reason: event.reason, raw: event.raw } };
     case "PatchMarked":
       return { case: "patchMarked", value: { patchId: event.patchId, deprecated: event.deprecated === true } };
+    case "WorkflowContinuedAsNew":
+      return {
+        case: "workflowContinuedAsNew",
+        value: {
+          workflowType: event.workflowType,
+          args: event.args.map(valueToApi),
+          queue: event.queue,
+          firstStep: event.firstStep,
+          parent: parentToApi(event.parent),
+          signals: signalsToApi(event.signals),
+          openChildren: event.openChildren === true,
+          runId: event.runId,
+        },
+      };
+    case "ChildWorkflowScheduled":
+      return {
+        case: "childWorkflowScheduled",
+        value: {
+          stepId: event.stepId,
+          childWorkflowId: event.childWorkflowId,
+          workflowType: event.workflowType,
+          args: event.args.map(valueToApi),
+          queue: event.queue,
+          parentClosePolicy: parentClosePolicyToApi(event.parentClosePolicy),
+          runId: event.runId,
+        },
+      };
+    case "ChildWorkflowStarted":
+      return { case: "childWorkflowStarted", value: { stepId: event.stepId, childWorkflowId: event.childWorkflowId, childRunId: event.childRunId } };
+    case "ChildWorkflowStartFailed":
+      return {
+        case: "childWorkflowStartFailed",
+        value: { stepId: event.stepId, childWorkflowId: event.childWorkflowId, error: errorToApi(event.error) },
+      };
+    case "ChildWorkflowClosed":
+      return {
+        case: "childWorkflowClosed",
+        value: {
+          stepId: event.stepId,
+          childWorkflowId: event.childWorkflowId,
+          childRunId: event.childRunId,
+          status: statusToApi(event.status),
+          // A void result is not stored: it is null, as the result of a completed workflow is.
+          result: event.status === "completed" ? valueToApi(event.result) : undefined,
+          error: errorToApi(event.error),
+        },
+      };
+    case "ChildWorkflowSignaled":
+      return {
+        case: "childWorkflowSignaled",
+        value: { stepId: event.stepId, childWorkflowId: event.childWorkflowId, name: event.name, payload: valueToApi(event.payload) },
+      };
+    case "StepCanceled":
+      return { case: "stepCanceled", value: { stepId: event.stepId, childWorkflowId: event.childWorkflowId ?? "" } };
     default:
       return unhandled(event);
   }

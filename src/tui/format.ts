@@ -2,7 +2,7 @@
  * Pure text formatting for dfut's terminal views: event details, times, durations and
  * shortening. No I/O and no React, so the history table and the live TUI can share it.
  */
-import type { ErrorInfo, HistoryEvent } from "../common/events.ts";
+import { unhandled, type CarriedSignal, type ErrorInfo, type HistoryEvent, type ParentRef } from "../common/events.ts";
 
 /** Activity type by activity id, from the ActivityScheduled events of a history. */
 export type ActivityNames = ReadonlyMap<number, string>;
@@ -29,9 +29,17 @@ export const DEFAULT_VALUE_WIDTH = 80;
 export function eventDetails(event: HistoryEvent, names: ActivityNames = new Map(), valueWidth = DEFAULT_VALUE_WIDTH): string {
   const value = (v: unknown) => shorten(compactJson(v), valueWidth);
   const activity = (id: number) => `#${id} ${names.get(id) ?? "activity"}`;
+  const child = (stepId: number, workflowId: string) => `#${stepId} child ${workflowId}`;
   switch (event.type) {
     case "WorkflowStarted":
-      return `${event.workflowType}(${argList(event.args, valueWidth)}) queue=${event.queue}`;
+      return [
+        `${event.workflowType}(${argList(event.args, valueWidth)}) queue=${event.queue}`,
+        event.continuedFrom ? `continues run ${event.continuedFrom}` : undefined,
+        parentText(event.parent),
+        carriedText(event.signals),
+      ]
+        .filter(Boolean)
+        .join(", ");
     case "ActivityScheduled":
       return `#${event.activityId} ${event.activityType}(${argList(event.args, valueWidth)})`;
     case "ActivityStarted":
@@ -66,7 +74,47 @@ export function eventDetails(event: HistoryEvent, names: ActivityNames = new Map
       return shorten(`${event.reason}: ${event.raw}`, valueWidth);
     case "PatchMarked":
       return `${event.patchId}${event.deprecated ? " (deprecated)" : ""}`;
+    case "WorkflowContinuedAsNew":
+      return [
+        `→ new run ${event.workflowType}(${argList(event.args, valueWidth)}) queue=${event.queue}`,
+        carriedText(event.signals),
+        event.openChildren ? "children still open" : undefined,
+      ]
+        .filter(Boolean)
+        .join(", ");
+    case "ChildWorkflowScheduled": {
+      // "terminate" is the default policy: only another one is worth a word.
+      const policy = event.parentClosePolicy === "terminate" ? "" : `, on parent close: ${event.parentClosePolicy}`;
+      return `${child(event.stepId, event.childWorkflowId)} ${event.workflowType}(${argList(event.args, valueWidth)}) queue=${event.queue}${policy}`;
+    }
+    case "ChildWorkflowStarted":
+      return `${child(event.stepId, event.childWorkflowId)} run ${event.childRunId}`;
+    case "ChildWorkflowStartFailed":
+      return `${child(event.stepId, event.childWorkflowId)} ✗ ${errorText(event.error, valueWidth)}`;
+    case "ChildWorkflowClosed": {
+      const outcome =
+        event.status === "completed" ? ` → ${value(event.result)}` : event.error ? ` ✗ ${errorText(event.error, valueWidth)}` : "";
+      return `${child(event.stepId, event.childWorkflowId)} ${event.status}${outcome}`;
+    }
+    case "ChildWorkflowSignaled": {
+      const payload = event.payload === null || event.payload === undefined ? "" : ` ${value(event.payload)}`;
+      return `${child(event.stepId, event.childWorkflowId)} ← ${event.name}${payload}`;
+    }
+    case "StepCanceled":
+      if (event.childWorkflowId) return child(event.stepId, event.childWorkflowId);
+      return names.has(event.stepId) ? activity(event.stepId) : `step #${event.stepId}`;
+    default:
+      return unhandled(event);
   }
+}
+
+function parentText(parent: ParentRef | undefined): string | undefined {
+  return parent ? `child of ${parent.workflowId}` : undefined;
+}
+
+function carriedText(signals: readonly CarriedSignal[] | undefined): string | undefined {
+  const n = signals?.length ?? 0;
+  return n === 0 ? undefined : `${n} signal${n === 1 ? "" : "s"} carried over`;
 }
 
 function argList(args: readonly unknown[] | undefined, width: number): string {

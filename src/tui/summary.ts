@@ -1,8 +1,9 @@
 /**
  * What a workflow's history adds up to, for the watch view: type, status, times, the
- * activities and timers still open, and how it closed. Pure: events in, summary out.
+ * activities, timers and child workflows still open, and how it closed. A history that holds
+ * several runs (continue-as-new) adds up to its last run. Pure: events in, summary out.
  */
-import { unhandled, type ErrorInfo, type HistoryEvent, type WorkflowStatus } from "../common/events.ts";
+import { unhandled, type ErrorInfo, type HistoryEvent, type ParentRef, type WorkflowStatus } from "../common/events.ts";
 
 export interface OpenActivity {
   activityId: number;
@@ -21,11 +22,23 @@ export interface OpenTimer {
   fireAt: string;
 }
 
+export interface OpenChild {
+  stepId: number;
+  childWorkflowId: string;
+  workflowType: string;
+  /** "starting" until dfut server has started it; "canceling" once this workflow asked it to cancel. */
+  state: "starting" | "running" | "canceling";
+  /** When the current state began. */
+  since: string;
+}
+
 export type Outcome =
   | { kind: "completed"; result: unknown }
   | { kind: "failed"; error: ErrorInfo }
   | { kind: "canceled"; reason: string }
-  | { kind: "terminated"; reason: string };
+  | { kind: "terminated"; reason: string }
+  /** The run continued as new: the next run's start, which dfut server records. */
+  | { kind: "continued"; workflowType: string; args: unknown[] };
 
 export interface WorkflowSummary {
   /** "waiting" until the WorkflowStarted event exists. */
@@ -34,9 +47,16 @@ export interface WorkflowSummary {
   queue?: string;
   startedAt?: string;
   closedAt?: string;
+  /** The run shown: the sequence of its WorkflowStarted. */
+  runId?: string;
+  /** The run it continues (continue-as-new). */
+  continuedFrom?: string;
+  /** Set when the workflow is a child. */
+  parent?: ParentRef;
   lastSeq: number;
   activities: OpenActivity[];
   timers: OpenTimer[];
+  children: OpenChild[];
   outcome?: Outcome;
   /** The latest workflow task failure, until the workflow makes progress again. */
   taskFailure?: ErrorInfo;
@@ -44,22 +64,34 @@ export interface WorkflowSummary {
 }
 
 export function emptySummary(): WorkflowSummary {
-  return { status: "waiting", lastSeq: 0, activities: [], timers: [], cancelRequested: false };
+  return { status: "waiting", lastSeq: 0, activities: [], timers: [], children: [], cancelRequested: false };
 }
 
 export function summarize(events: readonly HistoryEvent[]): WorkflowSummary {
   const activities = new Map<number, OpenActivity>();
   const timers = new Map<number, OpenTimer>();
-  const summary = emptySummary();
+  const children = new Map<number, OpenChild>();
+  let summary = emptySummary();
   for (const event of events) {
     summary.lastSeq = Math.max(summary.lastSeq, event.seq);
     if (event.type !== "WorkflowTaskFailed") summary.taskFailure = undefined;
     switch (event.type) {
       case "WorkflowStarted":
-        summary.status = "running";
-        summary.workflowType = event.workflowType;
-        summary.queue = event.queue;
-        summary.startedAt = event.time;
+        // A new run: what the previous one left open is not this run's.
+        activities.clear();
+        timers.clear();
+        children.clear();
+        summary = {
+          ...emptySummary(),
+          status: "running",
+          workflowType: event.workflowType,
+          queue: event.queue,
+          startedAt: event.time,
+          runId: String(event.seq),
+          continuedFrom: event.continuedFrom,
+          parent: event.parent,
+          lastSeq: summary.lastSeq,
+        };
         break;
       case "ActivityScheduled":
         activities.set(event.activityId, {
@@ -101,8 +133,35 @@ export function summarize(events: readonly HistoryEvent[]): WorkflowSummary {
       case "CancelRequested":
         summary.cancelRequested = true;
         break;
+      case "ChildWorkflowScheduled":
+        children.set(event.stepId, {
+          stepId: event.stepId,
+          childWorkflowId: event.childWorkflowId,
+          workflowType: event.workflowType,
+          state: "starting",
+          since: event.time,
+        });
+        break;
+      case "ChildWorkflowStarted": {
+        const open = children.get(event.stepId);
+        if (open && open.state === "starting") Object.assign(open, { state: "running", since: event.time });
+        break;
+      }
+      case "ChildWorkflowStartFailed":
+      case "ChildWorkflowClosed":
+        children.delete(event.stepId);
+        break;
+      case "StepCanceled": {
+        activities.delete(event.stepId);
+        timers.delete(event.stepId);
+        // A child goes on until it has handled the cancellation: its close is recorded here.
+        const open = children.get(event.stepId);
+        if (open) Object.assign(open, { state: "canceling", since: event.time });
+        break;
+      }
       case "SignalReceived":
       case "PatchMarked":
+      case "ChildWorkflowSignaled":
         break;
       case "WorkflowTaskFailed":
         summary.taskFailure = event.error;
@@ -119,6 +178,9 @@ export function summarize(events: readonly HistoryEvent[]): WorkflowSummary {
       case "WorkflowTerminated":
         close(summary, event.time, "terminated", { kind: "terminated", reason: event.reason });
         break;
+      case "WorkflowContinuedAsNew":
+        close(summary, event.time, "continued", { kind: "continued", workflowType: event.workflowType, args: event.args });
+        break;
       case "Undecodable":
         summary.taskFailure = { name: "UndecodableEvent", message: event.reason };
         break;
@@ -129,6 +191,7 @@ export function summarize(events: readonly HistoryEvent[]): WorkflowSummary {
   if (!summary.outcome) {
     summary.activities = [...activities.values()];
     summary.timers = [...timers.values()];
+    summary.children = [...children.values()];
   }
   return summary;
 }

@@ -3,18 +3,24 @@ import { toJson, type JsonValue } from "@bufbuild/protobuf";
 import { timestampDate, ValueSchema, type Timestamp, type Value } from "@bufbuild/protobuf/wkt";
 import { HistoryEventSchema, WorkflowStatus, type HistoryEvent } from "../api/gen/dfut/v1/workflow_pb.ts";
 
-export type StatusName = "running" | "completed" | "failed" | "canceled" | "terminated" | "unknown";
+export type StatusName = "running" | "completed" | "failed" | "canceled" | "terminated" | "continued" | "unknown";
 
 type KnownStatus = (typeof WorkflowStatus)[keyof typeof WorkflowStatus];
 
-/** A new status does not compile until it has a name and a filter label here. */
-const STATUSES: { readonly [S in KnownStatus]: { name: StatusName; filter: string } } = {
+/**
+ * A new status does not compile until it has a name here, and a filter label or a reason why
+ * the dashboard offers no filter for it.
+ */
+const STATUSES: { readonly [S in KnownStatus]: { name: StatusName; filter: string | undefined } } = {
   [WorkflowStatus.UNSPECIFIED]: { name: "unknown", filter: "All" },
   [WorkflowStatus.RUNNING]: { name: "running", filter: "Running" },
   [WorkflowStatus.COMPLETED]: { name: "completed", filter: "Completed" },
   [WorkflowStatus.FAILED]: { name: "failed", filter: "Failed" },
   [WorkflowStatus.CANCELED]: { name: "canceled", filter: "Canceled" },
   [WorkflowStatus.TERMINATED]: { name: "terminated", filter: "Terminated" },
+  // Only for the moment between a run that continued as new and the next run's start, which
+  // dfut server records at once: the chip would show 0 nearly always. "All" lists them.
+  [WorkflowStatus.CONTINUED]: { name: "continued", filter: undefined },
 };
 
 function isKnown(status: WorkflowStatus): status is KnownStatus {
@@ -27,10 +33,10 @@ export function statusName(status: WorkflowStatus): StatusName {
 }
 
 /** The dashboard's filter chips, in the enum's order; UNSPECIFIED is "All". */
-export const STATUS_FILTERS: { label: string; status: WorkflowStatus }[] = Object.values(WorkflowStatus).map((status) => ({
-  label: STATUSES[status].filter,
-  status,
-}));
+export const STATUS_FILTERS: { label: string; status: WorkflowStatus }[] = Object.values(WorkflowStatus).flatMap((status) => {
+  const label = STATUSES[status].filter;
+  return label === undefined ? [] : [{ label, status }];
+});
 
 export function toMillis(ts: Timestamp | undefined): number | undefined {
   return ts ? timestampDate(ts).getTime() : undefined;

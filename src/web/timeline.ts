@@ -1,12 +1,12 @@
 /**
- * A workflow's events folded into what a person reads: one entry per activity (with its
- * attempts), timer, signal, task failure, undecodable message and the close. Pure: events in,
- * entries out.
+ * A workflow's events folded into what a person reads: one entry per run's start, activity
+ * (with its attempts), timer, child workflow (with its start and close), signal, canceled step,
+ * task failure, undecodable message and close. Pure: events in, entries out.
  */
 import type { JsonValue } from "@bufbuild/protobuf";
-import type { ErrorInfo, HistoryEvent } from "../api/gen/dfut/v1/workflow_pb.ts";
+import { ParentClosePolicy, type CarriedSignal, type ErrorInfo, type HistoryEvent } from "../api/gen/dfut/v1/workflow_pb.ts";
 import { unhandled } from "../common/events.ts";
-import { jsonOf, toMillis } from "./format.ts";
+import { jsonOf, statusName, toMillis } from "./format.ts";
 
 export interface ErrorView {
   name: string;
@@ -33,42 +33,104 @@ export interface ActivityEntry {
   args: JsonValue[];
   scheduledAt?: number;
   attempts: AttemptView[];
-  state: "scheduled" | "running" | "retrying" | "completed" | "failed";
+  /** "canceled": the code canceled it (its running attempt, if any, is aborted). */
+  state: "scheduled" | "running" | "retrying" | "completed" | "failed" | "canceled";
   result?: JsonValue;
   closedAt?: number;
 }
 
+/** A child workflow this one started: its own page has its story. */
+export interface ChildEntry {
+  kind: "child";
+  key: string;
+  stepId: number;
+  childWorkflowId: string;
+  workflowType: string;
+  args: JsonValue[];
+  queue: string;
+  /** "terminate", "request-cancel", "abandon", or "" when the policy is not one this page knows. */
+  parentClosePolicy: string;
+  scheduledAt?: number;
+  startedAt?: number;
+  childRunId?: string;
+  /**
+   * "start-failed": it could not be started (its id is in use); "canceling": this workflow asked it
+   * to cancel and it has not closed yet; "closed": it closed with a status this page does not
+   * know; the rest are how it closed.
+   */
+  state: "scheduled" | "running" | "canceling" | "start-failed" | "completed" | "failed" | "canceled" | "terminated" | "closed";
+  result?: JsonValue;
+  error?: ErrorView;
+  closedAt?: number;
+}
+
+/** The parent of a child workflow's run: the parent's id and run. */
+export interface ParentView {
+  workflowId: string;
+  runId: string;
+}
+
+export interface CarriedSignalView {
+  name: string;
+  payload: JsonValue;
+}
+
 export type TimelineEntry =
-  | { kind: "started"; key: string; at?: number; workflowType: string; args: JsonValue[]; queue: string }
+  | {
+      kind: "started";
+      key: string;
+      at?: number;
+      /** The run's id: the seq of its WorkflowStarted. */
+      runId: string;
+      workflowType: string;
+      args: JsonValue[];
+      queue: string;
+      /** The run this one continues (continue-as-new). */
+      continuedFrom?: string;
+      parent?: ParentView;
+      /** Signals the previous run had not taken, which this run's code gets first. */
+      signals: CarriedSignalView[];
+    }
   | ActivityEntry
-  | { kind: "timer"; key: string; timerId: number; at?: number; fireAt?: number; firedAt?: number }
+  | { kind: "timer"; key: string; timerId: number; at?: number; fireAt?: number; firedAt?: number; canceledAt?: number }
+  | ChildEntry
   | { kind: "signal"; key: string; at?: number; name: string; payload: JsonValue }
+  | { kind: "child-signal"; key: string; at?: number; stepId: number; childWorkflowId: string; name: string; payload: JsonValue }
   | { kind: "cancel-requested"; key: string; at?: number; reason: string }
+  /** The code canceled step `stepId`: `what` says which it was, as far as the history tells. */
+  | { kind: "step-canceled"; key: string; at?: number; stepId: number; what: string; childWorkflowId?: string }
   | { kind: "patch"; key: string; at?: number; patchId: string; deprecated: boolean }
   | { kind: "task-failed"; key: string; at?: number; error: ErrorView; worker: string }
-  | { kind: "completed"; key: string; at?: number; result: JsonValue }
-  | { kind: "failed"; key: string; at?: number; error: ErrorView }
-  | { kind: "canceled"; key: string; at?: number; reason: string }
+  /** `openChildren`, set when children were still open: dfut server applies their parent close policy. */
+  | { kind: "completed"; key: string; at?: number; result: JsonValue; openChildren?: true }
+  | { kind: "failed"; key: string; at?: number; error: ErrorView; openChildren?: true }
+  | { kind: "canceled"; key: string; at?: number; reason: string; openChildren?: true }
   | { kind: "terminated"; key: string; at?: number; reason: string }
+  /** The run ended by asking for a new run with these arguments; dfut server starts it. */
+  | { kind: "continued"; key: string; at?: number; workflowType: string; args: JsonValue[]; signals: CarriedSignalView[]; openChildren?: true }
   /** A stored message that is not an event: `raw` is the start of its bytes. */
   | { kind: "undecodable"; key: string; at?: number; seq: number; reason: string; raw: string };
 
-type ClosingKind = "completed" | "failed" | "canceled" | "terminated";
+type ClosingKind = "completed" | "failed" | "canceled" | "terminated" | "continued";
 export type ClosingEntry = Extract<TimelineEntry, { kind: ClosingKind }>;
 
-/** Which entries close the workflow; a new kind of entry does not compile until it is here. */
+/** Which entries close a run; a new kind of entry does not compile until it is here. */
 const CLOSES: { readonly [K in TimelineEntry["kind"]]: K extends ClosingKind ? true : false } = {
   started: false,
   activity: false,
   timer: false,
+  child: false,
   signal: false,
+  "child-signal": false,
   patch: false,
   "cancel-requested": false,
+  "step-canceled": false,
   "task-failed": false,
   completed: true,
   failed: true,
   canceled: true,
   terminated: true,
+  continued: true,
   undecodable: false,
 };
 
@@ -78,6 +140,28 @@ export function isClosing(entry: TimelineEntry): entry is ClosingEntry {
 
 export function errorOf(error: ErrorInfo | undefined): ErrorView {
   return { name: error?.name || "Error", message: error?.message ?? "", stack: error?.stack || undefined };
+}
+
+/** The entries of the last run: from its start on (all of them when no start is there). */
+export function currentRun(entries: readonly TimelineEntry[]): readonly TimelineEntry[] {
+  for (let i = entries.length - 1; i >= 0; i--) if (entries[i].kind === "started") return entries.slice(i);
+  return entries;
+}
+
+const PARENT_CLOSE_POLICIES: Readonly<Record<ParentClosePolicy, string>> = {
+  [ParentClosePolicy.UNSPECIFIED]: "",
+  [ParentClosePolicy.TERMINATE]: "terminate",
+  [ParentClosePolicy.REQUEST_CANCEL]: "request-cancel",
+  [ParentClosePolicy.ABANDON]: "abandon",
+};
+
+function signalsOf(signals: readonly CarriedSignal[]): CarriedSignalView[] {
+  return signals.map((s) => ({ name: s.name, payload: jsonOf(s.payload) }));
+}
+
+/** Set only when true, so that a close without open children has no such field. */
+function openChildren(close: { openChildren: boolean }): true | undefined {
+  return close.openChildren || undefined;
 }
 
 /** The row of an attempt; new when the attempt's worker died before it recorded a start. */
@@ -94,13 +178,25 @@ export function buildTimeline(events: readonly HistoryEvent[]): TimelineEntry[] 
   const entries: TimelineEntry[] = [];
   const activities = new Map<number, ActivityEntry>();
   const timers = new Map<number, Extract<TimelineEntry, { kind: "timer" }>>();
+  const children = new Map<number, ChildEntry>();
   for (const { seq, time, event } of events) {
     const at = toMillis(time);
     const key = `e${seq}`;
     switch (event.case) {
       case "workflowStarted": {
-        const { workflowType, args, queue } = event.value;
-        entries.push({ kind: "started", key, at, workflowType, args: args.map(jsonOf), queue });
+        const { workflowType, args, queue, continuedFrom, parent, signals } = event.value;
+        entries.push({
+          kind: "started",
+          key,
+          at,
+          runId: String(seq),
+          workflowType,
+          args: args.map(jsonOf),
+          queue,
+          continuedFrom: continuedFrom || undefined,
+          parent: parent && { workflowId: parent.workflowId, runId: parent.runId },
+          signals: signalsOf(signals),
+        });
         break;
       }
       case "activityScheduled": {
@@ -147,6 +243,8 @@ export function buildTimeline(events: readonly HistoryEvent[]): TimelineEntry[] 
         attempt.error = errorOf(error);
         attempt.willRetry = willRetry;
         attempt.nextAttemptAt = toMillis(nextAttemptAt);
+        // The failure of an attempt that a cancel aborted: the activity stays canceled.
+        if (entry.state === "canceled") break;
         entry.state = willRetry ? "retrying" : "failed";
         if (!willRetry) entry.closedAt = at;
         break;
@@ -172,13 +270,13 @@ export function buildTimeline(events: readonly HistoryEvent[]): TimelineEntry[] 
         entries.push({ kind: "task-failed", key, at, error: errorOf(event.value.error), worker: event.value.worker });
         break;
       case "workflowCompleted":
-        entries.push({ kind: "completed", key, at, result: jsonOf(event.value.result) });
+        entries.push({ kind: "completed", key, at, result: jsonOf(event.value.result), openChildren: openChildren(event.value) });
         break;
       case "workflowFailed":
-        entries.push({ kind: "failed", key, at, error: errorOf(event.value.error) });
+        entries.push({ kind: "failed", key, at, error: errorOf(event.value.error), openChildren: openChildren(event.value) });
         break;
       case "workflowCanceled":
-        entries.push({ kind: "canceled", key, at, reason: event.value.reason });
+        entries.push({ kind: "canceled", key, at, reason: event.value.reason, openChildren: openChildren(event.value) });
         break;
       case "workflowTerminated":
         entries.push({ kind: "terminated", key, at, reason: event.value.reason });
@@ -189,6 +287,84 @@ export function buildTimeline(events: readonly HistoryEvent[]): TimelineEntry[] 
       case "patchMarked":
         entries.push({ kind: "patch", key, at, patchId: event.value.patchId, deprecated: event.value.deprecated });
         break;
+      case "workflowContinuedAsNew": {
+        const { workflowType, args, signals } = event.value;
+        entries.push({ kind: "continued", key, at, workflowType, args: args.map(jsonOf), signals: signalsOf(signals), openChildren: openChildren(event.value) });
+        break;
+      }
+      case "childWorkflowScheduled": {
+        const { stepId, childWorkflowId, workflowType, args, queue, parentClosePolicy } = event.value;
+        const entry: ChildEntry = {
+          kind: "child",
+          key,
+          stepId,
+          childWorkflowId,
+          workflowType,
+          args: args.map(jsonOf),
+          queue,
+          parentClosePolicy: PARENT_CLOSE_POLICIES[parentClosePolicy] ?? "",
+          scheduledAt: at,
+          state: "scheduled",
+        };
+        children.set(stepId, entry);
+        entries.push(entry);
+        break;
+      }
+      case "childWorkflowStarted": {
+        const entry = children.get(event.value.stepId);
+        if (!entry) break;
+        entry.startedAt = at;
+        entry.childRunId = event.value.childRunId;
+        if (entry.state === "scheduled") entry.state = "running";
+        break;
+      }
+      case "childWorkflowStartFailed": {
+        const entry = children.get(event.value.stepId);
+        if (!entry) break;
+        entry.state = "start-failed";
+        entry.error = errorOf(event.value.error);
+        entry.closedAt = at;
+        break;
+      }
+      case "childWorkflowClosed": {
+        const entry = children.get(event.value.stepId);
+        if (!entry) break;
+        const { status, result, error, childRunId } = event.value;
+        const name = statusName(status);
+        entry.state = name === "completed" || name === "failed" || name === "canceled" || name === "terminated" ? name : "closed";
+        entry.childRunId = childRunId || entry.childRunId;
+        if (name === "completed") entry.result = jsonOf(result);
+        if (error) entry.error = errorOf(error);
+        entry.closedAt = at;
+        break;
+      }
+      case "childWorkflowSignaled": {
+        const { stepId, childWorkflowId, name, payload } = event.value;
+        entries.push({ kind: "child-signal", key, at, stepId, childWorkflowId, name, payload: jsonOf(payload) });
+        break;
+      }
+      case "stepCanceled": {
+        const { stepId, childWorkflowId } = event.value;
+        const activity = activities.get(stepId);
+        const timer = timers.get(stepId);
+        const child = children.get(stepId);
+        let what = `step #${stepId}`;
+        if (activity) {
+          what = `activity ${activity.activityType} #${stepId}`;
+          if (activity.state !== "completed" && activity.state !== "failed") {
+            activity.state = "canceled";
+            activity.closedAt = at;
+          }
+        } else if (timer) {
+          what = `timer #${stepId}`;
+          if (!timer.firedAt) timer.canceledAt = at;
+        } else if (child || childWorkflowId) {
+          what = `child ${childWorkflowId || child?.childWorkflowId}`;
+          if (child && (child.state === "scheduled" || child.state === "running")) child.state = "canceling";
+        }
+        entries.push({ kind: "step-canceled", key, at, stepId, what, childWorkflowId: childWorkflowId || child?.childWorkflowId });
+        break;
+      }
       case undefined:
         // A kind newer than this page's schema: the event table still lists it.
         break;

@@ -5,6 +5,7 @@ import { bytes, History, json } from "./support.ts";
 
 const h = new History();
 const error = { name: "CardDeclined", message: "declined" };
+const parent = { workflowId: "order-7", runId: "1", stepId: 4, queue: "default" };
 
 /** One event of every kind dfut records. */
 const EXAMPLES: Record<RecordedEventType, RecordedEvent> = {
@@ -23,6 +24,34 @@ const EXAMPLES: Record<RecordedEventType, RecordedEvent> = {
   WorkflowTaskFailed: h.taskFailed({ name: "NonDeterminismError", message: "changed", stack: "at x" }),
   WorkflowTerminated: h.terminated("by hand"),
   PatchMarked: h.patch("fraud-check"),
+  WorkflowContinuedAsNew: {
+    ...h.next(),
+    type: "WorkflowContinuedAsNew",
+    runId: "1",
+    workflowType: "OrderWorkflow",
+    args: [{ cursor: 10 }],
+    queue: "default",
+    firstStep: 12,
+    parent,
+    signals: [{ name: "approve", payload: { by: "Ann" } }],
+    openChildren: true,
+  },
+  ChildWorkflowScheduled: {
+    ...h.next(),
+    type: "ChildWorkflowScheduled",
+    runId: "1",
+    stepId: 4,
+    childWorkflowId: "order-7-4",
+    workflowType: "ShipWorkflow",
+    args: ["widget-1000"],
+    queue: "shipping",
+    parentClosePolicy: "abandon",
+  },
+  ChildWorkflowStarted: { ...h.next(), type: "ChildWorkflowStarted", stepId: 4, childWorkflowId: "order-7-4", childRunId: "1" },
+  ChildWorkflowStartFailed: { ...h.next(), type: "ChildWorkflowStartFailed", stepId: 5, childWorkflowId: "order-7-5", error },
+  ChildWorkflowClosed: { ...h.next(), type: "ChildWorkflowClosed", stepId: 4, childWorkflowId: "order-7-4", childRunId: "3", status: "completed", result: "shipped" },
+  ChildWorkflowSignaled: { ...h.next(), type: "ChildWorkflowSignaled", stepId: 6, childWorkflowId: "order-7-4", name: "hurry", payload: null },
+  StepCanceled: { ...h.next(), type: "StepCanceled", stepId: 7, childWorkflowId: "order-7-7" },
 };
 
 /** For each kind, every required field with a value of the wrong kind and how it is described. */
@@ -57,6 +86,44 @@ const MISTYPED: Record<RecordedEventType, Record<string, [unknown, string]>> = {
   WorkflowTaskFailed: { error: [null, "null, not an error ({name, message})"], worker: [1, "the number 1, not a string"] },
   WorkflowTerminated: { reason: [[], "an array, not a string"] },
   PatchMarked: { patchId: [7, "the number 7, not a string"] },
+  WorkflowContinuedAsNew: {
+    runId: [1, "the number 1, not a string"],
+    workflowType: [[], "an array, not a string"],
+    args: [null, "null, not an array"],
+    queue: [{}, "an object, not a string"],
+    firstStep: ["12", 'the string "12", not an integer'],
+  },
+  ChildWorkflowScheduled: {
+    runId: [true, "a boolean, not a string"],
+    stepId: [4.5, "the number 4.5, not an integer"],
+    childWorkflowId: [4, "the number 4, not a string"],
+    workflowType: [null, "null, not a string"],
+    args: ["widget-1000", 'the string "widget-1000", not an array'],
+    queue: [[], "an array, not a string"],
+    parentClosePolicy: [0, "the number 0, not a string"],
+  },
+  ChildWorkflowStarted: {
+    stepId: ["4", 'the string "4", not an integer'],
+    childWorkflowId: [{}, "an object, not a string"],
+    childRunId: [1, "the number 1, not a string"],
+  },
+  ChildWorkflowStartFailed: {
+    stepId: [null, "null, not an integer"],
+    childWorkflowId: [false, "a boolean, not a string"],
+    error: [{ message: "in use" }, "an object, not an error ({name, message})"],
+  },
+  ChildWorkflowClosed: {
+    stepId: [[], "an array, not an integer"],
+    childWorkflowId: [7, "the number 7, not a string"],
+    childRunId: [3, "the number 3, not a string"],
+    status: [null, "null, not a string"],
+  },
+  ChildWorkflowSignaled: {
+    stepId: [true, "a boolean, not an integer"],
+    childWorkflowId: [[], "an array, not a string"],
+    name: [{}, "an object, not a string"],
+  },
+  StepCanceled: { stepId: ["7", 'the string "7", not an integer'] },
 };
 
 /** The event as stored: the stream gives it its sequence, the message body has none. */
@@ -84,6 +151,9 @@ describe("decodeEvent", () => {
   it("keeps the optional fields of an event", () => {
     const outcome = { ...stored(EXAMPLES.ActivityCompleted), contiguousSince: 2 };
     expect(decodeEvent({ seq: 4, data: json(outcome) })).toMatchObject({ contiguousSince: 2 });
+    const run = { firstStep: 12, continuedFrom: "1", parent, signals: [{ name: "approve", payload: 1 }] };
+    expect(decodeEvent({ seq: 20, data: json({ ...stored(EXAMPLES.WorkflowStarted), ...run }) })).toMatchObject(run);
+    expect(decodeEvent({ seq: 21, data: json({ ...stored(EXAMPLES.WorkflowFailed), openChildren: true }) })).toMatchObject({ openChildren: true });
   });
 
   it("accepts any stored result, null included", () => {
@@ -138,6 +208,10 @@ describe("decodeEvent", () => {
     expect(undecodable(decodeEvent({ seq: 1, data: json(noResult) })).reason).toBe("it is an ActivityCompleted event whose field result is missing");
     const { payload: _payload, ...noPayload } = stored(EXAMPLES.SignalReceived);
     expect(undecodable(decodeEvent({ seq: 1, data: json(noPayload) })).reason).toBe("it is a SignalReceived event whose field payload is missing");
+    const { payload: _childPayload, ...noChildPayload } = stored(EXAMPLES.ChildWorkflowSignaled);
+    expect(undecodable(decodeEvent({ seq: 1, data: json(noChildPayload) })).reason).toBe(
+      "it is a ChildWorkflowSignaled event whose field payload is missing",
+    );
   });
 
   it("checks the optional fields when they are there", () => {
@@ -147,6 +221,22 @@ describe("decodeEvent", () => {
     expect(undecodable(decodeEvent({ seq: 1, data: json({ ...stored(EXAMPLES.ActivityFailed), nextAttemptAt: 5 }) })).reason).toBe(
       "it is an ActivityFailed event whose field nextAttemptAt is the number 5, not a string",
     );
+    const optional: [RecordedEventType, string, unknown, string][] = [
+      ["WorkflowStarted", "firstStep", "2", 'the string "2", not an integer'],
+      ["WorkflowStarted", "continuedFrom", 1, "the number 1, not a string"],
+      ["WorkflowStarted", "parent", "order-7", 'the string "order-7", not an object'],
+      ["WorkflowStarted", "signals", {}, "an object, not an array"],
+      ["WorkflowCompleted", "openChildren", 1, "the number 1, not a boolean"],
+      ["WorkflowContinuedAsNew", "parent", [], "an array, not an object"],
+      ["WorkflowContinuedAsNew", "signals", "approve", 'the string "approve", not an array'],
+      ["ChildWorkflowClosed", "error", "boom", 'the string "boom", not an error ({name, message})'],
+      ["StepCanceled", "childWorkflowId", 7, "the number 7, not a string"],
+    ];
+    for (const [type, field, wrong, described] of optional) {
+      expect(undecodable(decodeEvent({ seq: 1, data: json({ ...stored(EXAMPLES[type]), [field]: wrong }) })).reason, `${type}.${field}`).toBe(
+        `it is ${article(type)} ${type} event whose field ${field} is ${described}`,
+      );
+    }
   });
 
   it("keeps the raw text whole up to 200 characters, and cuts it there after", () => {

@@ -1,6 +1,7 @@
 import { Box, Text } from "ink";
 import type { EventType, HistoryEvent } from "../../common/events.ts";
 import { eventDetails, fit, formatTime, shorten, type ActivityNames } from "../format.ts";
+import { statusColor } from "./StatusBadge.tsx";
 
 export interface EventTableProps {
   /** The rows to show (already scrolled). */
@@ -9,9 +10,12 @@ export interface EventTableProps {
   width: number;
   /** Width of the seq column; the widest seq of the whole history keeps it steady while scrolling. */
   seqWidth: number;
+  /** Width of the event column, at least TYPE_WIDTH; typeWidthOf the whole history keeps it steady while scrolling. */
+  typeWidth?: number;
 }
 
 const TIME_WIDTH = 12;
+/** Fits every kind but the longest few (child workflows, continue-as-new), which widen the column when present. */
 const TYPE_WIDTH = 18;
 const GAP = "  ";
 
@@ -31,19 +35,35 @@ const EVENT_COLORS: Readonly<Record<EventType, string | undefined>> = {
   WorkflowTerminated: "red",
   PatchMarked: undefined,
   WorkflowTaskFailed: "red",
+  WorkflowContinuedAsNew: "cyan",
+  ChildWorkflowScheduled: "blue",
+  ChildWorkflowStarted: undefined,
+  ChildWorkflowStartFailed: "red",
+  // When the child completed; eventColor gives its other closes the colour of their status.
+  ChildWorkflowClosed: "green",
+  ChildWorkflowSignaled: undefined,
+  StepCanceled: "magenta",
   Undecodable: "red",
 };
 
-export function eventColor(type: EventType): string | undefined {
-  return EVENT_COLORS[type];
+export function eventColor(event: HistoryEvent): string | undefined {
+  if (event.type === "ChildWorkflowClosed" && event.status !== "completed") return statusColor(event.status);
+  return EVENT_COLORS[event.type];
+}
+
+/** The event column's width for these events: TYPE_WIDTH, or the longest type among them. */
+export function typeWidthOf(events: readonly HistoryEvent[]): number {
+  let width = TYPE_WIDTH;
+  for (const event of events) width = Math.max(width, event.type.length);
+  return width;
 }
 
 /** A header line and one line per event: seq, time, event type, details (cut to the width). */
-export function EventTable({ events, names, width, seqWidth }: EventTableProps) {
+export function EventTable({ events, names, width, seqWidth, typeWidth: wanted = typeWidthOf(events) }: EventTableProps) {
   const sw = Math.max(3, seqWidth);
-  const detailsWidth = Math.max(0, width - sw - TIME_WIDTH - TYPE_WIDTH - GAP.length * 3);
+  const detailsWidth = Math.max(0, width - sw - TIME_WIDTH - wanted - GAP.length * 3);
   const showDetails = detailsWidth >= 8;
-  const typeWidth = showDetails ? TYPE_WIDTH : Math.max(0, width - sw - TIME_WIDTH - GAP.length * 2);
+  const typeWidth = showDetails ? wanted : Math.max(0, width - sw - TIME_WIDTH - GAP.length * 2);
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate-end">
@@ -59,7 +79,7 @@ export function EventTable({ events, names, width, seqWidth }: EventTableProps) 
           {GAP}
           <Text dimColor>{fit(formatTime(event.time), TIME_WIDTH)}</Text>
           {GAP}
-          <Text color={eventColor(event.type)}>{showDetails ? fit(event.type, typeWidth) : shorten(event.type, typeWidth)}</Text>
+          <Text color={eventColor(event)}>{showDetails ? fit(event.type, typeWidth) : shorten(event.type, typeWidth)}</Text>
           {showDetails ? GAP + shorten(eventDetails(event, names, detailsWidth), detailsWidth) : ""}
         </Text>
       ))}

@@ -1,11 +1,12 @@
 import { Box, Text } from "ink";
 import { elapsedMs, errorText, formatDuration, formatTime, shorten } from "../format.ts";
-import type { OpenActivity, OpenTimer } from "../summary.ts";
+import type { OpenActivity, OpenChild, OpenTimer } from "../summary.ts";
 import { Spinner } from "./Spinner.tsx";
 
 export interface OpenWorkProps {
   activities: readonly OpenActivity[];
   timers: readonly OpenTimer[];
+  children?: readonly OpenChild[];
   now: number;
   width: number;
   /** Most item lines to show; the rest are counted in a "+N more" line. */
@@ -35,11 +36,24 @@ function activityLine(a: OpenActivity, now: number): string {
   }
 }
 
-/** The activities and timers still open, each with a spinner. */
-export function OpenWork({ activities, timers, now, width, maxItems, live = true }: OpenWorkProps) {
+function childLine(c: OpenChild, now: number): string {
+  const since = formatDuration(elapsedMs(c.since, undefined, now) ?? 0);
+  switch (c.state) {
+    case "starting":
+      return `#${c.stepId} child ${c.childWorkflowId} ${c.workflowType}  starting ${since}, waiting for dfut server`;
+    case "running":
+      return `#${c.stepId} child ${c.childWorkflowId} ${c.workflowType}  running ${since}`;
+    case "canceling":
+      return `#${c.stepId} child ${c.childWorkflowId} ${c.workflowType}  asked to cancel ${since} ago`;
+  }
+}
+
+/** The activities, timers and child workflows still open, each with a spinner. */
+export function OpenWork({ activities, timers, children = [], now, width, maxItems, live = true }: OpenWorkProps) {
   const items = [
     ...activities.map((a) => ({ key: `a${a.activityId}`, text: activityLine(a, now), color: a.state === "retrying" ? "red" : "cyan" })),
     ...timers.map((t) => ({ key: `t${t.timerId}`, text: `timer #${t.timerId}  fires at ${formatTime(t.fireAt)}`, color: "blue" })),
+    ...children.map((c) => ({ key: `c${c.stepId}`, text: childLine(c, now), color: c.state === "canceling" ? "magenta" : "cyan" })),
   ];
   if (items.length === 0) return null;
   const shown = items.slice(0, Math.max(1, maxItems));

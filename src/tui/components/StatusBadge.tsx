@@ -10,6 +10,7 @@ const COLORS: Record<ShownStatus, string> = {
   failed: "red",
   canceled: "magenta",
   terminated: "red",
+  continued: "cyan",
 };
 
 const LABELS: Record<ShownStatus, string> = {
@@ -19,9 +20,11 @@ const LABELS: Record<ShownStatus, string> = {
   failed: "Failed",
   canceled: "Canceled",
   terminated: "Terminated",
+  continued: "Continued",
 };
 
 export const statusLabel = (status: ShownStatus) => LABELS[status];
+export const statusColor = (status: ShownStatus) => COLORS[status];
 
 /** "● Completed" in the status's colour, padded to `width` when given. */
 export function StatusBadge({ status, width }: { status: ShownStatus; width?: number }) {

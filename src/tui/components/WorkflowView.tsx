@@ -4,7 +4,7 @@ import type { ActivityNames } from "../format.ts";
 import { CONNECTED, isConnected, type ConnectionState } from "../hooks/useConnection.ts";
 import type { WorkflowSummary } from "../summary.ts";
 import { ConnectionLine, connectionLineHeight, FeedError } from "./ConnectionLine.tsx";
-import { EventTable } from "./EventTable.tsx";
+import { EventTable, typeWidthOf } from "./EventTable.tsx";
 import { Header, HEADER_HEIGHT } from "./Header.tsx";
 import { KeyHelp } from "./KeyHelp.tsx";
 import { OpenWork, openWorkHeight } from "./OpenWork.tsx";
@@ -35,7 +35,7 @@ const MAX_OPEN_ITEMS = 5;
 
 /** How many event rows fit, given everything else the view shows. */
 export function eventRowsFor(summary: WorkflowSummary, columns: number, rows: number, connection: ConnectionState = CONNECTED): number {
-  const openItems = summary.activities.length + summary.timers.length;
+  const openItems = summary.activities.length + summary.timers.length + summary.children.length;
   const open = openWorkHeight(openItems, MAX_OPEN_ITEMS);
   const outcome = outcomeHeight(summary.outcome, columns);
   const fixed =
@@ -62,6 +62,7 @@ export function WorkflowView(props: WorkflowViewProps) {
   const visible = eventRowsFor(summary, width, rows, connection);
   const shown = events.slice(offset, offset + visible);
   const seqWidth = String(events.at(-1)?.seq ?? 0).length;
+  const typeWidth = typeWidthOf(events);
   const keys = `↑↓ PgUp/PgDn scroll · g/G top/end${canGoBack ? " · esc back" : ""} · q quit`;
   const position = events.length > visible ? `${offset + 1}-${offset + shown.length}/${events.length}${following && live ? " live" : ""}` : "";
   return (
@@ -78,12 +79,20 @@ export function WorkflowView(props: WorkflowViewProps) {
             <Text dimColor>loading history…</Text>
           )
         ) : (
-          <EventTable events={shown} names={names} width={width} seqWidth={seqWidth} />
+          <EventTable events={shown} names={names} width={width} seqWidth={seqWidth} typeWidth={typeWidth} />
         )}
       </Box>
-      {summary.activities.length + summary.timers.length > 0 ? (
+      {summary.activities.length + summary.timers.length + summary.children.length > 0 ? (
         <Box marginTop={1}>
-          <OpenWork activities={summary.activities} timers={summary.timers} now={knownAt} width={width} maxItems={MAX_OPEN_ITEMS} live={live} />
+          <OpenWork
+            activities={summary.activities}
+            timers={summary.timers}
+            children={summary.children}
+            now={knownAt}
+            width={width}
+            maxItems={MAX_OPEN_ITEMS}
+            live={live}
+          />
         </Box>
       ) : null}
       {summary.taskFailure && !summary.outcome ? (

@@ -23,7 +23,8 @@ export function WorkflowScreen({ client, workflowId, onBack, connection }: Workf
   const { events, caughtUp, error } = useHistory(client, workflowId);
   const summary = useMemo(() => summarize(events), [events]);
   const names = useMemo(() => activityNames(events), [events]);
-  const live = summary.status === "running" || summary.status === "waiting";
+  // A run that continued as new is followed by the next run.
+  const live = summary.status === "running" || summary.status === "waiting" || summary.status === "continued";
   // The connection line counts the time since the connection was lost, whatever the status.
   const ticking = live || !isConnected(connection);
   const now = useNow(ticking ? 250 : 1000, ticking);

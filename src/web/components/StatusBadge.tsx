@@ -6,6 +6,7 @@ const LABELS: Record<StatusName, string> = {
   failed: "Failed",
   canceled: "Canceled",
   terminated: "Terminated",
+  continued: "Continued",
   unknown: "Unknown",
 };
 

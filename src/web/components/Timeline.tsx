@@ -1,7 +1,8 @@
 import type { JsonValue } from "@bufbuild/protobuf";
 import { unhandled } from "../../common/events.ts";
 import { formatClock, formatDuration, previewJson } from "../format.ts";
-import type { ActivityEntry, AttemptView, TimelineEntry } from "../timeline.ts";
+import { hrefOf } from "../route.ts";
+import type { ActivityEntry, AttemptView, CarriedSignalView, ChildEntry, TimelineEntry } from "../timeline.ts";
 import { ErrorBox } from "./ErrorBox.tsx";
 import { JsonBlock } from "./JsonBlock.tsx";
 
@@ -11,7 +12,10 @@ export function Timeline({ entries, now }: { entries: TimelineEntry[]; now: numb
   return (
     <ol className="timeline">
       {entries.map((entry) => (
-        <li key={entry.key} className={`tl tl-${entry.kind}${entry.kind === "activity" ? ` tl-${entry.state}` : ""}`}>
+        <li
+          key={entry.key}
+          className={`tl tl-${entry.kind}${entry.kind === "activity" || entry.kind === "child" ? ` tl-${entry.state}` : ""}`}
+        >
           <span className="tl-marker" aria-hidden="true" />
           <div className="tl-body">
             <EntryView entry={entry} now={now} />
@@ -45,16 +49,44 @@ function Value({ value, label }: { value: JsonValue; label: string }) {
   );
 }
 
+/** A link to a workflow's own page. */
+function WorkflowLink({ workflowId }: { workflowId: string }) {
+  return (
+    <a className="wf-link" href={hrefOf({ page: "workflow", workflowId })}>
+      {workflowId}
+    </a>
+  );
+}
+
+function CarriedSignals({ signals }: { signals: CarriedSignalView[] }) {
+  if (signals.length === 0) return null;
+  return <Value value={signals.map((s) => ({ name: s.name, payload: s.payload }))} label={`signals carried over (${signals.length})`} />;
+}
+
+function OpenChildrenNote({ open }: { open?: boolean }) {
+  return open ? <p className="hint">Children were still open: dfut server applies their parent close policy.</p> : null;
+}
+
 function EntryView({ entry, now }: { entry: TimelineEntry; now: number }) {
   switch (entry.kind) {
     case "started":
       return (
         <>
           <div className="tl-head">
-            <span className="tl-title">Workflow started</span>
+            <span className="tl-title">{entry.continuedFrom ? `Run ${entry.runId} started` : "Workflow started"}</span>
+            <span className="tl-meta">
+              {entry.continuedFrom && <>continues run {entry.continuedFrom}</>}
+              {entry.continuedFrom && entry.parent && " · "}
+              {entry.parent && (
+                <>
+                  child of <WorkflowLink workflowId={entry.parent.workflowId} />
+                </>
+              )}
+            </span>
             <At ms={entry.at} />
           </div>
           <Value value={entry.args} label="args" />
+          <CarriedSignals signals={entry.signals} />
         </>
       );
     case "activity":
@@ -63,14 +95,64 @@ function EntryView({ entry, now }: { entry: TimelineEntry; now: number }) {
       return (
         <div className="tl-head">
           <span className="tl-title">
-            Timer #{entry.timerId} {entry.firedAt ? "fired" : "waiting"}
+            Timer #{entry.timerId} {entry.firedAt ? "fired" : entry.canceledAt ? "canceled" : "waiting"}
           </span>
           <span className="tl-meta">
             {entry.fireAt !== undefined && entry.at !== undefined && <>sleeps {formatDuration(entry.fireAt - entry.at)} · </>}
-            {entry.firedAt ? <>fired at {formatClock(entry.firedAt)}</> : <>due {formatClock(entry.fireAt)}</>}
+            {entry.firedAt ? (
+              <>fired at {formatClock(entry.firedAt)}</>
+            ) : entry.canceledAt ? (
+              <>canceled at {formatClock(entry.canceledAt)}</>
+            ) : (
+              <>due {formatClock(entry.fireAt)}</>
+            )}
           </span>
           <At ms={entry.at} />
         </div>
+      );
+    case "child":
+      return <ChildView entry={entry} now={now} />;
+    case "child-signal":
+      return (
+        <>
+          <div className="tl-head">
+            <span className="tl-title">
+              Signal <code>{entry.name}</code> sent to child <WorkflowLink workflowId={entry.childWorkflowId} />
+            </span>
+            <span className="tl-meta">step #{entry.stepId}</span>
+            <At ms={entry.at} />
+          </div>
+          <Value value={entry.payload} label="payload" />
+        </>
+      );
+    case "step-canceled":
+      return (
+        <div className="tl-head">
+          <span className="tl-title">
+            {entry.childWorkflowId ? (
+              <>
+                Asked child <WorkflowLink workflowId={entry.childWorkflowId} /> to cancel
+              </>
+            ) : (
+              <>Canceled {entry.what}</>
+            )}
+          </span>
+          <span className="tl-meta">step #{entry.stepId}</span>
+          <At ms={entry.at} />
+        </div>
+      );
+    case "continued":
+      return (
+        <>
+          <div className="tl-head">
+            <span className="tl-title">Continued as new</span>
+            <span className="tl-meta">the next run, of {entry.workflowType}, starts with a fresh history</span>
+            <At ms={entry.at} />
+          </div>
+          <Value value={entry.args} label="next args" />
+          <CarriedSignals signals={entry.signals} />
+          <OpenChildrenNote open={entry.openChildren} />
+        </>
       );
     case "signal":
       return (
@@ -110,6 +192,7 @@ function EntryView({ entry, now }: { entry: TimelineEntry; now: number }) {
             <At ms={entry.at} />
           </div>
           <Value value={entry.result} label="result" />
+          <OpenChildrenNote open={entry.openChildren} />
         </>
       );
     case "failed":
@@ -120,14 +203,18 @@ function EntryView({ entry, now }: { entry: TimelineEntry; now: number }) {
             <At ms={entry.at} />
           </div>
           <ErrorBox error={entry.error} />
+          <OpenChildrenNote open={entry.openChildren} />
         </>
       );
     case "canceled":
       return (
-        <div className="tl-head">
-          <span className="tl-title">Workflow canceled{entry.reason ? `: ${entry.reason}` : ""}</span>
-          <At ms={entry.at} />
-        </div>
+        <>
+          <div className="tl-head">
+            <span className="tl-title">Workflow canceled{entry.reason ? `: ${entry.reason}` : ""}</span>
+            <At ms={entry.at} />
+          </div>
+          <OpenChildrenNote open={entry.openChildren} />
+        </>
       );
     case "terminated":
       return (
@@ -169,7 +256,47 @@ const ACTIVITY_STATE: Record<ActivityEntry["state"], string> = {
   retrying: "Retrying",
   completed: "Completed",
   failed: "Failed",
+  canceled: "Canceled",
 };
+
+const CHILD_STATE: Record<ChildEntry["state"], string> = {
+  scheduled: "Starting",
+  running: "Running",
+  canceling: "Canceling",
+  "start-failed": "Not started",
+  completed: "Completed",
+  failed: "Failed",
+  canceled: "Canceled",
+  terminated: "Terminated",
+  closed: "Closed",
+};
+
+/** A child workflow: its start and close here, and a link to its own page for the rest. */
+function ChildView({ entry, now }: { entry: ChildEntry; now: number }) {
+  const total = entry.scheduledAt === undefined ? undefined : (entry.closedAt ?? now) - entry.scheduledAt;
+  return (
+    <div className="child" data-child-workflow-id={entry.childWorkflowId}>
+      <div className="tl-head">
+        <span className="tl-title">
+          Child workflow <WorkflowLink workflowId={entry.childWorkflowId} /> <span className="muted">#{entry.stepId}</span>
+        </span>
+        <span className={`pill pill-${entry.state}`}>{CHILD_STATE[entry.state]}</span>
+        <span className="tl-meta">
+          {entry.workflowType}
+          {entry.childRunId && <> · run {entry.childRunId}</>} · {formatDuration(total)}
+        </span>
+        <At ms={entry.scheduledAt} />
+      </div>
+      <Value value={entry.args} label="args" />
+      {entry.state === "scheduled" && <p className="hint">Waiting for dfut server to start it.</p>}
+      {entry.state === "completed" && <Value value={entry.result ?? null} label="result" />}
+      {entry.error && <ErrorBox error={entry.error} />}
+      {entry.parentClosePolicy && entry.parentClosePolicy !== "terminate" && (
+        <p className="hint">If this workflow closes first: {entry.parentClosePolicy === "abandon" ? "the child goes on" : "the child is asked to cancel"}.</p>
+      )}
+    </div>
+  );
+}
 
 function ActivityView({ entry, now }: { entry: ActivityEntry; now: number }) {
   const total = entry.scheduledAt === undefined ? undefined : (entry.closedAt ?? now) - entry.scheduledAt;
@@ -188,7 +315,10 @@ function ActivityView({ entry, now }: { entry: ActivityEntry; now: number }) {
         <li className="phase phase-scheduled">
           <span className="phase-name">Scheduled</span>
           <span className="phase-time">{formatClock(entry.scheduledAt)}</span>
-          <span className="phase-gap">{entry.attempts.length === 0 && <>waiting for a worker · {formatDuration(total)}</>}</span>
+          <span className="phase-gap">
+            {entry.attempts.length === 0 &&
+              (entry.state === "canceled" ? <>canceled before it started</> : <>waiting for a worker · {formatDuration(total)}</>)}
+          </span>
         </li>
         {entry.attempts.map((attempt, i) => (
           <AttemptRow

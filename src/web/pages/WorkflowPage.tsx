@@ -15,7 +15,8 @@ import { useHistory } from "../hooks/useHistory.ts";
 import { useNow } from "../hooks/useNow.ts";
 import { useWorkflows } from "../hooks/useWorkflows.ts";
 import { useWorkflowTypes } from "../hooks/useWorkflowTypes.ts";
-import { buildTimeline, errorOf, isClosing, type ErrorView } from "../timeline.ts";
+import { hrefOf } from "../route.ts";
+import { buildTimeline, currentRun, errorOf, isClosing, type ErrorView } from "../timeline.ts";
 
 /** One workflow: its header from the index, its timeline from the history, both live. */
 export function WorkflowPage({ workflowId }: { workflowId: string }) {
@@ -25,9 +26,11 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
   const { types } = useWorkflowTypes();
   const entries = useMemo(() => buildTimeline(history.events), [history.events]);
 
-  // The index may lag the history by a moment; the history's own ends settle the header.
-  const started = entries.find((e) => e.kind === "started");
-  const closing = entries.find(isClosing);
+  // The index may lag the history by a moment; the history's own ends settle the header. With
+  // several runs (continue-as-new), the header is the last run's.
+  const run = currentRun(entries);
+  const started = run.find((e) => e.kind === "started");
+  const closing = run.find(isClosing);
   const status: StatusName = closing
     ? closing.kind
     : record
@@ -47,6 +50,14 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
     closing?.kind === "completed" ? closing.result : record?.status === WorkflowStatus.COMPLETED ? jsonOf(record.result) : undefined;
   const error: ErrorView | undefined = closing?.kind === "failed" ? closing.error : record?.error && errorOf(record.error);
   const reason = closing?.kind === "canceled" || closing?.kind === "terminated" ? closing.reason : record?.error?.message;
+  const historyRun = started?.kind === "started" ? started : undefined;
+  const runId = historyRun?.runId || record?.runId;
+  const continuedFrom = historyRun ? historyRun.continuedFrom : record?.continuedFrom || undefined;
+  const parent = historyRun ? historyRun.parent : record?.parent;
+  // The runs before this one, oldest first: the record lists the last 50, the history those it holds.
+  const earlierRuns = [...new Set([...(record?.runs ?? []), ...entries.flatMap((e) => (e.kind === "started" ? [e.runId] : []))])]
+    .filter((id) => runId === undefined || Number(id) < Number(runId))
+    .sort((a, b) => Number(a) - Number(b));
 
   if (history.fatal) {
     return (
@@ -64,6 +75,12 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
           <div className="wf-title-main">
             <span className="muted small">{workflowType || "Workflow"}</span>
             <h1 className="wf-id">{workflowId}</h1>
+            {parent && (
+              <span className="wf-parent small">
+                child of <a href={hrefOf({ page: "workflow", workflowId: parent.workflowId })}>{parent.workflowId}</a>
+                {parent.runId && <span className="muted"> (run {parent.runId})</span>}
+              </span>
+            )}
           </div>
           <StatusBadge status={status} />
           {/* A closed workflow's history is complete: nothing more will arrive. */}
@@ -94,6 +111,21 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
             <dt>Events</dt>
             <dd>{history.events.length}</dd>
           </div>
+          {runId && (
+            <div>
+              <dt>Run</dt>
+              <dd>
+                {runId}
+                {continuedFrom && <span className="muted"> · continues {continuedFrom}</span>}
+              </dd>
+            </div>
+          )}
+          {earlierRuns.length > 0 && (
+            <div>
+              <dt>Earlier runs</dt>
+              <dd className="wf-runs">{earlierRuns.join(", ")}</dd>
+            </div>
+          )}
         </dl>
         {record?.problem && running && <Notice kind="warn">{record.problem}</Notice>}
         <div className="io">
@@ -167,6 +199,13 @@ function Outcome({ status, result, error, reason }: { status: StatusName; result
         <OutcomeBlock title="Terminated">
           <p>{reason || "Terminated without a reason"}</p>
           <p className="hint">Ended from outside: no workflow code ran to close it.</p>
+        </OutcomeBlock>
+      );
+    case "continued":
+      return (
+        <OutcomeBlock title="Continued as new">
+          <p>This run ended by asking for a new run with a fresh history.</p>
+          <p className="hint">dfut server starts the next run; it shows here once it has.</p>
         </OutcomeBlock>
       );
     case "unknown":

@@ -12,7 +12,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file dfut/v1/workflow.proto.
  */
 export const file_dfut_v1_workflow: GenFile = /*@__PURE__*/
-  fileDesc("ChZkZnV0L3YxL3dvcmtmbG93LnByb3RvEgdkZnV0LnYxIlAKCUVycm9ySW5mbxIMCgRuYW1lGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSDQoFc3RhY2sYAyABKAkSFQoNbm9uX3JldHJ5YWJsZRgEIAEoCCLzAgoIV29ya2Zsb3cSEwoLd29ya2Zsb3dfaWQYASABKAkSFQoNd29ya2Zsb3dfdHlwZRgCIAEoCRINCgVxdWV1ZRgDIAEoCRInCgZzdGF0dXMYBCABKA4yFy5kZnV0LnYxLldvcmtmbG93U3RhdHVzEi4KCnN0YXJ0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWNsb3NlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJAoEYXJncxgHIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIrCgZyZXN1bHQYCCABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVIAIgBARIhCgVlcnJvchgJIAEoCzISLmRmdXQudjEuRXJyb3JJbmZvEg8KB3Byb2JsZW0YCiABKAkSEgoKc3RhdHVzX3NlcRgLIAEoA0IJCgdfcmVzdWx0IpIICgxIaXN0b3J5RXZlbnQSCwoDc2VxGAEgASgDEgwKBHR5cGUYAiABKAkSKAoEdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOQoQd29ya2Zsb3dfc3RhcnRlZBgFIAEoCzIdLmRmdXQudjEuV29ya2Zsb3dTdGFydGVkRXZlbnRIABI9ChJhY3Rpdml0eV9zY2hlZHVsZWQYBiABKAsyHy5kZnV0LnYxLkFjdGl2aXR5U2NoZWR1bGVkRXZlbnRIABI5ChBhY3Rpdml0eV9zdGFydGVkGAcgASgLMh0uZGZ1dC52MS5BY3Rpdml0eVN0YXJ0ZWRFdmVudEgAEj0KEmFjdGl2aXR5X2NvbXBsZXRlZBgIIAEoCzIfLmRmdXQudjEuQWN0aXZpdHlDb21wbGV0ZWRFdmVudEgAEjcKD2FjdGl2aXR5X2ZhaWxlZBgJIAEoCzIcLmRmdXQudjEuQWN0aXZpdHlGYWlsZWRFdmVudEgAEjMKDXRpbWVyX3N0YXJ0ZWQYCiABKAsyGi5kZnV0LnYxLlRpbWVyU3RhcnRlZEV2ZW50SAASLwoLdGltZXJfZmlyZWQYCyABKAsyGC5kZnV0LnYxLlRpbWVyRmlyZWRFdmVudEgAEjcKD3NpZ25hbF9yZWNlaXZlZBgMIAEoCzIcLmRmdXQudjEuU2lnbmFsUmVjZWl2ZWRFdmVudEgAEjkKEGNhbmNlbF9yZXF1ZXN0ZWQYDSABKAsyHS5kZnV0LnYxLkNhbmNlbFJlcXVlc3RlZEV2ZW50SAASPQoSd29ya2Zsb3dfY29tcGxldGVkGA4gASgLMh8uZGZ1dC52MS5Xb3JrZmxvd0NvbXBsZXRlZEV2ZW50SAASNwoPd29ya2Zsb3dfZmFpbGVkGA8gASgLMhwuZGZ1dC52MS5Xb3JrZmxvd0ZhaWxlZEV2ZW50SAASOwoRd29ya2Zsb3dfY2FuY2VsZWQYECABKAsyHi5kZnV0LnYxLldvcmtmbG93Q2FuY2VsZWRFdmVudEgAEj8KE3dvcmtmbG93X3Rlcm1pbmF0ZWQYESABKAsyIC5kZnV0LnYxLldvcmtmbG93VGVybWluYXRlZEV2ZW50SAASQAoUd29ya2Zsb3dfdGFza19mYWlsZWQYEiABKAsyIC5kZnV0LnYxLldvcmtmbG93VGFza0ZhaWxlZEV2ZW50SAASMAoLdW5kZWNvZGFibGUYEyABKAsyGS5kZnV0LnYxLlVuZGVjb2RhYmxlRXZlbnRIABIxCgxwYXRjaF9tYXJrZWQYFCABKAsyGS5kZnV0LnYxLlBhdGNoTWFya2VkRXZlbnRIAEIHCgVldmVudEoECAQQBVIKYXR0cmlidXRlcyLRAQoLUmV0cnlQb2xpY3kSMwoQaW5pdGlhbF9pbnRlcnZhbBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIbChNiYWNrb2ZmX2NvZWZmaWNpZW50GAIgASgBEjMKEG1heGltdW1faW50ZXJ2YWwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGAoQbWF4aW11bV9hdHRlbXB0cxgEIAEoBRIhChlub25fcmV0cnlhYmxlX2Vycm9yX3R5cGVzGAUgAygJIvQBCg9BY3Rpdml0eU9wdGlvbnMSOQoWc3RhcnRfdG9fY2xvc2VfdGltZW91dBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI8ChlzY2hlZHVsZV90b19jbG9zZV90aW1lb3V0GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjQKEWhlYXJ0YmVhdF90aW1lb3V0GAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg0KBXF1ZXVlGAQgASgJEiMKBXJldHJ5GAUgASgLMhQuZGZ1dC52MS5SZXRyeVBvbGljeSJiChRXb3JrZmxvd1N0YXJ0ZWRFdmVudBIVCg13b3JrZmxvd190eXBlGAEgASgJEiQKBGFyZ3MYAiADKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSDQoFcXVldWUYAyABKAkilQEKFkFjdGl2aXR5U2NoZWR1bGVkRXZlbnQSEwoLYWN0aXZpdHlfaWQYASABKAUSFQoNYWN0aXZpdHlfdHlwZRgCIAEoCRIkCgRhcmdzGAMgAygLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEikKB29wdGlvbnMYBCABKAsyGC5kZnV0LnYxLkFjdGl2aXR5T3B0aW9ucyJbChRBY3Rpdml0eVN0YXJ0ZWRFdmVudBITCgthY3Rpdml0eV9pZBgBIAEoBRIPCgdhdHRlbXB0GAIgASgFEg4KBndvcmtlchgDIAEoCRINCgVlYWdlchgEIAEoCCJmChZBY3Rpdml0eUNvbXBsZXRlZEV2ZW50EhMKC2FjdGl2aXR5X2lkGAEgASgFEg8KB2F0dGVtcHQYAiABKAUSJgoGcmVzdWx0GAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIqcBChNBY3Rpdml0eUZhaWxlZEV2ZW50EhMKC2FjdGl2aXR5X2lkGAEgASgFEg8KB2F0dGVtcHQYAiABKAUSIQoFZXJyb3IYAyABKAsyEi5kZnV0LnYxLkVycm9ySW5mbxISCgp3aWxsX3JldHJ5GAQgASgIEjMKD25leHRfYXR0ZW1wdF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiUgoRVGltZXJTdGFydGVkRXZlbnQSEAoIdGltZXJfaWQYASABKAUSKwoHZmlyZV9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIwoPVGltZXJGaXJlZEV2ZW50EhAKCHRpbWVyX2lkGAEgASgFIkwKE1NpZ25hbFJlY2VpdmVkRXZlbnQSDAoEbmFtZRgBIAEoCRInCgdwYXlsb2FkGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIiYKFENhbmNlbFJlcXVlc3RlZEV2ZW50Eg4KBnJlYXNvbhgBIAEoCSJAChZXb3JrZmxvd0NvbXBsZXRlZEV2ZW50EiYKBnJlc3VsdBgBIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSI4ChNXb3JrZmxvd0ZhaWxlZEV2ZW50EiEKBWVycm9yGAEgASgLMhIuZGZ1dC52MS5FcnJvckluZm8iJwoVV29ya2Zsb3dDYW5jZWxlZEV2ZW50Eg4KBnJlYXNvbhgBIAEoCSIpChdXb3JrZmxvd1Rlcm1pbmF0ZWRFdmVudBIOCgZyZWFzb24YASABKAkiTAoXV29ya2Zsb3dUYXNrRmFpbGVkRXZlbnQSIQoFZXJyb3IYASABKAsyEi5kZnV0LnYxLkVycm9ySW5mbxIOCgZ3b3JrZXIYAiABKAkiOAoQUGF0Y2hNYXJrZWRFdmVudBIQCghwYXRjaF9pZBgBIAEoCRISCgpkZXByZWNhdGVkGAIgASgIIi8KEFVuZGVjb2RhYmxlRXZlbnQSDgoGcmVhc29uGAEgASgJEgsKA3JhdxgCIAEoCSKQAQoUTGlzdFdvcmtmbG93c1JlcXVlc3QSJwoGc3RhdHVzGAEgASgOMhcuZGZ1dC52MS5Xb3JrZmxvd1N0YXR1cxIVCg13b3JrZmxvd190eXBlGAIgASgJEhEKCWlkX3ByZWZpeBgDIAEoCRIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCSJqChVMaXN0V29ya2Zsb3dzUmVzcG9uc2USJAoJd29ya2Zsb3dzGAEgAygLMhEuZGZ1dC52MS5Xb3JrZmxvdxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEgoKdG90YWxfc2l6ZRgDIAEoBSIpChJHZXRXb3JrZmxvd1JlcXVlc3QSEwoLd29ya2Zsb3dfaWQYASABKAkiOgoTR2V0V29ya2Zsb3dSZXNwb25zZRIjCgh3b3JrZmxvdxgBIAEoCzIRLmRmdXQudjEuV29ya2Zsb3ciKAoRR2V0SGlzdG9yeVJlcXVlc3QSEwoLd29ya2Zsb3dfaWQYASABKAkiOwoSR2V0SGlzdG9yeVJlc3BvbnNlEiUKBmV2ZW50cxgBIAMoCzIVLmRmdXQudjEuSGlzdG9yeUV2ZW50IocBChRTdGFydFdvcmtmbG93UmVxdWVzdBIMCgR0eXBlGAEgASgJEiQKBGFyZ3MYAiADKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSEwoLd29ya2Zsb3dfaWQYAyABKAkSDQoFcXVldWUYBCABKAkSFwoPc2tpcF90eXBlX2NoZWNrGAUgASgIIiwKFVN0YXJ0V29ya2Zsb3dSZXNwb25zZRITCgt3b3JrZmxvd19pZBgBIAEoCSJ0ChVTaWduYWxXb3JrZmxvd1JlcXVlc3QSEwoLd29ya2Zsb3dfaWQYASABKAkSDAoEbmFtZRgCIAEoCRIsCgdwYXlsb2FkGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlSACIAQFCCgoIX3BheWxvYWQiGAoWU2lnbmFsV29ya2Zsb3dSZXNwb25zZSI8ChVDYW5jZWxXb3JrZmxvd1JlcXVlc3QSEwoLd29ya2Zsb3dfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIigKFkNhbmNlbFdvcmtmbG93UmVzcG9uc2USDgoGY2xvc2VkGAEgASgIIj8KGFRlcm1pbmF0ZVdvcmtmbG93UmVxdWVzdBITCgt3b3JrZmxvd19pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiGwoZVGVybWluYXRlV29ya2Zsb3dSZXNwb25zZSIaChhMaXN0V29ya2Zsb3dUeXBlc1JlcXVlc3QiUAoMV29ya2Zsb3dUeXBlEgwKBG5hbWUYASABKAkSEgoKcGFyYW1ldGVycxgCIAMoCRINCgVxdWV1ZRgDIAEoCRIPCgd3b3JrZXJzGAQgASgFIkoKGUxpc3RXb3JrZmxvd1R5cGVzUmVzcG9uc2USLQoOd29ya2Zsb3dfdHlwZXMYASADKAsyFS5kZnV0LnYxLldvcmtmbG93VHlwZSJqChVXYXRjaFdvcmtmbG93c1JlcXVlc3QSJwoGc3RhdHVzGAEgASgOMhcuZGZ1dC52MS5Xb3JrZmxvd1N0YXR1cxIVCg13b3JrZmxvd190eXBlGAIgASgJEhEKCWlkX3ByZWZpeBgDIAEoCSJhChZXYXRjaFdvcmtmbG93c1Jlc3BvbnNlEiMKCHVwc2VydGVkGAEgAygLMhEuZGZ1dC52MS5Xb3JrZmxvdxIPCgdyZW1vdmVkGAIgAygJEhEKCWNhdWdodF91cBgDIAEoCCIqChNXYXRjaEhpc3RvcnlSZXF1ZXN0EhMKC3dvcmtmbG93X2lkGAEgASgJIlAKFFdhdGNoSGlzdG9yeVJlc3BvbnNlEiUKBmV2ZW50cxgBIAMoCzIVLmRmdXQudjEuSGlzdG9yeUV2ZW50EhEKCWNhdWdodF91cBgCIAEoCCrHAQoOV29ya2Zsb3dTdGF0dXMSHwobV09SS0ZMT1dfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGwoXV09SS0ZMT1dfU1RBVFVTX1JVTk5JTkcQARIdChlXT1JLRkxPV19TVEFUVVNfQ09NUExFVEVEEAISGgoWV09SS0ZMT1dfU1RBVFVTX0ZBSUxFRBADEhwKGFdPUktGTE9XX1NUQVRVU19DQU5DRUxFRBAEEh4KGldPUktGTE9XX1NUQVRVU19URVJNSU5BVEVEEAUy4gYKD1dvcmtmbG93U2VydmljZRJTCg1MaXN0V29ya2Zsb3dzEh0uZGZ1dC52MS5MaXN0V29ya2Zsb3dzUmVxdWVzdBoeLmRmdXQudjEuTGlzdFdvcmtmbG93c1Jlc3BvbnNlIgOQAgESTQoLR2V0V29ya2Zsb3cSGy5kZnV0LnYxLkdldFdvcmtmbG93UmVxdWVzdBocLmRmdXQudjEuR2V0V29ya2Zsb3dSZXNwb25zZSIDkAIBEkoKCkdldEhpc3RvcnkSGi5kZnV0LnYxLkdldEhpc3RvcnlSZXF1ZXN0GhsuZGZ1dC52MS5HZXRIaXN0b3J5UmVzcG9uc2UiA5ACARJOCg1TdGFydFdvcmtmbG93Eh0uZGZ1dC52MS5TdGFydFdvcmtmbG93UmVxdWVzdBoeLmRmdXQudjEuU3RhcnRXb3JrZmxvd1Jlc3BvbnNlElEKDlNpZ25hbFdvcmtmbG93Eh4uZGZ1dC52MS5TaWduYWxXb3JrZmxvd1JlcXVlc3QaHy5kZnV0LnYxLlNpZ25hbFdvcmtmbG93UmVzcG9uc2USUQoOQ2FuY2VsV29ya2Zsb3cSHi5kZnV0LnYxLkNhbmNlbFdvcmtmbG93UmVxdWVzdBofLmRmdXQudjEuQ2FuY2VsV29ya2Zsb3dSZXNwb25zZRJaChFUZXJtaW5hdGVXb3JrZmxvdxIhLmRmdXQudjEuVGVybWluYXRlV29ya2Zsb3dSZXF1ZXN0GiIuZGZ1dC52MS5UZXJtaW5hdGVXb3JrZmxvd1Jlc3BvbnNlEl8KEUxpc3RXb3JrZmxvd1R5cGVzEiEuZGZ1dC52MS5MaXN0V29ya2Zsb3dUeXBlc1JlcXVlc3QaIi5kZnV0LnYxLkxpc3RXb3JrZmxvd1R5cGVzUmVzcG9uc2UiA5ACARJYCg5XYXRjaFdvcmtmbG93cxIeLmRmdXQudjEuV2F0Y2hXb3JrZmxvd3NSZXF1ZXN0Gh8uZGZ1dC52MS5XYXRjaFdvcmtmbG93c1Jlc3BvbnNlIgOQAgEwARJSCgxXYXRjaEhpc3RvcnkSHC5kZnV0LnYxLldhdGNoSGlzdG9yeVJlcXVlc3QaHS5kZnV0LnYxLldhdGNoSGlzdG9yeVJlc3BvbnNlIgOQAgEwAWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChZkZnV0L3YxL3dvcmtmbG93LnByb3RvEgdkZnV0LnYxIlAKCUVycm9ySW5mbxIMCgRuYW1lGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSDQoFc3RhY2sYAyABKAkSFQoNbm9uX3JldHJ5YWJsZRgEIAEoCCLKAwoIV29ya2Zsb3cSEwoLd29ya2Zsb3dfaWQYASABKAkSFQoNd29ya2Zsb3dfdHlwZRgCIAEoCRINCgVxdWV1ZRgDIAEoCRInCgZzdGF0dXMYBCABKA4yFy5kZnV0LnYxLldvcmtmbG93U3RhdHVzEi4KCnN0YXJ0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWNsb3NlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJAoEYXJncxgHIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIrCgZyZXN1bHQYCCABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVIAIgBARIhCgVlcnJvchgJIAEoCzISLmRmdXQudjEuRXJyb3JJbmZvEg8KB3Byb2JsZW0YCiABKAkSEgoKc3RhdHVzX3NlcRgLIAEoAxIOCgZydW5faWQYDCABKAkSDAoEcnVucxgNIAMoCRIWCg5jb250aW51ZWRfZnJvbRgOIAEoCRIfCgZwYXJlbnQYDyABKAsyDy5kZnV0LnYxLlJ1blJlZkIJCgdfcmVzdWx0Ii0KBlJ1blJlZhITCgt3b3JrZmxvd19pZBgBIAEoCRIOCgZydW5faWQYAiABKAkiUAoJUGFyZW50UmVmEhMKC3dvcmtmbG93X2lkGAEgASgJEg4KBnJ1bl9pZBgCIAEoCRIPCgdzdGVwX2lkGAMgASgFEg0KBXF1ZXVlGAQgASgJIkYKDUNhcnJpZWRTaWduYWwSDAoEbmFtZRgBIAEoCRInCgdwYXlsb2FkGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIv0LCgxIaXN0b3J5RXZlbnQSCwoDc2VxGAEgASgDEgwKBHR5cGUYAiABKAkSKAoEdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOQoQd29ya2Zsb3dfc3RhcnRlZBgFIAEoCzIdLmRmdXQudjEuV29ya2Zsb3dTdGFydGVkRXZlbnRIABI9ChJhY3Rpdml0eV9zY2hlZHVsZWQYBiABKAsyHy5kZnV0LnYxLkFjdGl2aXR5U2NoZWR1bGVkRXZlbnRIABI5ChBhY3Rpdml0eV9zdGFydGVkGAcgASgLMh0uZGZ1dC52MS5BY3Rpdml0eVN0YXJ0ZWRFdmVudEgAEj0KEmFjdGl2aXR5X2NvbXBsZXRlZBgIIAEoCzIfLmRmdXQudjEuQWN0aXZpdHlDb21wbGV0ZWRFdmVudEgAEjcKD2FjdGl2aXR5X2ZhaWxlZBgJIAEoCzIcLmRmdXQudjEuQWN0aXZpdHlGYWlsZWRFdmVudEgAEjMKDXRpbWVyX3N0YXJ0ZWQYCiABKAsyGi5kZnV0LnYxLlRpbWVyU3RhcnRlZEV2ZW50SAASLwoLdGltZXJfZmlyZWQYCyABKAsyGC5kZnV0LnYxLlRpbWVyRmlyZWRFdmVudEgAEjcKD3NpZ25hbF9yZWNlaXZlZBgMIAEoCzIcLmRmdXQudjEuU2lnbmFsUmVjZWl2ZWRFdmVudEgAEjkKEGNhbmNlbF9yZXF1ZXN0ZWQYDSABKAsyHS5kZnV0LnYxLkNhbmNlbFJlcXVlc3RlZEV2ZW50SAASPQoSd29ya2Zsb3dfY29tcGxldGVkGA4gASgLMh8uZGZ1dC52MS5Xb3JrZmxvd0NvbXBsZXRlZEV2ZW50SAASNwoPd29ya2Zsb3dfZmFpbGVkGA8gASgLMhwuZGZ1dC52MS5Xb3JrZmxvd0ZhaWxlZEV2ZW50SAASOwoRd29ya2Zsb3dfY2FuY2VsZWQYECABKAsyHi5kZnV0LnYxLldvcmtmbG93Q2FuY2VsZWRFdmVudEgAEj8KE3dvcmtmbG93X3Rlcm1pbmF0ZWQYESABKAsyIC5kZnV0LnYxLldvcmtmbG93VGVybWluYXRlZEV2ZW50SAASQAoUd29ya2Zsb3dfdGFza19mYWlsZWQYEiABKAsyIC5kZnV0LnYxLldvcmtmbG93VGFza0ZhaWxlZEV2ZW50SAASMAoLdW5kZWNvZGFibGUYEyABKAsyGS5kZnV0LnYxLlVuZGVjb2RhYmxlRXZlbnRIABIxCgxwYXRjaF9tYXJrZWQYFCABKAsyGS5kZnV0LnYxLlBhdGNoTWFya2VkRXZlbnRIABJJChl3b3JrZmxvd19jb250aW51ZWRfYXNfbmV3GBUgASgLMiQuZGZ1dC52MS5Xb3JrZmxvd0NvbnRpbnVlZEFzTmV3RXZlbnRIABJIChhjaGlsZF93b3JrZmxvd19zY2hlZHVsZWQYFiABKAsyJC5kZnV0LnYxLkNoaWxkV29ya2Zsb3dTY2hlZHVsZWRFdmVudEgAEkQKFmNoaWxkX3dvcmtmbG93X3N0YXJ0ZWQYFyABKAsyIi5kZnV0LnYxLkNoaWxkV29ya2Zsb3dTdGFydGVkRXZlbnRIABJNChtjaGlsZF93b3JrZmxvd19zdGFydF9mYWlsZWQYGCABKAsyJi5kZnV0LnYxLkNoaWxkV29ya2Zsb3dTdGFydEZhaWxlZEV2ZW50SAASQgoVY2hpbGRfd29ya2Zsb3dfY2xvc2VkGBkgASgLMiEuZGZ1dC52MS5DaGlsZFdvcmtmbG93Q2xvc2VkRXZlbnRIABJGChdjaGlsZF93b3JrZmxvd19zaWduYWxlZBgaIAEoCzIjLmRmdXQudjEuQ2hpbGRXb3JrZmxvd1NpZ25hbGVkRXZlbnRIABIzCg1zdGVwX2NhbmNlbGVkGBsgASgLMhouZGZ1dC52MS5TdGVwQ2FuY2VsZWRFdmVudEgAQgcKBWV2ZW50SgQIBBAFUgphdHRyaWJ1dGVzItEBCgtSZXRyeVBvbGljeRIzChBpbml0aWFsX2ludGVydmFsGAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhsKE2JhY2tvZmZfY29lZmZpY2llbnQYAiABKAESMwoQbWF4aW11bV9pbnRlcnZhbBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIYChBtYXhpbXVtX2F0dGVtcHRzGAQgASgFEiEKGW5vbl9yZXRyeWFibGVfZXJyb3JfdHlwZXMYBSADKAki9AEKD0FjdGl2aXR5T3B0aW9ucxI5ChZzdGFydF90b19jbG9zZV90aW1lb3V0GAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjwKGXNjaGVkdWxlX3RvX2Nsb3NlX3RpbWVvdXQYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SNAoRaGVhcnRiZWF0X3RpbWVvdXQYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDQoFcXVldWUYBCABKAkSIwoFcmV0cnkYBSABKAsyFC5kZnV0LnYxLlJldHJ5UG9saWN5ItsBChRXb3JrZmxvd1N0YXJ0ZWRFdmVudBIVCg13b3JrZmxvd190eXBlGAEgASgJEiQKBGFyZ3MYAiADKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSDQoFcXVldWUYAyABKAkSEgoKZmlyc3Rfc3RlcBgEIAEoBRIWCg5jb250aW51ZWRfZnJvbRgFIAEoCRIiCgZwYXJlbnQYBiABKAsyEi5kZnV0LnYxLlBhcmVudFJlZhInCgdzaWduYWxzGAcgAygLMhYuZGZ1dC52MS5DYXJyaWVkU2lnbmFsIpUBChZBY3Rpdml0eVNjaGVkdWxlZEV2ZW50EhMKC2FjdGl2aXR5X2lkGAEgASgFEhUKDWFjdGl2aXR5X3R5cGUYAiABKAkSJAoEYXJncxgDIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIpCgdvcHRpb25zGAQgASgLMhguZGZ1dC52MS5BY3Rpdml0eU9wdGlvbnMiWwoUQWN0aXZpdHlTdGFydGVkRXZlbnQSEwoLYWN0aXZpdHlfaWQYASABKAUSDwoHYXR0ZW1wdBgCIAEoBRIOCgZ3b3JrZXIYAyABKAkSDQoFZWFnZXIYBCABKAgiZgoWQWN0aXZpdHlDb21wbGV0ZWRFdmVudBITCgthY3Rpdml0eV9pZBgBIAEoBRIPCgdhdHRlbXB0GAIgASgFEiYKBnJlc3VsdBgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSKnAQoTQWN0aXZpdHlGYWlsZWRFdmVudBITCgthY3Rpdml0eV9pZBgBIAEoBRIPCgdhdHRlbXB0GAIgASgFEiEKBWVycm9yGAMgASgLMhIuZGZ1dC52MS5FcnJvckluZm8SEgoKd2lsbF9yZXRyeRgEIAEoCBIzCg9uZXh0X2F0dGVtcHRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlIKEVRpbWVyU3RhcnRlZEV2ZW50EhAKCHRpbWVyX2lkGAEgASgFEisKB2ZpcmVfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIiMKD1RpbWVyRmlyZWRFdmVudBIQCgh0aW1lcl9pZBgBIAEoBSJMChNTaWduYWxSZWNlaXZlZEV2ZW50EgwKBG5hbWUYASABKAkSJwoHcGF5bG9hZBgCIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSImChRDYW5jZWxSZXF1ZXN0ZWRFdmVudBIOCgZyZWFzb24YASABKAkiVwoWV29ya2Zsb3dDb21wbGV0ZWRFdmVudBImCgZyZXN1bHQYASABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSFQoNb3Blbl9jaGlsZHJlbhgCIAEoCCJPChNXb3JrZmxvd0ZhaWxlZEV2ZW50EiEKBWVycm9yGAEgASgLMhIuZGZ1dC52MS5FcnJvckluZm8SFQoNb3Blbl9jaGlsZHJlbhgCIAEoCCI+ChVXb3JrZmxvd0NhbmNlbGVkRXZlbnQSDgoGcmVhc29uGAEgASgJEhUKDW9wZW5fY2hpbGRyZW4YAiABKAgiKQoXV29ya2Zsb3dUZXJtaW5hdGVkRXZlbnQSDgoGcmVhc29uGAEgASgJIkwKF1dvcmtmbG93VGFza0ZhaWxlZEV2ZW50EiEKBWVycm9yGAEgASgLMhIuZGZ1dC52MS5FcnJvckluZm8SDgoGd29ya2VyGAIgASgJIjgKEFBhdGNoTWFya2VkRXZlbnQSEAoIcGF0Y2hfaWQYASABKAkSEgoKZGVwcmVjYXRlZBgCIAEoCCLxAQobV29ya2Zsb3dDb250aW51ZWRBc05ld0V2ZW50EhUKDXdvcmtmbG93X3R5cGUYASABKAkSJAoEYXJncxgCIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRINCgVxdWV1ZRgDIAEoCRISCgpmaXJzdF9zdGVwGAQgASgFEiIKBnBhcmVudBgFIAEoCzISLmRmdXQudjEuUGFyZW50UmVmEicKB3NpZ25hbHMYBiADKAsyFi5kZnV0LnYxLkNhcnJpZWRTaWduYWwSFQoNb3Blbl9jaGlsZHJlbhgHIAEoCBIOCgZydW5faWQYCCABKAki3gEKG0NoaWxkV29ya2Zsb3dTY2hlZHVsZWRFdmVudBIPCgdzdGVwX2lkGAEgASgFEhkKEWNoaWxkX3dvcmtmbG93X2lkGAIgASgJEhUKDXdvcmtmbG93X3R5cGUYAyABKAkSJAoEYXJncxgEIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRINCgVxdWV1ZRgFIAEoCRI3ChNwYXJlbnRfY2xvc2VfcG9saWN5GAYgASgOMhouZGZ1dC52MS5QYXJlbnRDbG9zZVBvbGljeRIOCgZydW5faWQYByABKAkiXQoZQ2hpbGRXb3JrZmxvd1N0YXJ0ZWRFdmVudBIPCgdzdGVwX2lkGAEgASgFEhkKEWNoaWxkX3dvcmtmbG93X2lkGAIgASgJEhQKDGNoaWxkX3J1bl9pZBgDIAEoCSJuCh1DaGlsZFdvcmtmbG93U3RhcnRGYWlsZWRFdmVudBIPCgdzdGVwX2lkGAEgASgFEhkKEWNoaWxkX3dvcmtmbG93X2lkGAIgASgJEiEKBWVycm9yGAMgASgLMhIuZGZ1dC52MS5FcnJvckluZm8i0AEKGENoaWxkV29ya2Zsb3dDbG9zZWRFdmVudBIPCgdzdGVwX2lkGAEgASgFEhkKEWNoaWxkX3dvcmtmbG93X2lkGAIgASgJEhQKDGNoaWxkX3J1bl9pZBgDIAEoCRInCgZzdGF0dXMYBCABKA4yFy5kZnV0LnYxLldvcmtmbG93U3RhdHVzEiYKBnJlc3VsdBgFIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIhCgVlcnJvchgGIAEoCzISLmRmdXQudjEuRXJyb3JJbmZvIn8KGkNoaWxkV29ya2Zsb3dTaWduYWxlZEV2ZW50Eg8KB3N0ZXBfaWQYASABKAUSGQoRY2hpbGRfd29ya2Zsb3dfaWQYAiABKAkSDAoEbmFtZRgDIAEoCRInCgdwYXlsb2FkGAQgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIj8KEVN0ZXBDYW5jZWxlZEV2ZW50Eg8KB3N0ZXBfaWQYASABKAUSGQoRY2hpbGRfd29ya2Zsb3dfaWQYAiABKAkiLwoQVW5kZWNvZGFibGVFdmVudBIOCgZyZWFzb24YASABKAkSCwoDcmF3GAIgASgJIpABChRMaXN0V29ya2Zsb3dzUmVxdWVzdBInCgZzdGF0dXMYASABKA4yFy5kZnV0LnYxLldvcmtmbG93U3RhdHVzEhUKDXdvcmtmbG93X3R5cGUYAiABKAkSEQoJaWRfcHJlZml4GAMgASgJEhEKCXBhZ2Vfc2l6ZRgEIAEoBRISCgpwYWdlX3Rva2VuGAUgASgJImoKFUxpc3RXb3JrZmxvd3NSZXNwb25zZRIkCgl3b3JrZmxvd3MYASADKAsyES5kZnV0LnYxLldvcmtmbG93EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRISCgp0b3RhbF9zaXplGAMgASgFIikKEkdldFdvcmtmbG93UmVxdWVzdBITCgt3b3JrZmxvd19pZBgBIAEoCSI6ChNHZXRXb3JrZmxvd1Jlc3BvbnNlEiMKCHdvcmtmbG93GAEgASgLMhEuZGZ1dC52MS5Xb3JrZmxvdyI4ChFHZXRIaXN0b3J5UmVxdWVzdBITCgt3b3JrZmxvd19pZBgBIAEoCRIOCgZydW5faWQYAiABKAkiOwoSR2V0SGlzdG9yeVJlc3BvbnNlEiUKBmV2ZW50cxgBIAMoCzIVLmRmdXQudjEuSGlzdG9yeUV2ZW50IocBChRTdGFydFdvcmtmbG93UmVxdWVzdBIMCgR0eXBlGAEgASgJEiQKBGFyZ3MYAiADKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSEwoLd29ya2Zsb3dfaWQYAyABKAkSDQoFcXVldWUYBCABKAkSFwoPc2tpcF90eXBlX2NoZWNrGAUgASgIIiwKFVN0YXJ0V29ya2Zsb3dSZXNwb25zZRITCgt3b3JrZmxvd19pZBgBIAEoCSJ0ChVTaWduYWxXb3JrZmxvd1JlcXVlc3QSEwoLd29ya2Zsb3dfaWQYASABKAkSDAoEbmFtZRgCIAEoCRIsCgdwYXlsb2FkGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlSACIAQFCCgoIX3BheWxvYWQiGAoWU2lnbmFsV29ya2Zsb3dSZXNwb25zZSI8ChVDYW5jZWxXb3JrZmxvd1JlcXVlc3QSEwoLd29ya2Zsb3dfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIigKFkNhbmNlbFdvcmtmbG93UmVzcG9uc2USDgoGY2xvc2VkGAEgASgIIj8KGFRlcm1pbmF0ZVdvcmtmbG93UmVxdWVzdBITCgt3b3JrZmxvd19pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiGwoZVGVybWluYXRlV29ya2Zsb3dSZXNwb25zZSIaChhMaXN0V29ya2Zsb3dUeXBlc1JlcXVlc3QiUAoMV29ya2Zsb3dUeXBlEgwKBG5hbWUYASABKAkSEgoKcGFyYW1ldGVycxgCIAMoCRINCgVxdWV1ZRgDIAEoCRIPCgd3b3JrZXJzGAQgASgFIkoKGUxpc3RXb3JrZmxvd1R5cGVzUmVzcG9uc2USLQoOd29ya2Zsb3dfdHlwZXMYASADKAsyFS5kZnV0LnYxLldvcmtmbG93VHlwZSJqChVXYXRjaFdvcmtmbG93c1JlcXVlc3QSJwoGc3RhdHVzGAEgASgOMhcuZGZ1dC52MS5Xb3JrZmxvd1N0YXR1cxIVCg13b3JrZmxvd190eXBlGAIgASgJEhEKCWlkX3ByZWZpeBgDIAEoCSJhChZXYXRjaFdvcmtmbG93c1Jlc3BvbnNlEiMKCHVwc2VydGVkGAEgAygLMhEuZGZ1dC52MS5Xb3JrZmxvdxIPCgdyZW1vdmVkGAIgAygJEhEKCWNhdWdodF91cBgDIAEoCCI6ChNXYXRjaEhpc3RvcnlSZXF1ZXN0EhMKC3dvcmtmbG93X2lkGAEgASgJEg4KBnJ1bl9pZBgCIAEoCSJQChRXYXRjaEhpc3RvcnlSZXNwb25zZRIlCgZldmVudHMYASADKAsyFS5kZnV0LnYxLkhpc3RvcnlFdmVudBIRCgljYXVnaHRfdXAYAiABKAgq5gEKDldvcmtmbG93U3RhdHVzEh8KG1dPUktGTE9XX1NUQVRVU19VTlNQRUNJRklFRBAAEhsKF1dPUktGTE9XX1NUQVRVU19SVU5OSU5HEAESHQoZV09SS0ZMT1dfU1RBVFVTX0NPTVBMRVRFRBACEhoKFldPUktGTE9XX1NUQVRVU19GQUlMRUQQAxIcChhXT1JLRkxPV19TVEFUVVNfQ0FOQ0VMRUQQBBIeChpXT1JLRkxPV19TVEFUVVNfVEVSTUlOQVRFRBAFEh0KGVdPUktGTE9XX1NUQVRVU19DT05USU5VRUQQBiqkAQoRUGFyZW50Q2xvc2VQb2xpY3kSIwofUEFSRU5UX0NMT1NFX1BPTElDWV9VTlNQRUNJRklFRBAAEiEKHVBBUkVOVF9DTE9TRV9QT0xJQ1lfVEVSTUlOQVRFEAESJgoiUEFSRU5UX0NMT1NFX1BPTElDWV9SRVFVRVNUX0NBTkNFTBACEh8KG1BBUkVOVF9DTE9TRV9QT0xJQ1lfQUJBTkRPThADMuIGCg9Xb3JrZmxvd1NlcnZpY2USUwoNTGlzdFdvcmtmbG93cxIdLmRmdXQudjEuTGlzdFdvcmtmbG93c1JlcXVlc3QaHi5kZnV0LnYxLkxpc3RXb3JrZmxvd3NSZXNwb25zZSIDkAIBEk0KC0dldFdvcmtmbG93EhsuZGZ1dC52MS5HZXRXb3JrZmxvd1JlcXVlc3QaHC5kZnV0LnYxLkdldFdvcmtmbG93UmVzcG9uc2UiA5ACARJKCgpHZXRIaXN0b3J5EhouZGZ1dC52MS5HZXRIaXN0b3J5UmVxdWVzdBobLmRmdXQudjEuR2V0SGlzdG9yeVJlc3BvbnNlIgOQAgESTgoNU3RhcnRXb3JrZmxvdxIdLmRmdXQudjEuU3RhcnRXb3JrZmxvd1JlcXVlc3QaHi5kZnV0LnYxLlN0YXJ0V29ya2Zsb3dSZXNwb25zZRJRCg5TaWduYWxXb3JrZmxvdxIeLmRmdXQudjEuU2lnbmFsV29ya2Zsb3dSZXF1ZXN0Gh8uZGZ1dC52MS5TaWduYWxXb3JrZmxvd1Jlc3BvbnNlElEKDkNhbmNlbFdvcmtmbG93Eh4uZGZ1dC52MS5DYW5jZWxXb3JrZmxvd1JlcXVlc3QaHy5kZnV0LnYxLkNhbmNlbFdvcmtmbG93UmVzcG9uc2USWgoRVGVybWluYXRlV29ya2Zsb3cSIS5kZnV0LnYxLlRlcm1pbmF0ZVdvcmtmbG93UmVxdWVzdBoiLmRmdXQudjEuVGVybWluYXRlV29ya2Zsb3dSZXNwb25zZRJfChFMaXN0V29ya2Zsb3dUeXBlcxIhLmRmdXQudjEuTGlzdFdvcmtmbG93VHlwZXNSZXF1ZXN0GiIuZGZ1dC52MS5MaXN0V29ya2Zsb3dUeXBlc1Jlc3BvbnNlIgOQAgESWAoOV2F0Y2hXb3JrZmxvd3MSHi5kZnV0LnYxLldhdGNoV29ya2Zsb3dzUmVxdWVzdBofLmRmdXQudjEuV2F0Y2hXb3JrZmxvd3NSZXNwb25zZSIDkAIBMAESUgoMV2F0Y2hIaXN0b3J5EhwuZGZ1dC52MS5XYXRjaEhpc3RvcnlSZXF1ZXN0Gh0uZGZ1dC52MS5XYXRjaEhpc3RvcnlSZXNwb25zZSIDkAIBMAFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message dfut.v1.ErrorInfo
@@ -120,6 +120,35 @@ export type Workflow = Message<"dfut.v1.Workflow"> & {
    * @generated from field: int64 status_seq = 11;
    */
   statusSeq: bigint;
+
+  /**
+   * The current run: the history sequence of its WorkflowStarted, in decimal. started_at is its
+   * start. Empty in a record written before dfut had runs.
+   *
+   * @generated from field: string run_id = 12;
+   */
+  runId: string;
+
+  /**
+   * Ids of this workflow id's runs, oldest first (at most the last 50), the current one last.
+   *
+   * @generated from field: repeated string runs = 13;
+   */
+  runs: string[];
+
+  /**
+   * The run the current one continues (continue-as-new); empty for a run that began by a start.
+   *
+   * @generated from field: string continued_from = 14;
+   */
+  continuedFrom: string;
+
+  /**
+   * Set when the workflow is a child: the parent and its run that started it.
+   *
+   * @generated from field: dfut.v1.RunRef parent = 15;
+   */
+  parent?: RunRef | undefined;
 };
 
 /**
@@ -128,6 +157,98 @@ export type Workflow = Message<"dfut.v1.Workflow"> & {
  */
 export const WorkflowSchema: GenMessage<Workflow> = /*@__PURE__*/
   messageDesc(file_dfut_v1_workflow, 1);
+
+/**
+ * One run of a workflow.
+ *
+ * @generated from message dfut.v1.RunRef
+ */
+export type RunRef = Message<"dfut.v1.RunRef"> & {
+  /**
+   * @generated from field: string workflow_id = 1;
+   */
+  workflowId: string;
+
+  /**
+   * The history sequence of the run's WorkflowStarted, in decimal.
+   *
+   * @generated from field: string run_id = 2;
+   */
+  runId: string;
+};
+
+/**
+ * Describes the message dfut.v1.RunRef.
+ * Use `create(RunRefSchema)` to create a new message.
+ */
+export const RunRefSchema: GenMessage<RunRef> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 2);
+
+/**
+ * The workflow that started a child, and the step of its code that did.
+ *
+ * @generated from message dfut.v1.ParentRef
+ */
+export type ParentRef = Message<"dfut.v1.ParentRef"> & {
+  /**
+   * @generated from field: string workflow_id = 1;
+   */
+  workflowId: string;
+
+  /**
+   * The parent's run (the sequence of its WorkflowStarted, in decimal).
+   *
+   * @generated from field: string run_id = 2;
+   */
+  runId: string;
+
+  /**
+   * The parent's step (see ActivityScheduledEvent.activity_id) that started the child.
+   *
+   * @generated from field: int32 step_id = 3;
+   */
+  stepId: number;
+
+  /**
+   * The parent's task queue.
+   *
+   * @generated from field: string queue = 4;
+   */
+  queue: string;
+};
+
+/**
+ * Describes the message dfut.v1.ParentRef.
+ * Use `create(ParentRefSchema)` to create a new message.
+ */
+export const ParentRefSchema: GenMessage<ParentRef> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 3);
+
+/**
+ * A signal the previous run received but its code had not taken yet when it continued as new.
+ *
+ * @generated from message dfut.v1.CarriedSignal
+ */
+export type CarriedSignal = Message<"dfut.v1.CarriedSignal"> & {
+  /**
+   * Signal name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: google.protobuf.Value payload = 2;
+   */
+  payload?: Value | undefined;
+};
+
+/**
+ * Describes the message dfut.v1.CarriedSignal.
+ * Use `create(CarriedSignalSchema)` to create a new message.
+ */
+export const CarriedSignalSchema: GenMessage<CarriedSignal> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 4);
 
 /**
  * One recorded event: where and when it is in the history, and its fields, typed per kind in
@@ -260,6 +381,48 @@ export type HistoryEvent = Message<"dfut.v1.HistoryEvent"> & {
      */
     value: PatchMarkedEvent;
     case: "patchMarked";
+  } | {
+    /**
+     * @generated from field: dfut.v1.WorkflowContinuedAsNewEvent workflow_continued_as_new = 21;
+     */
+    value: WorkflowContinuedAsNewEvent;
+    case: "workflowContinuedAsNew";
+  } | {
+    /**
+     * @generated from field: dfut.v1.ChildWorkflowScheduledEvent child_workflow_scheduled = 22;
+     */
+    value: ChildWorkflowScheduledEvent;
+    case: "childWorkflowScheduled";
+  } | {
+    /**
+     * @generated from field: dfut.v1.ChildWorkflowStartedEvent child_workflow_started = 23;
+     */
+    value: ChildWorkflowStartedEvent;
+    case: "childWorkflowStarted";
+  } | {
+    /**
+     * @generated from field: dfut.v1.ChildWorkflowStartFailedEvent child_workflow_start_failed = 24;
+     */
+    value: ChildWorkflowStartFailedEvent;
+    case: "childWorkflowStartFailed";
+  } | {
+    /**
+     * @generated from field: dfut.v1.ChildWorkflowClosedEvent child_workflow_closed = 25;
+     */
+    value: ChildWorkflowClosedEvent;
+    case: "childWorkflowClosed";
+  } | {
+    /**
+     * @generated from field: dfut.v1.ChildWorkflowSignaledEvent child_workflow_signaled = 26;
+     */
+    value: ChildWorkflowSignaledEvent;
+    case: "childWorkflowSignaled";
+  } | {
+    /**
+     * @generated from field: dfut.v1.StepCanceledEvent step_canceled = 27;
+     */
+    value: StepCanceledEvent;
+    case: "stepCanceled";
   } | { case: undefined; value?: undefined };
 };
 
@@ -268,7 +431,7 @@ export type HistoryEvent = Message<"dfut.v1.HistoryEvent"> & {
  * Use `create(HistoryEventSchema)` to create a new message.
  */
 export const HistoryEventSchema: GenMessage<HistoryEvent> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 2);
+  messageDesc(file_dfut_v1_workflow, 5);
 
 /**
  * Retries of an activity. Durations are whole milliseconds.
@@ -317,7 +480,7 @@ export type RetryPolicy = Message<"dfut.v1.RetryPolicy"> & {
  * Use `create(RetryPolicySchema)` to create a new message.
  */
 export const RetryPolicySchema: GenMessage<RetryPolicy> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 3);
+  messageDesc(file_dfut_v1_workflow, 6);
 
 /**
  * How an activity runs, as resolved when it was scheduled. Durations are whole milliseconds.
@@ -364,9 +527,12 @@ export type ActivityOptions = Message<"dfut.v1.ActivityOptions"> & {
  * Use `create(ActivityOptionsSchema)` to create a new message.
  */
 export const ActivityOptionsSchema: GenMessage<ActivityOptions> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 4);
+  messageDesc(file_dfut_v1_workflow, 7);
 
 /**
+ * The start of a run. A workflow id's history is a chain of runs; each begins with its
+ * WorkflowStarted, whose seq is the run's id.
+ *
  * @generated from message dfut.v1.WorkflowStartedEvent
  */
 export type WorkflowStartedEvent = Message<"dfut.v1.WorkflowStartedEvent"> & {
@@ -384,6 +550,35 @@ export type WorkflowStartedEvent = Message<"dfut.v1.WorkflowStartedEvent"> & {
    * @generated from field: string queue = 3;
    */
   queue: string;
+
+  /**
+   * The run's first step number: one past the previous run's last, so that the steps of the
+   * runs of one workflow id never share a number. 1 for a first run.
+   *
+   * @generated from field: int32 first_step = 4;
+   */
+  firstStep: number;
+
+  /**
+   * The run this one continues (continue-as-new); empty for a run that began by a start.
+   *
+   * @generated from field: string continued_from = 5;
+   */
+  continuedFrom: string;
+
+  /**
+   * Set on a child workflow's runs.
+   *
+   * @generated from field: dfut.v1.ParentRef parent = 6;
+   */
+  parent?: ParentRef | undefined;
+
+  /**
+   * Signals the previous run received but had not taken yet; its code gets them first.
+   *
+   * @generated from field: repeated dfut.v1.CarriedSignal signals = 7;
+   */
+  signals: CarriedSignal[];
 };
 
 /**
@@ -391,7 +586,7 @@ export type WorkflowStartedEvent = Message<"dfut.v1.WorkflowStartedEvent"> & {
  * Use `create(WorkflowStartedEventSchema)` to create a new message.
  */
 export const WorkflowStartedEventSchema: GenMessage<WorkflowStartedEvent> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 5);
+  messageDesc(file_dfut_v1_workflow, 8);
 
 /**
  * @generated from message dfut.v1.ActivityScheduledEvent
@@ -426,7 +621,7 @@ export type ActivityScheduledEvent = Message<"dfut.v1.ActivityScheduledEvent"> &
  * Use `create(ActivityScheduledEventSchema)` to create a new message.
  */
 export const ActivityScheduledEventSchema: GenMessage<ActivityScheduledEvent> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 6);
+  messageDesc(file_dfut_v1_workflow, 9);
 
 /**
  * @generated from message dfut.v1.ActivityStartedEvent
@@ -464,7 +659,7 @@ export type ActivityStartedEvent = Message<"dfut.v1.ActivityStartedEvent"> & {
  * Use `create(ActivityStartedEventSchema)` to create a new message.
  */
 export const ActivityStartedEventSchema: GenMessage<ActivityStartedEvent> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 7);
+  messageDesc(file_dfut_v1_workflow, 10);
 
 /**
  * @generated from message dfut.v1.ActivityCompletedEvent
@@ -491,7 +686,7 @@ export type ActivityCompletedEvent = Message<"dfut.v1.ActivityCompletedEvent"> &
  * Use `create(ActivityCompletedEventSchema)` to create a new message.
  */
 export const ActivityCompletedEventSchema: GenMessage<ActivityCompletedEvent> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 8);
+  messageDesc(file_dfut_v1_workflow, 11);
 
 /**
  * @generated from message dfut.v1.ActivityFailedEvent
@@ -532,7 +727,7 @@ export type ActivityFailedEvent = Message<"dfut.v1.ActivityFailedEvent"> & {
  * Use `create(ActivityFailedEventSchema)` to create a new message.
  */
 export const ActivityFailedEventSchema: GenMessage<ActivityFailedEvent> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 9);
+  messageDesc(file_dfut_v1_workflow, 12);
 
 /**
  * @generated from message dfut.v1.TimerStartedEvent
@@ -556,7 +751,7 @@ export type TimerStartedEvent = Message<"dfut.v1.TimerStartedEvent"> & {
  * Use `create(TimerStartedEventSchema)` to create a new message.
  */
 export const TimerStartedEventSchema: GenMessage<TimerStartedEvent> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 10);
+  messageDesc(file_dfut_v1_workflow, 13);
 
 /**
  * @generated from message dfut.v1.TimerFiredEvent
@@ -573,7 +768,7 @@ export type TimerFiredEvent = Message<"dfut.v1.TimerFiredEvent"> & {
  * Use `create(TimerFiredEventSchema)` to create a new message.
  */
 export const TimerFiredEventSchema: GenMessage<TimerFiredEvent> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 11);
+  messageDesc(file_dfut_v1_workflow, 14);
 
 /**
  * @generated from message dfut.v1.SignalReceivedEvent
@@ -597,7 +792,7 @@ export type SignalReceivedEvent = Message<"dfut.v1.SignalReceivedEvent"> & {
  * Use `create(SignalReceivedEventSchema)` to create a new message.
  */
 export const SignalReceivedEventSchema: GenMessage<SignalReceivedEvent> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 12);
+  messageDesc(file_dfut_v1_workflow, 15);
 
 /**
  * @generated from message dfut.v1.CancelRequestedEvent
@@ -614,7 +809,7 @@ export type CancelRequestedEvent = Message<"dfut.v1.CancelRequestedEvent"> & {
  * Use `create(CancelRequestedEventSchema)` to create a new message.
  */
 export const CancelRequestedEventSchema: GenMessage<CancelRequestedEvent> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 13);
+  messageDesc(file_dfut_v1_workflow, 16);
 
 /**
  * @generated from message dfut.v1.WorkflowCompletedEvent
@@ -624,6 +819,13 @@ export type WorkflowCompletedEvent = Message<"dfut.v1.WorkflowCompletedEvent"> &
    * @generated from field: google.protobuf.Value result = 1;
    */
   result?: Value | undefined;
+
+  /**
+   * Children of the run were still open: dfut server applies their parent close policy.
+   *
+   * @generated from field: bool open_children = 2;
+   */
+  openChildren: boolean;
 };
 
 /**
@@ -631,7 +833,7 @@ export type WorkflowCompletedEvent = Message<"dfut.v1.WorkflowCompletedEvent"> &
  * Use `create(WorkflowCompletedEventSchema)` to create a new message.
  */
 export const WorkflowCompletedEventSchema: GenMessage<WorkflowCompletedEvent> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 14);
+  messageDesc(file_dfut_v1_workflow, 17);
 
 /**
  * @generated from message dfut.v1.WorkflowFailedEvent
@@ -641,6 +843,13 @@ export type WorkflowFailedEvent = Message<"dfut.v1.WorkflowFailedEvent"> & {
    * @generated from field: dfut.v1.ErrorInfo error = 1;
    */
   error?: ErrorInfo | undefined;
+
+  /**
+   * Children of the run were still open: dfut server applies their parent close policy.
+   *
+   * @generated from field: bool open_children = 2;
+   */
+  openChildren: boolean;
 };
 
 /**
@@ -648,7 +857,7 @@ export type WorkflowFailedEvent = Message<"dfut.v1.WorkflowFailedEvent"> & {
  * Use `create(WorkflowFailedEventSchema)` to create a new message.
  */
 export const WorkflowFailedEventSchema: GenMessage<WorkflowFailedEvent> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 15);
+  messageDesc(file_dfut_v1_workflow, 18);
 
 /**
  * @generated from message dfut.v1.WorkflowCanceledEvent
@@ -658,6 +867,13 @@ export type WorkflowCanceledEvent = Message<"dfut.v1.WorkflowCanceledEvent"> & {
    * @generated from field: string reason = 1;
    */
   reason: string;
+
+  /**
+   * Children of the run were still open: dfut server applies their parent close policy.
+   *
+   * @generated from field: bool open_children = 2;
+   */
+  openChildren: boolean;
 };
 
 /**
@@ -665,7 +881,7 @@ export type WorkflowCanceledEvent = Message<"dfut.v1.WorkflowCanceledEvent"> & {
  * Use `create(WorkflowCanceledEventSchema)` to create a new message.
  */
 export const WorkflowCanceledEventSchema: GenMessage<WorkflowCanceledEvent> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 16);
+  messageDesc(file_dfut_v1_workflow, 19);
 
 /**
  * Ended from outside (TerminateWorkflow): no workflow code ran for it, and nothing more will.
@@ -684,7 +900,7 @@ export type WorkflowTerminatedEvent = Message<"dfut.v1.WorkflowTerminatedEvent">
  * Use `create(WorkflowTerminatedEventSchema)` to create a new message.
  */
 export const WorkflowTerminatedEventSchema: GenMessage<WorkflowTerminatedEvent> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 17);
+  messageDesc(file_dfut_v1_workflow, 20);
 
 /**
  * A workflow task failed (a bug, a non-deterministic change, an undecodable event): recorded
@@ -711,7 +927,7 @@ export type WorkflowTaskFailedEvent = Message<"dfut.v1.WorkflowTaskFailedEvent">
  * Use `create(WorkflowTaskFailedEventSchema)` to create a new message.
  */
 export const WorkflowTaskFailedEventSchema: GenMessage<WorkflowTaskFailedEvent> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 18);
+  messageDesc(file_dfut_v1_workflow, 21);
 
 /**
  * The code took the new branch of a change (ctx.patched) here; with deprecated, ctx.deprecatePatch.
@@ -735,7 +951,299 @@ export type PatchMarkedEvent = Message<"dfut.v1.PatchMarkedEvent"> & {
  * Use `create(PatchMarkedEventSchema)` to create a new message.
  */
 export const PatchMarkedEventSchema: GenMessage<PatchMarkedEvent> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 19);
+  messageDesc(file_dfut_v1_workflow, 22);
+
+/**
+ * The run ended by asking for a new run of the same workflow id with a fresh history
+ * (ctx.continueAsNew). The fields are the next run's start, which dfut server records.
+ *
+ * @generated from message dfut.v1.WorkflowContinuedAsNewEvent
+ */
+export type WorkflowContinuedAsNewEvent = Message<"dfut.v1.WorkflowContinuedAsNewEvent"> & {
+  /**
+   * @generated from field: string workflow_type = 1;
+   */
+  workflowType: string;
+
+  /**
+   * @generated from field: repeated google.protobuf.Value args = 2;
+   */
+  args: Value[];
+
+  /**
+   * @generated from field: string queue = 3;
+   */
+  queue: string;
+
+  /**
+   * The next run's first step (see WorkflowStartedEvent.first_step).
+   *
+   * @generated from field: int32 first_step = 4;
+   */
+  firstStep: number;
+
+  /**
+   * The parent, when the workflow is a child: the next run stays its child.
+   *
+   * @generated from field: dfut.v1.ParentRef parent = 5;
+   */
+  parent?: ParentRef | undefined;
+
+  /**
+   * Signals this run received but had not taken: they go to the next run.
+   *
+   * @generated from field: repeated dfut.v1.CarriedSignal signals = 6;
+   */
+  signals: CarriedSignal[];
+
+  /**
+   * Children of the run were still open: dfut server applies their parent close policy.
+   *
+   * @generated from field: bool open_children = 7;
+   */
+  openChildren: boolean;
+
+  /**
+   * The run that closes (the sequence of its WorkflowStarted, in decimal).
+   *
+   * @generated from field: string run_id = 8;
+   */
+  runId: string;
+};
+
+/**
+ * Describes the message dfut.v1.WorkflowContinuedAsNewEvent.
+ * Use `create(WorkflowContinuedAsNewEventSchema)` to create a new message.
+ */
+export const WorkflowContinuedAsNewEventSchema: GenMessage<WorkflowContinuedAsNewEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 23);
+
+/**
+ * The code started a child workflow as step step_id; dfut server starts it. The child's other
+ * events here carry the same step_id and child_workflow_id.
+ *
+ * @generated from message dfut.v1.ChildWorkflowScheduledEvent
+ */
+export type ChildWorkflowScheduledEvent = Message<"dfut.v1.ChildWorkflowScheduledEvent"> & {
+  /**
+   * The step of the workflow code (see ActivityScheduledEvent.activity_id).
+   *
+   * @generated from field: int32 step_id = 1;
+   */
+  stepId: number;
+
+  /**
+   * @generated from field: string child_workflow_id = 2;
+   */
+  childWorkflowId: string;
+
+  /**
+   * @generated from field: string workflow_type = 3;
+   */
+  workflowType: string;
+
+  /**
+   * @generated from field: repeated google.protobuf.Value args = 4;
+   */
+  args: Value[];
+
+  /**
+   * @generated from field: string queue = 5;
+   */
+  queue: string;
+
+  /**
+   * @generated from field: dfut.v1.ParentClosePolicy parent_close_policy = 6;
+   */
+  parentClosePolicy: ParentClosePolicy;
+
+  /**
+   * The parent's run that starts it (the sequence of its WorkflowStarted, in decimal).
+   *
+   * @generated from field: string run_id = 7;
+   */
+  runId: string;
+};
+
+/**
+ * Describes the message dfut.v1.ChildWorkflowScheduledEvent.
+ * Use `create(ChildWorkflowScheduledEventSchema)` to create a new message.
+ */
+export const ChildWorkflowScheduledEventSchema: GenMessage<ChildWorkflowScheduledEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 24);
+
+/**
+ * The child's run began.
+ *
+ * @generated from message dfut.v1.ChildWorkflowStartedEvent
+ */
+export type ChildWorkflowStartedEvent = Message<"dfut.v1.ChildWorkflowStartedEvent"> & {
+  /**
+   * @generated from field: int32 step_id = 1;
+   */
+  stepId: number;
+
+  /**
+   * @generated from field: string child_workflow_id = 2;
+   */
+  childWorkflowId: string;
+
+  /**
+   * The child's run (the sequence of its WorkflowStarted, in decimal).
+   *
+   * @generated from field: string child_run_id = 3;
+   */
+  childRunId: string;
+};
+
+/**
+ * Describes the message dfut.v1.ChildWorkflowStartedEvent.
+ * Use `create(ChildWorkflowStartedEventSchema)` to create a new message.
+ */
+export const ChildWorkflowStartedEventSchema: GenMessage<ChildWorkflowStartedEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 25);
+
+/**
+ * The child could not be started (its id is in use).
+ *
+ * @generated from message dfut.v1.ChildWorkflowStartFailedEvent
+ */
+export type ChildWorkflowStartFailedEvent = Message<"dfut.v1.ChildWorkflowStartFailedEvent"> & {
+  /**
+   * @generated from field: int32 step_id = 1;
+   */
+  stepId: number;
+
+  /**
+   * @generated from field: string child_workflow_id = 2;
+   */
+  childWorkflowId: string;
+
+  /**
+   * @generated from field: dfut.v1.ErrorInfo error = 3;
+   */
+  error?: ErrorInfo | undefined;
+};
+
+/**
+ * Describes the message dfut.v1.ChildWorkflowStartFailedEvent.
+ * Use `create(ChildWorkflowStartFailedEventSchema)` to create a new message.
+ */
+export const ChildWorkflowStartFailedEventSchema: GenMessage<ChildWorkflowStartFailedEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 26);
+
+/**
+ * The child closed: its last run, when it continued as new.
+ *
+ * @generated from message dfut.v1.ChildWorkflowClosedEvent
+ */
+export type ChildWorkflowClosedEvent = Message<"dfut.v1.ChildWorkflowClosedEvent"> & {
+  /**
+   * @generated from field: int32 step_id = 1;
+   */
+  stepId: number;
+
+  /**
+   * @generated from field: string child_workflow_id = 2;
+   */
+  childWorkflowId: string;
+
+  /**
+   * @generated from field: string child_run_id = 3;
+   */
+  childRunId: string;
+
+  /**
+   * COMPLETED, FAILED, CANCELED or TERMINATED.
+   *
+   * @generated from field: dfut.v1.WorkflowStatus status = 4;
+   */
+  status: WorkflowStatus;
+
+  /**
+   * The child's result; set only when it completed.
+   *
+   * @generated from field: google.protobuf.Value result = 5;
+   */
+  result?: Value | undefined;
+
+  /**
+   * The child's failure; set only when it failed.
+   *
+   * @generated from field: dfut.v1.ErrorInfo error = 6;
+   */
+  error?: ErrorInfo | undefined;
+};
+
+/**
+ * Describes the message dfut.v1.ChildWorkflowClosedEvent.
+ * Use `create(ChildWorkflowClosedEventSchema)` to create a new message.
+ */
+export const ChildWorkflowClosedEventSchema: GenMessage<ChildWorkflowClosedEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 27);
+
+/**
+ * The code signaled its child (a handle's signal); dfut server delivers it.
+ *
+ * @generated from message dfut.v1.ChildWorkflowSignaledEvent
+ */
+export type ChildWorkflowSignaledEvent = Message<"dfut.v1.ChildWorkflowSignaledEvent"> & {
+  /**
+   * @generated from field: int32 step_id = 1;
+   */
+  stepId: number;
+
+  /**
+   * @generated from field: string child_workflow_id = 2;
+   */
+  childWorkflowId: string;
+
+  /**
+   * Signal name.
+   *
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * @generated from field: google.protobuf.Value payload = 4;
+   */
+  payload?: Value | undefined;
+};
+
+/**
+ * Describes the message dfut.v1.ChildWorkflowSignaledEvent.
+ * Use `create(ChildWorkflowSignaledEventSchema)` to create a new message.
+ */
+export const ChildWorkflowSignaledEventSchema: GenMessage<ChildWorkflowSignaledEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 28);
+
+/**
+ * The code canceled one of its pending steps (future.cancel()): a timer that will not fire, an
+ * activity whose running attempt is aborted and not retried, or a child asked to cancel.
+ *
+ * @generated from message dfut.v1.StepCanceledEvent
+ */
+export type StepCanceledEvent = Message<"dfut.v1.StepCanceledEvent"> & {
+  /**
+   * @generated from field: int32 step_id = 1;
+   */
+  stepId: number;
+
+  /**
+   * Set when the step is a child workflow: dfut server asks it to cancel.
+   *
+   * @generated from field: string child_workflow_id = 2;
+   */
+  childWorkflowId: string;
+};
+
+/**
+ * Describes the message dfut.v1.StepCanceledEvent.
+ * Use `create(StepCanceledEventSchema)` to create a new message.
+ */
+export const StepCanceledEventSchema: GenMessage<StepCanceledEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 29);
 
 /**
  * A stored message that is not a valid event (dfut never writes one), at its sequence. The
@@ -764,7 +1272,7 @@ export type UndecodableEvent = Message<"dfut.v1.UndecodableEvent"> & {
  * Use `create(UndecodableEventSchema)` to create a new message.
  */
 export const UndecodableEventSchema: GenMessage<UndecodableEvent> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 20);
+  messageDesc(file_dfut_v1_workflow, 30);
 
 /**
  * @generated from message dfut.v1.ListWorkflowsRequest
@@ -811,7 +1319,7 @@ export type ListWorkflowsRequest = Message<"dfut.v1.ListWorkflowsRequest"> & {
  * Use `create(ListWorkflowsRequestSchema)` to create a new message.
  */
 export const ListWorkflowsRequestSchema: GenMessage<ListWorkflowsRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 21);
+  messageDesc(file_dfut_v1_workflow, 31);
 
 /**
  * @generated from message dfut.v1.ListWorkflowsResponse
@@ -842,7 +1350,7 @@ export type ListWorkflowsResponse = Message<"dfut.v1.ListWorkflowsResponse"> & {
  * Use `create(ListWorkflowsResponseSchema)` to create a new message.
  */
 export const ListWorkflowsResponseSchema: GenMessage<ListWorkflowsResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 22);
+  messageDesc(file_dfut_v1_workflow, 32);
 
 /**
  * @generated from message dfut.v1.GetWorkflowRequest
@@ -859,7 +1367,7 @@ export type GetWorkflowRequest = Message<"dfut.v1.GetWorkflowRequest"> & {
  * Use `create(GetWorkflowRequestSchema)` to create a new message.
  */
 export const GetWorkflowRequestSchema: GenMessage<GetWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 23);
+  messageDesc(file_dfut_v1_workflow, 33);
 
 /**
  * @generated from message dfut.v1.GetWorkflowResponse
@@ -876,7 +1384,7 @@ export type GetWorkflowResponse = Message<"dfut.v1.GetWorkflowResponse"> & {
  * Use `create(GetWorkflowResponseSchema)` to create a new message.
  */
 export const GetWorkflowResponseSchema: GenMessage<GetWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 24);
+  messageDesc(file_dfut_v1_workflow, 34);
 
 /**
  * @generated from message dfut.v1.GetHistoryRequest
@@ -886,6 +1394,14 @@ export type GetHistoryRequest = Message<"dfut.v1.GetHistoryRequest"> & {
    * @generated from field: string workflow_id = 1;
    */
   workflowId: string;
+
+  /**
+   * Only the events of this run (Workflow.run_id, or one of Workflow.runs); empty: the whole
+   * history of the workflow id, every run in order.
+   *
+   * @generated from field: string run_id = 2;
+   */
+  runId: string;
 };
 
 /**
@@ -893,7 +1409,7 @@ export type GetHistoryRequest = Message<"dfut.v1.GetHistoryRequest"> & {
  * Use `create(GetHistoryRequestSchema)` to create a new message.
  */
 export const GetHistoryRequestSchema: GenMessage<GetHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 25);
+  messageDesc(file_dfut_v1_workflow, 35);
 
 /**
  * @generated from message dfut.v1.GetHistoryResponse
@@ -910,7 +1426,7 @@ export type GetHistoryResponse = Message<"dfut.v1.GetHistoryResponse"> & {
  * Use `create(GetHistoryResponseSchema)` to create a new message.
  */
 export const GetHistoryResponseSchema: GenMessage<GetHistoryResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 26);
+  messageDesc(file_dfut_v1_workflow, 36);
 
 /**
  * @generated from message dfut.v1.StartWorkflowRequest
@@ -958,7 +1474,7 @@ export type StartWorkflowRequest = Message<"dfut.v1.StartWorkflowRequest"> & {
  * Use `create(StartWorkflowRequestSchema)` to create a new message.
  */
 export const StartWorkflowRequestSchema: GenMessage<StartWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 27);
+  messageDesc(file_dfut_v1_workflow, 37);
 
 /**
  * @generated from message dfut.v1.StartWorkflowResponse
@@ -975,7 +1491,7 @@ export type StartWorkflowResponse = Message<"dfut.v1.StartWorkflowResponse"> & {
  * Use `create(StartWorkflowResponseSchema)` to create a new message.
  */
 export const StartWorkflowResponseSchema: GenMessage<StartWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 28);
+  messageDesc(file_dfut_v1_workflow, 38);
 
 /**
  * @generated from message dfut.v1.SignalWorkflowRequest
@@ -1006,7 +1522,7 @@ export type SignalWorkflowRequest = Message<"dfut.v1.SignalWorkflowRequest"> & {
  * Use `create(SignalWorkflowRequestSchema)` to create a new message.
  */
 export const SignalWorkflowRequestSchema: GenMessage<SignalWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 29);
+  messageDesc(file_dfut_v1_workflow, 39);
 
 /**
  * @generated from message dfut.v1.SignalWorkflowResponse
@@ -1019,7 +1535,7 @@ export type SignalWorkflowResponse = Message<"dfut.v1.SignalWorkflowResponse"> &
  * Use `create(SignalWorkflowResponseSchema)` to create a new message.
  */
 export const SignalWorkflowResponseSchema: GenMessage<SignalWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 30);
+  messageDesc(file_dfut_v1_workflow, 40);
 
 /**
  * @generated from message dfut.v1.CancelWorkflowRequest
@@ -1041,7 +1557,7 @@ export type CancelWorkflowRequest = Message<"dfut.v1.CancelWorkflowRequest"> & {
  * Use `create(CancelWorkflowRequestSchema)` to create a new message.
  */
 export const CancelWorkflowRequestSchema: GenMessage<CancelWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 31);
+  messageDesc(file_dfut_v1_workflow, 41);
 
 /**
  * @generated from message dfut.v1.CancelWorkflowResponse
@@ -1061,7 +1577,7 @@ export type CancelWorkflowResponse = Message<"dfut.v1.CancelWorkflowResponse"> &
  * Use `create(CancelWorkflowResponseSchema)` to create a new message.
  */
 export const CancelWorkflowResponseSchema: GenMessage<CancelWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 32);
+  messageDesc(file_dfut_v1_workflow, 42);
 
 /**
  * @generated from message dfut.v1.TerminateWorkflowRequest
@@ -1085,7 +1601,7 @@ export type TerminateWorkflowRequest = Message<"dfut.v1.TerminateWorkflowRequest
  * Use `create(TerminateWorkflowRequestSchema)` to create a new message.
  */
 export const TerminateWorkflowRequestSchema: GenMessage<TerminateWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 33);
+  messageDesc(file_dfut_v1_workflow, 43);
 
 /**
  * @generated from message dfut.v1.TerminateWorkflowResponse
@@ -1098,7 +1614,7 @@ export type TerminateWorkflowResponse = Message<"dfut.v1.TerminateWorkflowRespon
  * Use `create(TerminateWorkflowResponseSchema)` to create a new message.
  */
 export const TerminateWorkflowResponseSchema: GenMessage<TerminateWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 34);
+  messageDesc(file_dfut_v1_workflow, 44);
 
 /**
  * @generated from message dfut.v1.ListWorkflowTypesRequest
@@ -1111,7 +1627,7 @@ export type ListWorkflowTypesRequest = Message<"dfut.v1.ListWorkflowTypesRequest
  * Use `create(ListWorkflowTypesRequestSchema)` to create a new message.
  */
 export const ListWorkflowTypesRequestSchema: GenMessage<ListWorkflowTypesRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 35);
+  messageDesc(file_dfut_v1_workflow, 45);
 
 /**
  * A workflow type some running worker registered.
@@ -1149,7 +1665,7 @@ export type WorkflowType = Message<"dfut.v1.WorkflowType"> & {
  * Use `create(WorkflowTypeSchema)` to create a new message.
  */
 export const WorkflowTypeSchema: GenMessage<WorkflowType> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 36);
+  messageDesc(file_dfut_v1_workflow, 46);
 
 /**
  * @generated from message dfut.v1.ListWorkflowTypesResponse
@@ -1166,7 +1682,7 @@ export type ListWorkflowTypesResponse = Message<"dfut.v1.ListWorkflowTypesRespon
  * Use `create(ListWorkflowTypesResponseSchema)` to create a new message.
  */
 export const ListWorkflowTypesResponseSchema: GenMessage<ListWorkflowTypesResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 37);
+  messageDesc(file_dfut_v1_workflow, 47);
 
 /**
  * @generated from message dfut.v1.WatchWorkflowsRequest
@@ -1193,7 +1709,7 @@ export type WatchWorkflowsRequest = Message<"dfut.v1.WatchWorkflowsRequest"> & {
  * Use `create(WatchWorkflowsRequestSchema)` to create a new message.
  */
 export const WatchWorkflowsRequestSchema: GenMessage<WatchWorkflowsRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 38);
+  messageDesc(file_dfut_v1_workflow, 48);
 
 /**
  * @generated from message dfut.v1.WatchWorkflowsResponse
@@ -1226,7 +1742,7 @@ export type WatchWorkflowsResponse = Message<"dfut.v1.WatchWorkflowsResponse"> &
  * Use `create(WatchWorkflowsResponseSchema)` to create a new message.
  */
 export const WatchWorkflowsResponseSchema: GenMessage<WatchWorkflowsResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 39);
+  messageDesc(file_dfut_v1_workflow, 49);
 
 /**
  * @generated from message dfut.v1.WatchHistoryRequest
@@ -1236,6 +1752,14 @@ export type WatchHistoryRequest = Message<"dfut.v1.WatchHistoryRequest"> & {
    * @generated from field: string workflow_id = 1;
    */
   workflowId: string;
+
+  /**
+   * Only the events of this run (Workflow.run_id, or one of Workflow.runs); empty: the whole
+   * history of the workflow id, every run in order.
+   *
+   * @generated from field: string run_id = 2;
+   */
+  runId: string;
 };
 
 /**
@@ -1243,7 +1767,7 @@ export type WatchHistoryRequest = Message<"dfut.v1.WatchHistoryRequest"> & {
  * Use `create(WatchHistoryRequestSchema)` to create a new message.
  */
 export const WatchHistoryRequestSchema: GenMessage<WatchHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 40);
+  messageDesc(file_dfut_v1_workflow, 50);
 
 /**
  * @generated from message dfut.v1.WatchHistoryResponse
@@ -1269,7 +1793,7 @@ export type WatchHistoryResponse = Message<"dfut.v1.WatchHistoryResponse"> & {
  * Use `create(WatchHistoryResponseSchema)` to create a new message.
  */
 export const WatchHistoryResponseSchema: GenMessage<WatchHistoryResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 41);
+  messageDesc(file_dfut_v1_workflow, 51);
 
 /**
  * @generated from enum dfut.v1.WorkflowStatus
@@ -1306,6 +1830,14 @@ export const WorkflowStatus = {
    * @generated from enum value: WORKFLOW_STATUS_TERMINATED = 5;
    */
   TERMINATED: 5,
+
+  /**
+   * The run continued as new (WorkflowContinuedAsNew): the workflow goes on in its next run,
+   * which dfut server starts.
+   *
+   * @generated from enum value: WORKFLOW_STATUS_CONTINUED = 6;
+   */
+  CONTINUED: 6,
 } as const;
 
 /**
@@ -1318,6 +1850,54 @@ export type WorkflowStatus = (typeof WorkflowStatus)[keyof typeof WorkflowStatus
  */
 export const WorkflowStatusSchema: GenEnum<WorkflowStatus> = /*@__PURE__*/
   enumDesc(file_dfut_v1_workflow, 0);
+
+/**
+ * What happens to a child workflow that is still open when its parent's run closes.
+ *
+ * @generated from enum dfut.v1.ParentClosePolicy
+ */
+export const ParentClosePolicy = {
+  /**
+   * Not a policy this schema knows.
+   *
+   * @generated from enum value: PARENT_CLOSE_POLICY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED: 0,
+
+  /**
+   * The child is terminated (the default).
+   *
+   * @generated from enum value: PARENT_CLOSE_POLICY_TERMINATE = 1;
+   */
+  TERMINATE: 1,
+
+  /**
+   * The child is asked to cancel, and its code decides.
+   *
+   * @generated from enum value: PARENT_CLOSE_POLICY_REQUEST_CANCEL = 2;
+   */
+  REQUEST_CANCEL: 2,
+
+  /**
+   * The child goes on by itself.
+   *
+   * @generated from enum value: PARENT_CLOSE_POLICY_ABANDON = 3;
+   */
+  ABANDON: 3,
+} as const;
+
+/**
+ * What happens to a child workflow that is still open when its parent's run closes.
+ *
+ * @generated from enum dfut.v1.ParentClosePolicy
+ */
+export type ParentClosePolicy = (typeof ParentClosePolicy)[keyof typeof ParentClosePolicy] | UnknownEnum;
+
+/**
+ * Describes the enum dfut.v1.ParentClosePolicy.
+ */
+export const ParentClosePolicySchema: GenEnum<ParentClosePolicy> = /*@__PURE__*/
+  enumDesc(file_dfut_v1_workflow, 1);
 
 /**
  * The workflows of one dfut installation: what ran, what runs, and how to start, signal,
