@@ -84,9 +84,10 @@ export interface WorkflowStarted extends EventBase {
   queue: string;
   options: Partial<WorkflowStartOptions>;
   /**
-   * The first step ordinal of this run: one past the previous run's last, so that a late
-   * outcome of an older run's step (an activity still running when that run closed) answers
-   * nothing here. Absent: 1.
+   * The first step ordinal of this run: past every earlier run's (one past the previous run's
+   * last after a continue-as-new; one past the last sequence for a new start of a closed id),
+   * so that message ids of steps never repeat for an id, and a late outcome of an older run's
+   * step (an activity still running when that run closed) answers nothing here. Absent: 1.
    */
   firstStep?: number;
   /** The run this one continues (continue-as-new). */

@@ -9,7 +9,7 @@ import type { KV } from "@nats-io/kv";
 import { Channel } from "./channel.ts";
 import type { DfutConnection } from "./connection.ts";
 import { decodeEvent } from "./event-codec.ts";
-import { isTerminal, type HistoryEvent } from "./events.ts";
+import { isFinalClose, type HistoryEvent } from "./events.ts";
 import { decodeRecord, type ExecutionRecord } from "./executions.ts";
 import { layoutOf } from "./layout.ts";
 
@@ -110,7 +110,7 @@ export async function* watchHistory(connection: DfutConnection, workflowId: stri
         const event = decodeEvent(msg);
         channel.push(event);
         if (msg.info.pending === 0) channel.push("caught-up");
-        if (options.untilClose && isTerminal(event)) break;
+        if (options.untilClose && isFinalClose(event)) break;
       }
       channel.close();
     })().catch((err: unknown) => channel.close(err));

@@ -51,8 +51,12 @@ export async function startRun(access: HistoryAccess, workflowId: string, event:
       }
       expectLastSeq = last.seq;
     }
+    // Step ordinals of a new run go on past every earlier run's (each of whose steps has an
+    // event, so none numbers past the last sequence): no message id or late answer of theirs
+    // is taken for this run's.
+    const start = last ? { ...event, firstStep: last.seq + 1 } : event;
     try {
-      const { seq } = await appendEvent(access, workflowId, event, {
+      const { seq } = await appendEvent(access, workflowId, start, {
         expectLastSeq,
         msgId: options.msgId,
         ownMsgId: true,

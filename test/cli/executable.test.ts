@@ -35,7 +35,7 @@ beforeAll(async () => {
   const server = start(exe, ["server", "--nats", nats.url, "--http", "127.0.0.1:0"]);
   background.push(server);
   await server.waitFor("dfut server ready");
-  const worker = start(exe, ["worker", "--load", "examples/order.ts", "--load", join(userDir, "paint.ts"), "--nats", nats.url]);
+  const worker = start(exe, ["worker", "--load", "examples/order.ts", "--load", "examples/batch.ts", "--load", join(userDir, "paint.ts"), "--nats", nats.url]);
   background.push(worker);
   await worker.waitFor("activities:");
 }, 120_000);
@@ -116,6 +116,44 @@ describe("worker --load", () => {
     expect(code).toBe(1);
     expect(lines(stdout)).toEqual(["broken-1"]);
     expect(stderr.trim()).toBe("dfut: workflow broken-1 failed: Error: the order was broken on purpose");
+  });
+});
+
+describe("examples/batch.ts: child workflows and continue-as-new from the command line", () => {
+  it("runs pages of orders as children, continues as new per page, and shows each run", async () => {
+    const batch = await dfut("start", "BatchWorkflow", "7", "3", "--id", "nightly", "--wait", "-o", "json");
+    expect(batch.stderr).toBe("");
+    const { result } = JSON.parse(batch.stdout) as { result: { processed: number; charged: string[]; runs: number } };
+    expect(result).toEqual({ processed: 7, charged: Array.from({ length: 7 }, (_, i) => `ch_nightly-order-${i + 1}`), runs: 3 });
+
+    const described = JSON.parse((await dfut("describe", "nightly", "-o", "json")).stdout) as { runs: string[]; runId: string; continuedFrom: string };
+    expect(described.runs).toHaveLength(3);
+    expect(described.continuedFrom).toBe(described.runs[1]);
+    const text = await dfut("describe", "nightly");
+    expect(text.stdout).toMatch(/runs\s+│ 3: /);
+
+    const first = await dfut("history", "nightly", "--run", described.runs[0], "-o", "json");
+    expect(first.code).toBe(0);
+    const firstRun = JSON.parse(first.stdout) as { type: string }[];
+    expect(firstRun.filter((e) => e.type === "ChildWorkflowScheduled")).toHaveLength(3);
+    expect(firstRun.at(-1)?.type).toBe("WorkflowContinuedAsNew");
+    const current = await dfut("history", "nightly", "-o", "json");
+    const events = JSON.parse(current.stdout) as { type: string }[];
+    expect(events.filter((e) => e.type === "ChildWorkflowClosed")).toHaveLength(1);
+
+    const child = JSON.parse((await dfut("describe", "nightly-order-7", "-o", "json")).stdout) as { parent: { workflowId: string } };
+    expect(child.parent.workflowId).toBe("nightly");
+
+    const refused = await dfut("start", "BatchWorkflow", "1", "--id", "nightly", "--id-reuse", "reject");
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr.trim()).toBe(
+      'dfut: workflow id "nightly" was used by a run that completed, and the id reuse policy "reject" refuses a new run; choose another id',
+    );
+    const unknownRun = await dfut("history", "nightly", "--run", "12345678");
+    expect(unknownRun.code).not.toBe(0);
+    expect(unknownRun.stderr).toMatch(/^dfut: workflow nightly has no run "12345678"/);
+    const again = await dfut("start", "BatchWorkflow", "1", "--id", "nightly", "--wait", "-o", "json");
+    expect(JSON.parse(again.stdout).result).toMatchObject({ processed: 1, runs: 1 });
   });
 });
 

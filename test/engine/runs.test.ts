@@ -77,6 +77,15 @@ it("an id whose run closed may start again (a new run), unless its reuse policy 
   await expect(refused).rejects.toThrow(/id reuse policy "reject"/);
   await expect(env.client.start(Quick, { workflowId, args: ["x"], idReuse: "failed-only" })).rejects.toThrow(/completed/);
 
+  // A new run numbers its steps past the last run's events: no message id of theirs repeats.
+  const counted = `counted-${Date.now()}`;
+  const once = await env.client.start(Counter, { workflowId: counted, args: [2] });
+  expect(await once.result()).toEqual({ sum: 2, runs: 1 });
+  const twice = await env.client.start(Counter, { workflowId: counted, args: [2] });
+  expect(await twice.result()).toEqual({ sum: 2, runs: 1 });
+  const [start] = await twice.history();
+  expect(start.type === "WorkflowStarted" && start.firstStep).toBeGreaterThan(2);
+
   const open = `open-${Date.now()}`;
   await env.client.start(Inbox, { workflowId: open, args: [1] });
   await expect(env.client.start(Inbox, { workflowId: open, args: [1] })).rejects.toThrow(/already running/);

@@ -24,7 +24,7 @@ export function describeCommand(program: Command): void {
           ["workflow id", r.workflowId],
           ["type", r.workflowType ?? ""],
           ["queue", r.queue ?? ""],
-          ["status", r.status],
+          ["status", r.status === "continued" ? "continued as new (its next run begins)" : r.status],
           ["started", formatDateTime(r.startedAt)],
           ["closed", formatDateTime(r.closedAt)],
           ["arguments", r.args ? shorten(compactJson(r.args), width) : ""],
@@ -32,6 +32,10 @@ export function describeCommand(program: Command): void {
         if (r.status === "completed") rows.push(["result", shorten(compactJson(r.result), width)]);
         if (r.error) rows.push(["error", errorText(r.error, width)]);
         if (r.problem) rows.push(["problem", shorten(r.problem, width)]);
+        if (r.runId) rows.push(["run", r.runId]);
+        if (r.runs && r.runs.length > 1) rows.push(["runs", shorten(`${r.runs.length}: ${r.runs.join(", ")} (dfut history --run <run>)`, width)]);
+        if (r.continuedFrom) rows.push(["continued from", r.continuedFrom]);
+        if (r.parent) rows.push(["parent", `${r.parent.workflowId} (run ${r.parent.runId})`]);
         const t = table([]);
         for (const [k, v] of rows) t.push({ [k]: v });
         printLine(t.toString());

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { DfutError } from "../../common/errors.ts";
-import { isTerminal } from "../../common/events.ts";
+import { isFinalClose } from "../../common/events.ts";
 import { outputOption, type GlobalOptions, type OutputFormat } from "../globals.ts";
 import { awaitOutcome, printOutcome } from "../outcome.ts";
 import { withClient } from "../session.ts";
@@ -21,7 +21,7 @@ export function resultCommand(program: Command): void {
       const options = command.optsWithGlobals<ResultOptions>();
       await withClient(options, async (client) => {
         const history = await client.history(workflowId);
-        if (!options.wait && !isTerminal(history.at(-1)!)) {
+        if (!options.wait && !isFinalClose(history.at(-1)!)) {
           throw new DfutError("failed_precondition", `workflow ${workflowId} is still running; leave out --no-wait to wait for it`);
         }
         printOutcome(await awaitOutcome(client, workflowId), options.output === "json");

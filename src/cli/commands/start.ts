@@ -1,4 +1,6 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
+import type { IdReusePolicy } from "../../common/events.ts";
+import { ID_REUSE_POLICIES } from "../../common/runs.ts";
 import { DEFAULT_QUEUE } from "../../common/names.ts";
 import { checkWorkflowType, type TypeCheckHints } from "../../common/type-check.ts";
 import { parseArg, parseInput } from "../args.ts";
@@ -14,6 +16,7 @@ interface StartCliOptions extends GlobalOptions {
   input?: string;
   wait?: boolean;
   typeCheck: boolean;
+  idReuse: IdReusePolicy;
   output: OutputFormat;
 }
 
@@ -33,6 +36,11 @@ export function startCommand(program: Command): void {
     .option("--input <json>", "all arguments as one JSON array, instead of [args...]")
     .option("--wait", "wait for the workflow to close and print its result; exit non-zero if it failed")
     .option("--no-type-check", "start even when no running worker has registered the workflow type")
+    .addOption(
+      new Option("--id-reuse <policy>", "whether an --id whose last run closed may start again: allow, failed-only (not after it completed) or reject")
+        .choices([...ID_REUSE_POLICIES])
+        .default("allow"),
+    )
     .addOption(outputOption())
     .addHelpText("after", "\nExample:\n  dfut start OrderWorkflow Bob widget-1000 1000 2 --wait")
     .action(async (workflowType: string, rawArgs: string[], _options: StartCliOptions, command: Command) => {
@@ -43,10 +51,10 @@ export function startCommand(program: Command): void {
       const args = options.input !== undefined ? parseInput(options.input) : rawArgs.map((a, i) => parseArg(a, `argument ${i + 1}`));
       await withClient(options, async (client) => {
         if (options.typeCheck) await checkWorkflowType(client, workflowType, options.queue, CLI_HINTS);
-        const handle = await client.start(workflowType, { args, workflowId: options.id, queue: options.queue });
+        const handle = await client.start(workflowType, { args, workflowId: options.id, queue: options.queue, idReuse: options.idReuse });
         const json = options.output === "json";
         if (!options.wait) {
-          if (json) printJson({ workflowId: handle.workflowId });
+          if (json) printJson({ workflowId: handle.workflowId, runId: handle.runId });
           else printLine(handle.workflowId);
           return;
         }

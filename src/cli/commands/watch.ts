@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { DfutClient } from "../../client/client.ts";
 import type { GlobalOptions } from "../globals.ts";
-import { isTerminal } from "../../common/events.ts";
+import { isFinalClose } from "../../common/events.ts";
 import { readHistory } from "../../common/history.ts";
 import { validateWorkflowId } from "../../common/ids.ts";
 import { UsageError } from "../errors.ts";
@@ -47,7 +47,7 @@ async function printPlain(client: DfutClient, workflowId: string | undefined, wa
     printLine(view.header());
     for (const event of events) printLine(view.line(event));
     const last = events.at(-1);
-    if (last && isTerminal(last)) return;
+    if (last && isFinalClose(last)) return;
     const { followHistory } = await import("../follow.ts");
     await followHistory(client, workflowId, last?.seq ?? 0, (event) => printLine(view.line(event)));
     return;
