@@ -30,6 +30,8 @@ import {
 } from "./gen/dfut/v1/workflow_pb.ts";
 import { paginate, pageSize } from "./paging.ts";
 import { watchHistory, watchIndex } from "../common/feeds.ts";
+import type { IdReusePolicy } from "../common/events.ts";
+import { ID_REUSE_POLICIES } from "../common/runs.ts";
 
 export interface ServiceOptions {
   connection: DfutConnection;
@@ -111,7 +113,7 @@ export function createWorkflowService(options: ServiceOptions): ServiceImpl<type
     }),
 
     getHistory: unary(async (req) => {
-      const events = await (await dfut()).history(requireId(req.workflowId));
+      const events = await (await dfut()).history(requireId(req.workflowId), { runId: req.runId || undefined });
       return create(GetHistoryResponseSchema, { events: events.map(eventToApi) });
     }),
 
@@ -122,8 +124,12 @@ export function createWorkflowService(options: ServiceOptions): ServiceImpl<type
       const queue = validateQueue(req.queue || DEFAULT_QUEUE);
       const c = await dfut();
       if (!req.skipTypeCheck) await checkWorkflowType(c, req.type, queue, API_HINTS);
-      const handle = await c.start(req.type, { args, workflowId, queue });
-      return create(StartWorkflowResponseSchema, { workflowId: handle.workflowId });
+      const idReuse = (req.idReuse || "allow") as IdReusePolicy;
+      if (!ID_REUSE_POLICIES.includes(idReuse)) {
+        throw new InvalidArgumentError(`id_reuse must be one of ${ID_REUSE_POLICIES.join(", ")} (or empty), got ${JSON.stringify(req.idReuse)}`);
+      }
+      const handle = await c.start(req.type, { args, workflowId, queue, idReuse });
+      return create(StartWorkflowResponseSchema, { workflowId: handle.workflowId, runId: handle.runId ?? "" });
     }),
 
     signalWorkflow: unary(async (req) => {
@@ -183,9 +189,12 @@ export function createWorkflowService(options: ServiceOptions): ServiceImpl<type
 
     watchHistory: streaming(async function* (req, ctx) {
       const workflowId = requireId(req.workflowId);
-      // Refuses unknown ids up front, so a typo does not wait forever.
-      await (await dfut()).describe(workflowId);
-      for await (const batch of watchHistory(connection, workflowId, { signal: ctx.signal, untilClose: true })) {
+      // Refuses unknown ids (and runs) up front, so a typo does not wait forever.
+      const c = await dfut();
+      const runId = req.runId || (await c.describe(workflowId)).runId;
+      if (req.runId) await c.history(workflowId, { runId: req.runId });
+      const afterSeq = runId ? Number(runId) - 1 : 0;
+      for await (const batch of watchHistory(connection, workflowId, { signal: ctx.signal, untilClose: true, afterSeq })) {
         yield create(WatchHistoryResponseSchema, { events: batch.events.map(eventToApi), caughtUp: batch.caughtUp });
       }
     }),

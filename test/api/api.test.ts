@@ -16,6 +16,35 @@ beforeAll(() => {
   ({ env, http } = fixture);
 });
 
+describe("runs and children over the API", () => {
+  it("a batch of child workflows that continues as new: its runs, each run's history, the children's parent, id reuse", async () => {
+    const c = client(http.url);
+    const { runId: firstRun } = await c.startWorkflow({ type: "BatchWorkflow", args: [{ kind: { case: "numberValue", value: 4 } }, { kind: { case: "numberValue", value: 2 } }] as never, workflowId: "api-batch" });
+    expect(await env.client.result("api-batch")).toMatchObject({ processed: 4, runs: 2 });
+    const wf = await eventually(async () => {
+      const { workflow } = await c.getWorkflow({ workflowId: "api-batch" });
+      return workflow?.status === WorkflowStatus.COMPLETED ? workflow : undefined;
+    });
+    expect(wf.runs).toEqual([firstRun, wf.runId]);
+    expect(wf.continuedFrom).toBe(firstRun);
+    const current = (await c.getHistory({ workflowId: "api-batch" })).events;
+    expect(current[0].event.case).toBe("workflowStarted");
+    expect(current.filter((e) => e.event.case === "childWorkflowScheduled")).toHaveLength(2);
+    const first = (await c.getHistory({ workflowId: "api-batch", runId: firstRun })).events;
+    expect(first.at(-1)?.event.case).toBe("workflowContinuedAsNew");
+    const child = (await c.getWorkflow({ workflowId: "api-batch-order-1" })).workflow;
+    expect(child?.parent).toMatchObject({ workflowId: "api-batch", runId: firstRun });
+
+    const reject = rpc(http.url, "StartWorkflow", { type: "BatchWorkflow", args: [1], workflowId: "api-batch", idReuse: "reject" });
+    expect(await reject).toMatchObject({ status: 409, body: { code: "already_exists" } });
+    expect(await rpc(http.url, "StartWorkflow", { type: "BatchWorkflow", args: [1], workflowId: "api-batch", idReuse: "sometimes" })).toMatchObject({
+      status: 400,
+      body: { code: "invalid_argument", message: expect.stringMatching(/id_reuse must be one of allow, failed-only, reject/) },
+    });
+    expect(await rpc(http.url, "GetHistory", { workflowId: "api-batch", runId: "424242" })).toMatchObject({ status: 404 });
+  });
+});
+
 describe("StartWorkflow, GetWorkflow, GetHistory over Connect JSON", () => {
   it("start an order with JSON args, read its record and its history", async () => {
     const started = await rpc(http.url, "StartWorkflow", {
@@ -23,7 +52,7 @@ describe("StartWorkflow, GetWorkflow, GetHistory over Connect JSON", () => {
       args: ["Bob", "widget-1000", 1000, 2],
       workflowId: "api-order-1",
     });
-    expect(started).toEqual({ status: 200, body: { workflowId: "api-order-1" } });
+    expect(started).toEqual({ status: 200, body: { workflowId: "api-order-1", runId: expect.stringMatching(/^\d+$/) } });
     const result = await env.client.result("api-order-1");
     expect(result).toEqual({ tracking_id: "trk_api-order-1", charge_id: "ch_api-order-1", product_id: "widget-1000", quantity: 2 });
 
@@ -124,11 +153,14 @@ describe("StartWorkflow, GetWorkflow, GetHistory over Connect JSON", () => {
     expect(((await res.json()) as { workflow: { workflowId: string } }).workflow.workflowId).toBe("api-order-1");
   });
 
-  it("a second start of the same id is already_exists", async () => {
-    const again = await rpc(http.url, "StartWorkflow", { type: "OrderWorkflow", args: ["Bob", "w", 1, 1], workflowId: "api-order-1" });
+  it("a second start of an id whose run is open is already_exists", async () => {
+    // A type no worker serves: the run stays open (and out of the listings other tests check).
+    const first = { type: "NobodyServesWorkflow", args: [], workflowId: "api-open-1", skipTypeCheck: true };
+    expect((await rpc(http.url, "StartWorkflow", first)).status).toBe(200);
+    const again = await rpc(http.url, "StartWorkflow", first);
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ code: "already_exists" });
-    expect(again.body.message).toContain("api-order-1");
+    expect(again.body.message).toContain("api-open-1");
   });
 
   it("bad requests are invalid_argument with a clear message, never a stack", async () => {
@@ -235,7 +267,7 @@ describe("ListWorkflows and ListWorkflowTypes", () => {
     const { workflowTypes } = await client(http.url).listWorkflowTypes({});
     const order = workflowTypes.find((t) => t.name === "OrderWorkflow");
     expect(order).toMatchObject({ parameters: ["customerId", "productId", "amount", "quantity"], queue: "default", workers: 1 });
-    expect(workflowTypes.map((t) => t.name)).toEqual(["ApprovalWorkflow", "FlakyWorkflow", "OrderWorkflow", "RefusingWorkflow"]);
+    expect(workflowTypes.map((t) => t.name)).toEqual(["ApprovalWorkflow", "BatchWorkflow", "FlakyWorkflow", "OrderWorkflow", "RefusingWorkflow"]);
   });
 });
 

@@ -43,7 +43,7 @@ describe("where the API may listen", () => {
     const http = await startHttpServer({ connection: env.connection, addr: "0.0.0.0:0", insecureNoAuth: true });
     try {
       const started = await rpc(http.url, "StartWorkflow", { type: "OrderWorkflow", args: ["Al", "w", 1, 1], workflowId: "auth-open-1" });
-      expect(started).toEqual({ status: 200, body: { workflowId: "auth-open-1" } });
+      expect(started).toEqual({ status: 200, body: { workflowId: "auth-open-1", runId: expect.stringMatching(/^\d+$/) } });
     } finally {
       await http.close();
     }
@@ -98,7 +98,7 @@ describe("with an auth token", () => {
       expect(basic).toMatchObject({ status: 401, body: { code: "unauthenticated" } });
 
       const ok = await rpc(http.url, "StartWorkflow", start, { Authorization: `Bearer ${token}` });
-      expect(ok).toEqual({ status: 200, body: { workflowId: "auth-1" } });
+      expect(ok).toEqual({ status: 200, body: { workflowId: "auth-1", runId: expect.stringMatching(/^\d+$/) } });
 
       for (const [method, body] of [
         ["SignalWorkflow", { workflowId: "auth-1", name: "approve", payload: true }],

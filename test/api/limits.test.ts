@@ -67,7 +67,7 @@ describe("request bodies: the token is checked before the body, and the body is 
   it("a body under the cap is served as before", async () => {
     const big = "x".repeat(256 * 1024);
     const started = await rpc(http.url, "StartWorkflow", { type: "ApprovalWorkflow", args: [big], workflowId: "limits-big-1" }, auth);
-    expect(started).toEqual({ status: 200, body: { workflowId: "limits-big-1" } });
+    expect(started).toEqual({ status: 200, body: { workflowId: "limits-big-1", runId: expect.stringMatching(/^\d+$/) } });
     const signaled = await rpc(http.url, "SignalWorkflow", { workflowId: "limits-big-1", name: "approve", payload: { approved: true } }, auth);
     expect(signaled.status).toBe(200);
     expect(await env.client.result("limits-big-1")).toEqual({ requester: big, decision: { approved: true } });

@@ -19,7 +19,7 @@ describe("StartWorkflow checks the type as dfut start does", () => {
     expect(unknown).toMatchObject({ status: 400, body: { code: "invalid_argument" } });
     expect(unknown.body.message).toBe(
       "unknown workflow type NoSuchWorkflow: no running worker on queue default registers it " +
-        "(known: ApprovalWorkflow, FlakyWorkflow, OrderWorkflow, RefusingWorkflow), or set skipTypeCheck to true to start it anyway",
+        "(known: ApprovalWorkflow, BatchWorkflow, FlakyWorkflow, OrderWorkflow, RefusingWorkflow), or set skipTypeCheck to true to start it anyway",
     );
     await expect(env.client.describe("strict-type-1")).rejects.toMatchObject({ code: "not_found" });
 
@@ -28,7 +28,7 @@ describe("StartWorkflow checks the type as dfut start does", () => {
     expect(otherQueue.body.message).toMatch(/no running worker on queue elsewhere registers it \(a worker on queue default does; set queue to default\)/);
 
     const skipped = await rpc(http.url, "StartWorkflow", { type: "NoSuchWorkflow", args: [], workflowId: "strict-type-2", skipTypeCheck: true });
-    expect(skipped).toEqual({ status: 200, body: { workflowId: "strict-type-2" } });
+    expect(skipped).toEqual({ status: 200, body: { workflowId: "strict-type-2", runId: expect.stringMatching(/^\d+$/) } });
     expect((await env.client.describe("strict-type-2")).workflowType).toBe("NoSuchWorkflow");
     await env.client.cancel("strict-type-2");
 
@@ -50,7 +50,7 @@ describe("requests are read strictly", () => {
 
     // The proto field names are fields too.
     const snake = await rpc(http.url, "StartWorkflow", { type: "ApprovalWorkflow", args: ["y"], workflow_id: "strict-field-2" });
-    expect(snake).toEqual({ status: 200, body: { workflowId: "strict-field-2" } });
+    expect(snake).toEqual({ status: 200, body: { workflowId: "strict-field-2", runId: expect.stringMatching(/^\d+$/) } });
     await env.client.cancel("strict-field-2");
 
     const signal = await rpc(http.url, "SignalWorkflow", { workflowId: "strict-field-2", signal: "approve" });
@@ -98,7 +98,7 @@ describe("requests are read strictly", () => {
       "StartWorkflow",
       '{"type":"ApprovalWorkflow","args":[9007199254740991,-9007199254740991,0.1,1e300,"12345678901234567890"],"workflowId":"strict-int-2"}',
     );
-    expect(exact).toEqual({ status: 200, body: { workflowId: "strict-int-2" } });
+    expect(exact).toEqual({ status: 200, body: { workflowId: "strict-int-2", runId: expect.stringMatching(/^\d+$/) } });
     const record = await eventually(async () => (await env.client.describe("strict-int-2").catch(() => undefined)));
     expect(record.args).toEqual([9007199254740991, -9007199254740991, 0.1, 1e300, "12345678901234567890"]);
     await env.client.cancel("strict-int-2");

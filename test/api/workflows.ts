@@ -1,6 +1,7 @@
 /** Workflows the API and web tests run: the seed's order workflow and a few that wait or fail. */
 import { activityContext, ApplicationFailure, type WorkflowContext } from "dfut";
 import { ChargeCreditCardActivity, OrderWorkflow, ShipPackageActivity } from "../../examples/order.ts";
+import { BatchWorkflow } from "../../examples/batch.ts";
 
 export async function RefuseActivity(reason: string): Promise<never> {
   throw ApplicationFailure.nonRetryable(`refused: ${reason}`, "RefusedError");
@@ -27,5 +28,5 @@ export async function RefusingWorkflow(ctx: WorkflowContext, reason: string) {
   return ctx.executeActivity(RefuseActivity, reason);
 }
 
-export const workflows = { OrderWorkflow, ApprovalWorkflow, RefusingWorkflow, FlakyWorkflow };
+export const workflows = { OrderWorkflow, ApprovalWorkflow, RefusingWorkflow, FlakyWorkflow, BatchWorkflow };
 export const activities = { ChargeCreditCardActivity, ShipPackageActivity, RefuseActivity, FlakyChargeActivity };
