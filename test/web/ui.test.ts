@@ -244,6 +244,25 @@ describe("the web UI in Chromium", () => {
     }
     expect(pageErrors).toEqual([]);
   });
-});
 
-export { eventually };
+  it("links a child workflow to its parent and the parent's timeline to its children, and names the runs", async () => {
+    await env.worker({ activities, identity: "worker-batch" });
+    const batch = await env.client.start("BatchWorkflow", { args: [3, 2], workflowId: "batch-ui" });
+    expect(await batch.result()).toMatchObject({ processed: 3, runs: 2 });
+    await page.goto(`${http.url}#/workflows/batch-ui-order-1`);
+    const parentLink = page.locator(".wf-parent a");
+    await expect.poll(() => parentLink.textContent()).toBe("batch-ui");
+    await parentLink.click();
+    await page.waitForURL(/#\/workflows\/batch-ui$/);
+    const timeline = page.locator(".timeline");
+    // The current run started the third order; its card links to that child.
+    const childLink = timeline.locator(".wf-link", { hasText: "batch-ui-order-3" });
+    await childLink.waitFor();
+    await expect.poll(() => page.locator(".wf-runs").textContent()).toBe(batch.runId);
+    await page.screenshot({ path: `${screenshots}children.png`, fullPage: true });
+    await childLink.click();
+    await page.waitForURL(/#\/workflows\/batch-ui-order-3$/);
+    await expect.poll(() => page.locator(".wf-title [data-status]").getAttribute("data-status")).toBe("completed");
+    expect(pageErrors).toEqual([]);
+  });
+});
