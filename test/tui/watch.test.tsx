@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { render, cleanup } from "ink-testing-library";
 import { AddActivity, ChargeCreditCardActivity, OrderWorkflow, ShipPackageActivity } from "../../examples/order.ts";
+import { BatchWorkflow } from "../../examples/batch.ts";
 import { WatchApp } from "../../src/tui/app.tsx";
 import { frameWhere, has, seqs, type Rendered } from "./frames.ts";
 import { eventually, startEnv, type TestEnv } from "../support/env.ts";
@@ -27,7 +28,7 @@ let env: TestEnv;
 beforeAll(async () => {
   env = await startEnv();
   await env.worker({
-    workflows: { OrderWorkflow, GatedWorkflow, StepsWorkflow, RetryWorkflow, DeclinedWorkflow },
+    workflows: { OrderWorkflow, BatchWorkflow, GatedWorkflow, StepsWorkflow, RetryWorkflow, DeclinedWorkflow },
     activities: { ChargeCreditCardActivity, ShipPackageActivity, AddActivity, GateActivity, FailThenGateActivity, RefusedActivity },
   });
 });
@@ -44,6 +45,18 @@ function resize(ui: Rendered, columns: number, rows: number): void {
 
 
 describe("dfut watch <id>", () => {
+  it("names a child's parent, and a parent's children and run", async () => {
+    const batch = await env.client.start(BatchWorkflow, { args: [2, 1], workflowId: "tui-batch" });
+    await batch.result();
+    const child = render(<WatchApp client={env.client} workflowId="tui-batch-order-1" />);
+    expect(await frameWhere(child, has("WorkflowCompleted"), "the child")).toContain("child of tui-batch");
+    cleanup();
+    const parent = render(<WatchApp client={env.client} workflowId="tui-batch" />);
+    const frame = await frameWhere(parent, has("WorkflowCompleted", "ChildWorkflowClosed"), "the parent's current run");
+    expect(frame).toContain("child tui-batch-order-2");
+    expect(frame).toMatch(new RegExp(`run \\d+, continued from ${batch.runId}`));
+  });
+
   it("shows a finished order workflow: header, both activities, Completed and the result", async () => {
     const handle = await env.client.start(OrderWorkflow, { args: ["Bob", "widget-1000", 1000, 2], workflowId: "order-done" });
     await handle.result();
