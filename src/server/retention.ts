@@ -3,12 +3,14 @@
  * period. Only closed workflows are looked at (the index says so, and a close is the last event
  * a workflow's code causes), so a running workflow never loses an event, however old it is.
  * Each sweep lists the index with a stream request (no consumer) and purges by subject: the
- * history first, then the record, so a sweep cut short is finished by the next one.
+ * history first, then the record, so a sweep cut short is finished by the next one. A workflow
+ * that goes on in runs (continue-as-new, or a new start of its id) loses the runs before its
+ * current one once that began before the cutoff: its history stays bounded while it lives.
  */
 import type { KV } from "@nats-io/kv";
 import type { DfutConnection } from "../common/connection.ts";
 import { DfutError } from "../common/errors.ts";
-import { listExecutions } from "../common/executions.ts";
+import { listExecutions, updateExecution, type ExecutionRecord } from "../common/executions.ts";
 import { layoutOf } from "../common/layout.ts";
 import type { Logger } from "../common/logger.ts";
 
@@ -60,7 +62,8 @@ export class RetentionSweeper {
   async #sweepOnce(): Promise<number> {
     const cutoff = Date.now() - this.#retentionMs;
     const layout = layoutOf(this.#connection);
-    const expired = (await listExecutions(this.#connection.jsm)).filter(
+    const records = await listExecutions(this.#connection.jsm);
+    const expired = records.filter(
       (record) => record.status !== "running" && record.closedAt !== undefined && Date.parse(record.closedAt) < cutoff,
     );
     for (const record of expired) {
@@ -68,8 +71,26 @@ export class RetentionSweeper {
       await this.#executions.purge(record.workflowId);
     }
     if (expired.length > 0) this.#logger.info(`retention: removed ${expired.length} workflow(s) closed before ${new Date(cutoff).toISOString()}`);
+    for (const record of records.filter((r) => !expired.includes(r) && earlierRunsExpired(r, cutoff))) await this.#purgeEarlierRuns(record);
     return expired.length;
   }
+
+  /** Removes the runs before the current one, then forgets them in the record. */
+  async #purgeEarlierRuns(record: ExecutionRecord): Promise<void> {
+    const layout = layoutOf(this.#connection);
+    const current = Number(record.runId);
+    await this.#connection.jsm.streams.purge(layout.stream(record.workflowId), { filter: layout.subject(record.workflowId), seq: current });
+    await updateExecution(this.#executions, record.workflowId, (r) =>
+      r && r.runId === record.runId ? { ...r, runs: (r.runs ?? []).filter((run) => Number(run) >= current) } : undefined,
+    );
+  }
+}
+
+/** Whether the record lists runs before its current one that began, and so ended, before the cutoff. */
+function earlierRunsExpired(record: ExecutionRecord, cutoff: number): boolean {
+  if (!record.runId || !record.startedAt || record.status === "continued") return false;
+  const current = Number(record.runId);
+  return (record.runs ?? []).some((run) => Number(run) < current) && Date.parse(record.startedAt) < cutoff;
 }
 
 /** "7d", "12h", "30m", "45s", "500ms" or "0" (keep forever) as milliseconds. */
