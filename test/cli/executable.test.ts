@@ -192,7 +192,11 @@ describe("user mistakes: one line, exit code 1, no stack trace", () => {
     ["bad JSON in --input", async () => ["start", "OrderWorkflow", "--input", "[1,", "--nats", nats.url], /^dfut: --input is not valid JSON/],
     ["an argument that is broken JSON", async () => ["start", "OrderWorkflow", '{"customer":', "--nats", nats.url], /^dfut: argument 1 looks like JSON but does not parse/],
     ["an unknown workflow type", async () => ["start", "NoSuchWorkflow", "--nats", nats.url], /^dfut: unknown workflow type NoSuchWorkflow: .*known: .*OrderWorkflow/],
-    ["a workflow id used twice", async () => ["start", "OrderWorkflow", "--id", "order-history", "--nats", nats.url], /^dfut: a workflow with id "order-history" already exists/],
+    ["a workflow id its reuse policy refuses", async () => {
+      await dfut("start", "OrderWorkflow", "Ann", "w", "1", "1", "--id", "reuse-refused", "--wait");
+      return ["start", "OrderWorkflow", "--id", "reuse-refused", "--id-reuse", "reject", "--nats", nats.url];
+    }, /^dfut: workflow id "reuse-refused" was used by a run that completed, and the id reuse policy "reject" refuses a new run; choose another id$/],
+    ["a bad --id-reuse", async () => ["start", "OrderWorkflow", "--id-reuse", "never", "--nats", nats.url], /^dfut: .*--id-reuse.*never.*allow, failed-only, reject/],
     ["a module with a syntax error", async () => ["worker", "--load", join(userDir, "syntax.ts")], /^dfut: cannot load .*syntax\.ts: SyntaxError: .*syntax\.ts:3:\d+: /],
     ["a module that throws while loading", async () => ["worker", "--load", join(userDir, "throws.ts")], /^dfut: cannot load .*throws\.ts: refused at load 1 \(at .*throws\.ts:3:\d+\)$/],
     ["a module that does not exist", async () => ["worker", "--load", "nope/missing.ts"], /^dfut: cannot load nope\/missing\.ts: no such file$/],
