@@ -32,29 +32,16 @@ export interface StartRunOptions {
   isOwn?: (started: WorkflowStarted) => boolean;
 }
 
-/** Appends the run's WorkflowStarted; returns its sequence, the run's id. */
+/**
+ * Appends the run's WorkflowStarted; returns its sequence, the run's id. Tried first as the id's
+ * first run (fenced on an empty history: no read for a new id); only when the id has history is
+ * its last event read and the reuse policy asked.
+ */
 export async function startRun(access: HistoryAccess, workflowId: string, event: NewEvent & { type: "WorkflowStarted" }, options: StartRunOptions): Promise<number> {
   const policy = options.idReuse ?? "allow";
+  let start: NewEvent = event;
+  let expectLastSeq = 0;
   for (;;) {
-    const last = await lastEvent(access, workflowId);
-    let expectLastSeq = 0;
-    if (last) {
-      const status = await closedStatus(access, workflowId, last);
-      if (status === "running") {
-        const current = await readCurrentRun(access, workflowId);
-        const started = current[0];
-        if (started?.type === "WorkflowStarted" && options.isOwn?.(started)) return started.seq;
-        throw new WorkflowAlreadyStartedError(workflowId);
-      }
-      if (policy === "reject" || (policy === "failed-only" && status === "completed")) {
-        throw new WorkflowAlreadyStartedError(workflowId, status, policy);
-      }
-      expectLastSeq = last.seq;
-    }
-    // Step ordinals of a new run go on past every earlier run's (each of whose steps has an
-    // event, so none numbers past the last sequence): no message id or late answer of theirs
-    // is taken for this run's.
-    const start = last ? { ...event, firstStep: last.seq + 1 } : event;
     try {
       const { seq } = await appendEvent(access, workflowId, start, {
         expectLastSeq,
@@ -67,6 +54,25 @@ export async function startRun(access: HistoryAccess, workflowId: string, event:
       // Someone else wrote first: look again (a racing start won, or the history moved).
       if (!(err instanceof WorkflowAlreadyStartedError) && !(err instanceof HistoryConflictError)) throw err;
     }
+    const last = await lastEvent(access, workflowId);
+    start = event;
+    expectLastSeq = 0;
+    if (!last) continue;
+    const status = await closedStatus(access, workflowId, last);
+    if (status === "running") {
+      const current = await readCurrentRun(access, workflowId);
+      const started = current[0];
+      if (started?.type === "WorkflowStarted" && options.isOwn?.(started)) return started.seq;
+      throw new WorkflowAlreadyStartedError(workflowId);
+    }
+    if (policy === "reject" || (policy === "failed-only" && status === "completed")) {
+      throw new WorkflowAlreadyStartedError(workflowId, status, policy);
+    }
+    // Step ordinals of a new run go on past every earlier run's (each of whose steps has an
+    // event, so none numbers past the last sequence): no message id or late answer of theirs
+    // is taken for this run's.
+    start = { ...event, firstStep: last.seq + 1 };
+    expectLastSeq = last.seq;
   }
 }
 
