@@ -74,8 +74,11 @@ it("the next run begins when every process dies between WorkflowContinuedAsNew a
   await doomed.kill("SIGKILL");
   expect(await lastType(handle.workflowId)).toBe("WorkflowContinuedAsNew");
 
+  // A signal sent between the runs waits for the next one, and reaches it.
+  const signaled = client.signal(handle.workflowId, "note", "between runs");
   await Promise.all([server(), worker()]);
-  expect(await handle.result()).toEqual({ round: 1, step: 50 });
+  await signaled;
+  expect(await handle.result()).toEqual({ round: 1, step: 50, note: "between runs" });
   expect(readEffects(effects, "slow-done-crash-loop")).toHaveLength(1);
   expect(readEffects(effects, "step-crash-loop-5")).toHaveLength(1);
   const record = await eventually(async () => {
