@@ -7,6 +7,7 @@ import {
   statusOf,
   unhandled,
   writtenByClient,
+  type ErrorInfo,
   type FinalCloseEvent,
   type HistoryEvent,
   type IdReusePolicy,
@@ -18,19 +19,29 @@ import { appendToOpenRun, ID_REUSE_POLICIES, startRun } from "../common/runs.ts"
 import { decodeEvent } from "../common/event-codec.ts";
 import {
   DfutError,
+  isDfutError,
   InvalidArgumentError,
   WorkflowCanceledError,
   WorkflowClosedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowTerminatedError,
+  QueryFailedError,
+  UpdateFailedError,
+  UpdateRejectedError,
 } from "../common/errors.ts";
+import { decodeReply, type RequestReply, type WorkflowRequest } from "../common/requests.ts";
+import { isNoResponders, isRequestTimeout } from "../common/jetstream-errors.ts";
 import { decodeRecord, getExecution, listExecutions, type ExecutionRecord, type ListFilter } from "../common/executions.ts";
 import { newWorkflowId, validateQueue, validateWorkflowId } from "../common/ids.ts";
 import { DEFAULT_QUEUE, EXECUTIONS_BUCKET, subjects } from "../common/names.ts";
 
 /** How long a client waits for dfut to be provisioned before it says it is not. */
 const PROVISIONING_GRACE_MS = 5000;
+/** How long one query or update request waits for a worker's answer. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** While an accepted update runs, it is asked after again this often (a missed notice). */
+const UPDATE_POLL_MS = 2000;
 import { assertJsonSerializable, encodeJson } from "../common/payload.ts";
 import { eventMsgIds } from "../common/msg-ids.ts";
 import { retryTransient } from "../common/retry.ts";
@@ -49,6 +60,19 @@ export interface StartOptions {
    * (not after it completed), "reject" (never, while its history is kept). An open run always refuses.
    */
   idReuse?: IdReusePolicy;
+}
+
+export interface UpdateOptions {
+  args?: unknown[];
+  /** The update's id: the same id sent again runs the update once, and answers with its result. Default: a fresh one. */
+  updateId?: string;
+  /** Give up waiting after this long (the update, once accepted, still runs). */
+  timeoutMs?: number;
+}
+
+export interface QueryOptions {
+  /** How long to wait for a worker's answer. Default 10 s. */
+  timeoutMs?: number;
 }
 
 export interface HistoryOptions {
@@ -109,6 +133,12 @@ export class WorkflowHandle<R = unknown> {
   }
   terminate(reason?: string): Promise<void> {
     return this.client.terminate(this.workflowId, reason);
+  }
+  query<T = unknown>(name: string, ...args: unknown[]): Promise<T> {
+    return this.client.query<T>(this.workflowId, name, ...args);
+  }
+  update<T = unknown>(name: string, ...args: unknown[]): Promise<T> {
+    return this.client.update<T>(this.workflowId, name, ...args);
   }
 }
 
@@ -320,6 +350,116 @@ export class DfutClient {
     await this.#ready();
     const stored = await this.#appendToOpen(workflowId, { type: "WorkflowTerminated", time: nowIso(), reason });
     this.#announceClose(workflowId, stored);
+  }
+
+  /**
+   * Asks the workflow's `ctx.onQuery` handler: answered by a worker of its type from the state
+   * after the last recorded event (open or closed, while its history is kept); nothing is
+   * recorded. Fails at once when no worker serves the type.
+   */
+  async query<T = unknown>(workflowId: string, name: string, ...args: unknown[]): Promise<T> {
+    return this.queryWithOptions<T>(workflowId, name, args);
+  }
+
+  async queryWithOptions<T = unknown>(workflowId: string, name: string, args: unknown[] = [], options: QueryOptions = {}): Promise<T> {
+    if (!name) throw new InvalidArgumentError("a query needs a name");
+    assertJsonSerializable(args, `the arguments of query ${name}`);
+    const reply = await this.#request(workflowId, { kind: "query", workflowId, name, args }, options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    if (reply.kind === "answer") return reply.result as T;
+    if (reply.kind === "refused") throw new QueryFailedError(workflowId, name, reply.error);
+    throw new DfutError("internal", `a worker answered query ${name} with a ${reply.kind} reply`);
+  }
+
+  /**
+   * Sends an update to the workflow's `ctx.onUpdate` handler and waits for its result. Its
+   * validator runs first (a refusal leaves no trace but UpdateRejectedError); an accepted update
+   * is recorded and runs even if a worker dies. The same `updateId` sent twice runs once.
+   */
+  async update<T = unknown>(workflowId: string, name: string, ...args: unknown[]): Promise<T> {
+    return this.executeUpdate<T>(workflowId, name, { args });
+  }
+
+  async executeUpdate<T = unknown>(workflowId: string, name: string, options: UpdateOptions = {}): Promise<T> {
+    if (!name) throw new InvalidArgumentError("an update needs a name");
+    const args = options.args ?? [];
+    assertJsonSerializable(args, `the arguments of update ${name}`);
+    const updateId = options.updateId ?? newRequestId();
+    const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
+    const request = { kind: "update", workflowId, name, args, updateId } as const;
+    // The outcome's notice, subscribed to before asking; asking again (same id) is the fallback
+    // when a notice was missed: it answers with the recorded outcome once there is one.
+    const notices = this.connection.nc.subscribe(subjects.updated(validateWorkflowId(workflowId)));
+    let completed: ((event: HistoryEvent) => void) | undefined;
+    const noticed = new Promise<HistoryEvent>((resolve) => (completed = resolve));
+    void (async () => {
+      for await (const msg of notices) {
+        const event = decodeEvent({ seq: 0, data: msg.data });
+        if (event.type === "UpdateCompleted" && event.updateId === updateId) completed?.(event);
+      }
+    })().catch(() => undefined);
+    let accepted = false;
+    try {
+      for (;;) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw new DfutError("deadline_exceeded", `update ${name} of workflow ${workflowId} did not complete within ${options.timeoutMs} ms (update id ${updateId})`);
+        let reply: RequestReply;
+        try {
+          reply = await this.#request(workflowId, request, Math.min(left, DEFAULT_REQUEST_TIMEOUT_MS));
+        } catch (err) {
+          // Once accepted, the update is recorded and runs whenever a worker takes the workflow:
+          // no worker to ask right now (one crashed) is a reason to wait, not to give up.
+          if (!accepted || !isDfutError(err) || (err.code !== "unavailable" && err.code !== "deadline_exceeded")) throw err;
+          reply = { kind: "accepted" };
+        }
+        if (reply.kind === "accepted") accepted = true;
+        let outcome: { result?: unknown; error?: ErrorInfo } | undefined;
+        if (reply.kind === "refused") throw new UpdateRejectedError(workflowId, name, reply.error);
+        if (reply.kind === "completed") outcome = reply;
+        if (reply.kind === "accepted") {
+          const wait = Math.min(deadline - Date.now(), UPDATE_POLL_MS);
+          const event = await Promise.race([noticed, new Promise<undefined>((resolve) => setTimeout(resolve, Math.max(0, wait)))]);
+          if (event?.type === "UpdateCompleted") outcome = event;
+        }
+        if (!outcome) continue;
+        if (outcome.error) throw new UpdateFailedError(workflowId, name, outcome.error);
+        return outcome.result as T;
+      }
+    } finally {
+      notices.unsubscribe();
+    }
+  }
+
+  /** Sends a query or an update to a worker of the workflow's type and queue. */
+  async #request(workflowId: string, request: WorkflowRequest, timeoutMs: number): Promise<RequestReply> {
+    await this.#ready();
+    validateWorkflowId(workflowId);
+    const record = await this.#record(workflowId);
+    let { workflowType, queue } = record ?? {};
+    if (!workflowType || !queue) {
+      const [started] = await this.history(workflowId);
+      if (started?.type !== "WorkflowStarted") throw new WorkflowNotFoundError(workflowId);
+      ({ workflowType, queue } = started);
+    }
+    let msg;
+    try {
+      msg = await this.connection.nc.request(subjects.request(queue, workflowType), encodeJson(request), { timeout: timeoutMs });
+    } catch (err) {
+      if (isNoResponders(err)) {
+        throw new DfutError(
+          "unavailable",
+          `no worker on queue "${queue}" serves workflow type ${workflowType}, so none can answer for ${workflowId}; start one that does`,
+          { cause: err },
+        );
+      }
+      if (isRequestTimeout(err)) {
+        throw new DfutError("deadline_exceeded", `no worker answered the ${request.kind} of ${workflowId} within ${timeoutMs} ms`, { cause: err });
+      }
+      throw err;
+    }
+    const reply = decodeReply(msg.data);
+    if (!reply.ok) throw new DfutError("internal", `a worker's answer cannot be read: ${reply.problem}`);
+    if (reply.value.kind === "refused" && reply.value.code === "not_found") throw new WorkflowNotFoundError(workflowId);
+    return reply.value;
   }
 
   /** Clients waiting on the result learn of a close they wrote themselves as they would of a worker's. */

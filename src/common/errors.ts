@@ -147,6 +147,27 @@ export class ActivityFailure extends Error {
   }
 }
 
+/** A query's handler threw, or the workflow has no handler of that name. */
+export class QueryFailedError extends DfutError {
+  constructor(workflowId: string, name: string, failure: ErrorInfo) {
+    super("failed_precondition", `query ${name} of workflow ${workflowId} failed: ${failure.name}: ${failure.message}`, { cause: fromErrorInfo(failure) });
+  }
+}
+
+/** An update was refused before anything was recorded: its validator threw, or there is no handler. */
+export class UpdateRejectedError extends DfutError {
+  constructor(workflowId: string, name: string, failure: ErrorInfo) {
+    super("failed_precondition", `update ${name} of workflow ${workflowId} was rejected: ${failure.name}: ${failure.message}`, { cause: fromErrorInfo(failure) });
+  }
+}
+
+/** An accepted update's handler failed; its failure is recorded in the history. */
+export class UpdateFailedError extends DfutError {
+  constructor(workflowId: string, name: string, failure: ErrorInfo) {
+    super("aborted", `update ${name} of workflow ${workflowId} failed: ${failure.name}: ${failure.message}`, { cause: fromErrorInfo(failure) });
+  }
+}
+
 /**
  * A child workflow did not complete: it failed, was canceled or terminated (`cause` is what it
  * failed with), or could not start because its id is in use.

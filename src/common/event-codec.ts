@@ -63,6 +63,8 @@ const EVENT_SHAPES: Readonly<Record<RecordedEventType, Shape>> = {
   ChildWorkflowClosed: { stepId: "int", childWorkflowId: "string", childRunId: "string", status: "string", result: "json?", error: "error?" },
   ChildWorkflowSignaled: { stepId: "int", childWorkflowId: "string", name: "string", payload: "json" },
   StepCanceled: { stepId: "int", childWorkflowId: "string?" },
+  UpdateAccepted: { updateId: "string", name: "string", args: "array" },
+  UpdateCompleted: { updateId: "string", result: "json?", error: "error?" },
 };
 
 const RAW_PREVIEW_CHARS = 200;

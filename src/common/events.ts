@@ -253,6 +253,23 @@ export interface StepCanceled extends EventBase {
   /** Set when the step is a child workflow: dfut server asks it to cancel. */
   childWorkflowId?: string;
 }
+/**
+ * A client's update, validated against the workflow's state and accepted: its handler runs as
+ * workflow code from here (and on every replay).
+ */
+export interface UpdateAccepted extends EventBase {
+  type: "UpdateAccepted";
+  updateId: string;
+  name: string;
+  args: unknown[];
+}
+/** The update's handler finished: its result, or what it failed with. */
+export interface UpdateCompleted extends EventBase {
+  type: "UpdateCompleted";
+  updateId: string;
+  result?: unknown;
+  error?: ErrorInfo;
+}
 /** Ended from outside (`dfut terminate`): no workflow code ran for it, nothing more will. */
 export interface WorkflowTerminated extends EventBase {
   type: "WorkflowTerminated";
@@ -294,6 +311,8 @@ export type HistoryEvent =
   | ChildWorkflowClosed
   | ChildWorkflowSignaled
   | StepCanceled
+  | UpdateAccepted
+  | UpdateCompleted
   | UndecodableEvent;
 
 export type EventType = HistoryEvent["type"];
@@ -349,6 +368,10 @@ export const EVENT_KINDS: { readonly [K in EventType]: EventKind<Extract<History
   ChildWorkflowClosed: { writer: "server", wakes: always },
   ChildWorkflowSignaled: { writer: "worker", wakes: never },
   StepCanceled: { writer: "worker", wakes: never },
+  // Written for a client by the worker that validated it, outside any task: nothing would
+  // redeliver it, so the dispatcher publishes its workflow task, as for the client's own events.
+  UpdateAccepted: { writer: "client", wakes: always },
+  UpdateCompleted: { writer: "worker", wakes: never },
   Undecodable: { writer: "nobody", wakes: never },
 };
 

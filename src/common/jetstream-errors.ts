@@ -65,6 +65,16 @@ export function isTransient(err: unknown): boolean {
 
 const JETSTREAM_NOT_CURRENT = 10076;
 
+/** A core request that nobody subscribes to (nats.js wraps it in a RequestError). */
+export function isNoResponders(err: unknown): boolean {
+  return err instanceof NoRespondersError || (err instanceof RequestError && err.isNoResponders());
+}
+
+/** A core request that nobody answered in time. */
+export function isRequestTimeout(err: unknown): boolean {
+  return err instanceof TimeoutError || (err instanceof RequestError && err.cause instanceof TimeoutError);
+}
+
 /** A stream the cluster cannot place: more replicas than JetStream servers, or no room. */
 export function isInsufficientResources(err: unknown): boolean {
   const code = apiCode(err);

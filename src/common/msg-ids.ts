@@ -20,6 +20,9 @@ export const eventMsgIds = {
   /** What dfut server records in the parent of a child's start and close. */
   childStarted: (parentId: string, stepId: number) => `${parentId}:step:${stepId}:child-started`,
   childClosed: (parentId: string, stepId: number) => `${parentId}:step:${stepId}:child-closed`,
+  /** An update, accepted once per id; its completion once. */
+  updateAccepted: (workflowId: string, updateId: string) => `${workflowId}:update:${updateId}:accepted`,
+  updateCompleted: (workflowId: string, updateId: string) => `${workflowId}:update:${updateId}:completed`,
   /** What dfut server writes into a child for its parent: a signal, a cancel, a terminate. */
   forParent: (childId: string, parentId: string, stepId: number, what: string) => `${childId}:parent:${parentId}:${stepId}:${what}`,
   activityStarted: (workflowId: string, activityId: number, attempt: number) => `${workflowId}:act:${activityId}:${attempt}:started`,
@@ -58,6 +61,8 @@ function workflowTaskMsgId(workflowId: string, event: HistoryEvent): string {
     case "ChildWorkflowScheduled":
     case "ChildWorkflowSignaled":
     case "StepCanceled":
+    case "UpdateAccepted":
+    case "UpdateCompleted":
     case "WorkflowTaskFailed":
     case "Undecodable":
       return `wft:${workflowId}:seq:${event.seq}`;

@@ -20,6 +20,10 @@ export const subjects = {
   allTimers: "dfut.timer.>",
   /** Core NATS notice of a stored close, for clients waiting on a result (not durable). */
   closed: (workflowId: string) => `dfut.closed.${workflowId}`,
+  /** Queries and updates for the workers of a workflow type on a queue (core request/reply). */
+  request: (queue: string, workflowType: string) => `dfut.request.${queue}.${workflowType}`,
+  /** Notices of completed updates, once stored. */
+  updated: (workflowId: string) => `dfut.updated.${workflowId}`,
 };
 
 export const consumerNames = {

@@ -215,6 +215,8 @@ export function project(workflowId: string, event: HistoryEvent): Mutation | und
     case "ChildWorkflowClosed":
     case "ChildWorkflowSignaled":
     case "StepCanceled":
+    case "UpdateAccepted":
+    case "UpdateCompleted":
       return undefined;
     default:
       return unhandled(event);

@@ -53,6 +53,7 @@ export class CommandPersister {
         }
         pending = pending.slice(1);
         if (execution.closed) this.announceClose(execution.workflowId, recorded);
+        if (recorded.type === "UpdateCompleted") this.announce(subjects.updated(execution.workflowId), recorded);
         if (runHere && recorded.type === "ActivityScheduled") return recorded;
         if (recorded.type === "ActivityScheduled" || recorded.type === "TimerStarted") steps.push(recorded);
       }
@@ -77,7 +78,12 @@ export class CommandPersister {
 
   /** Waiting clients learn of a close from this notice, sent only once the close is stored. */
   announceClose(workflowId: string, close: HistoryEvent): void {
-    this.#options.connection.nc.publish(subjects.closed(workflowId), encodeJson(close));
+    this.announce(subjects.closed(workflowId), close);
+  }
+
+  /** A notice on a core subject of an event that is stored (not durable: waiters also look). */
+  announce(subject: string, event: HistoryEvent): void {
+    this.#options.connection.nc.publish(subject, encodeJson(event));
   }
 
   async #publish(execution: WorkflowExecution, steps: PendingStep[], options: { verify?: boolean } = {}): Promise<void> {

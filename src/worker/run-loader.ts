@@ -83,10 +83,10 @@ export class RunLoader {
    * Read-only replay: the run rebuilt from its whole history, and the commands its code would
    * record next. Nothing is appended or published.
    */
-  async replay(workflowId: string): Promise<{ execution: WorkflowExecution; commands: Command[] } | Exclude<Run, { kind: "run" }>> {
+  async replay(workflowId: string): Promise<{ kind: "replayed"; execution: WorkflowExecution; commands: Command[] } | Exclude<Run, { kind: "run" }>> {
     const events = await this.#currentRun(workflowId);
     const run = this.run(workflowId, undefined, events);
     if (run.kind !== "run") return run;
-    return { execution: run.execution, commands: await run.execution.apply(run.events) };
+    return { kind: "replayed", execution: run.execution, commands: await run.execution.apply(run.events) };
   }
 }

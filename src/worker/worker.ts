@@ -7,6 +7,7 @@ import { validateQueue } from "../common/ids.ts";
 import { consumerNames, DEFAULT_QUEUE, EXECUTIONS_BUCKET, REGISTRY_BUCKET, TASK_STREAM } from "../common/names.ts";
 import { awaitProvisioned, ensureTaskConsumers, openKv } from "../common/resources.ts";
 import { announce, withdraw, type WorkerRegistration } from "../common/registry.ts";
+import { RequestHandler } from "./requests.ts";
 import { markedKind, nameOf, parameterNames, type ActivityFunction, type WorkflowFunction } from "../workflow/definitions.ts";
 import { ActivityTaskHandler } from "./activity-task-handler.ts";
 import { consoleLogger, type Logger } from "../common/logger.ts";
@@ -52,6 +53,7 @@ export class Worker {
   readonly identity: string;
   readonly queue: string;
   readonly #loops: TaskLoop[] = [];
+  #requests: RequestHandler | undefined;
   #refresh?: NodeJS.Timeout;
   #stopped = false;
 
@@ -149,6 +151,8 @@ export class Worker {
     await this.#announce();
     this.#refresh = setInterval(() => void this.#announce().catch(() => undefined), REGISTRATION_REFRESH_MS);
     if (this.registration.workflows.length > 0) {
+      this.#requests = new RequestHandler({ connection: this.connection, runs: this.workflowHandler, logger });
+      this.#requests.listen(this.queue, this.registration.workflows.map((w) => w.name));
       this.#loops.push(
         await runTaskLoop(js, TASK_STREAM, consumerNames.workflowTasks(this.queue), this.workflowHandler.handle, {
           maxMessages: options.workflowConcurrency ?? 100,
@@ -177,6 +181,7 @@ export class Worker {
     if (this.#stopped) return;
     this.#stopped = true;
     clearInterval(this.#refresh);
+    this.#requests?.stop();
     this.activityHandler.abortAll("worker is shutting down");
     await Promise.all(this.#loops.map((l) => l.stop()));
     await withdraw(this.registry, this.identity).catch(() => undefined);

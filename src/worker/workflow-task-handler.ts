@@ -2,10 +2,10 @@ import type { JsMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { DfutConnection } from "../common/connection.ts";
 import { KeyedSerializer } from "../common/consume.ts";
-import { DfutError } from "../common/errors.ts";
+import { DfutError, WorkflowNotFoundError } from "../common/errors.ts";
 import { isTerminal, type HistoryEvent } from "../common/events.ts";
 import { clearProblem, getExecution } from "../common/executions.ts";
-import { HistoryConflictError } from "../common/history.ts";
+import { HistoryConflictError, lastEvent } from "../common/history.ts";
 import { activityTaskFor, decodeWorkflowTask, type ActivityTask, type WorkflowTask } from "../common/tasks.ts";
 import type { WorkflowFunction } from "../workflow/definitions.ts";
 import type { WorkflowExecution } from "../workflow/execution.ts";
@@ -87,6 +87,25 @@ export class WorkflowTaskHandler {
 
   get cachedExecutions(): number {
     return this.#cache.size;
+  }
+
+  /**
+   * Runs `fn` with the workflow's run as of its last stored event, between this worker's tasks
+   * of that workflow: the cached run when it is that far, else a read-only replay (not cached).
+   */
+  withCurrentRun<T>(workflowId: string, fn: (execution: WorkflowExecution) => Promise<T> | T): Promise<T> {
+    return this.#serializer.run(workflowId, async () => {
+      const last = await lastEvent(this.options.connection, workflowId);
+      if (!last) throw new WorkflowNotFoundError(workflowId);
+      const cached = this.#cache.get(workflowId);
+      if (cached && !cached.closed && cached.lastSeq >= last.seq) return fn(cached);
+      const replayed = await this.#loader.replay(workflowId);
+      if (replayed.kind === "no-history") throw new WorkflowNotFoundError(workflowId);
+      if (replayed.kind === "missing-type") {
+        throw new DfutError("failed_precondition", `workflow ${workflowId} is a ${replayed.workflowType}, which this worker does not have`);
+      }
+      return fn(replayed.execution);
+    });
   }
 
   /** Read-only replays (no append, no publish) for this worker's workflow types. */

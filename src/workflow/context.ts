@@ -68,6 +68,19 @@ export interface WorkflowContext extends ActivityRunner {
    * yet go to the new run. Never resolves: `return ctx.continueAsNew(next)`.
    */
   continueAsNew(...args: unknown[]): DurableFuture<never>;
+  /**
+   * Answers `client.query(workflowId, name, …args)` from the workflow's state, without recording
+   * anything: the handler must return at once and may only read (scheduling is refused).
+   */
+  onQuery<A extends unknown[], R>(name: string, handler: (...args: A) => R): void;
+  /**
+   * Handles `client.update(workflowId, name, …args)`: `validate` (read-only, throws to refuse)
+   * runs before anything is recorded; an accepted update is recorded, and its handler runs as
+   * workflow code (it may change state and run activities); its result goes to the caller.
+   */
+  onUpdate<A extends unknown[], R>(name: string, handler: (...args: A) => R | Promise<R>, options?: { validate?: (...args: A) => void }): void;
+  /** Handles every signal of that name (those that came before too), instead of waitForSignal. */
+  onSignal<T = unknown>(name: string, handler: (payload: T) => void | Promise<void>): void;
   /** Activity calls with other options: `ctx.withOptions({ retry: { maximumAttempts: 3 } })`. */
   withOptions(options: ActivityOptionsInput): ActivityRunner;
   /** A durable timer: survives restarts of every process. */

@@ -64,7 +64,8 @@ export type Command =
       carried: () => CarriedSignal[];
       openChildren?: boolean;
     }
-  | { kind: "MarkPatch"; patchId: string; deprecated: boolean };
+  | { kind: "MarkPatch"; patchId: string; deprecated: boolean }
+  | { kind: "CompleteUpdate"; updateId: string; result?: unknown; error?: ErrorInfo };
 
 type CloseCommand = Extract<Command, { kind: "CompleteWorkflow" | "FailWorkflow" | "CancelWorkflow" | "ContinueAsNew" }>;
 
@@ -98,6 +99,22 @@ interface RecordedStep {
 }
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+interface UpdateHandler {
+  handler: (...args: unknown[]) => unknown;
+  validate?: (...args: unknown[]) => unknown;
+}
+
+/** How an update ended: its result, or the failure its handler threw. */
+export type UpdateOutcome = { ok: true; result: unknown } | { ok: false; error: ErrorInfo };
+
+/** A query or an update validator that did something only workflow code may do, or that failed. */
+export class ReadOnlyViolation extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ReadOnlyViolation";
+  }
+}
 
 function describe(step: { kind: StepKind; label: string }): string {
   switch (step.kind) {
@@ -158,6 +175,15 @@ export class WorkflowExecution {
   #replaying = false;
   #conditions: { predicate: () => boolean; future: DurableFuture<boolean> }[] = [];
   readonly #signalWaiters = new Map<string, DurableFuture<unknown>[]>();
+  readonly #signalHandlers = new Map<string, (payload: unknown) => unknown>();
+  readonly #queryHandlers = new Map<string, (...args: unknown[]) => unknown>();
+  readonly #updateHandlers = new Map<string, UpdateHandler>();
+  /** Updates the history accepted, and the outcome of those it completed. */
+  readonly #updatesAccepted = new Set<string>();
+  readonly #updatesCompleted = new Map<string, UpdateOutcome>();
+  /** Set while a query handler or an update validator runs: they may read, never schedule. */
+  #readOnly: string | undefined;
+  #scope: DeterministicScope | undefined;
 
   private readonly started: WorkflowStarted;
   constructor(
@@ -254,6 +280,13 @@ export class WorkflowExecution {
       case "StepCanceled":
         this.#cancelsRecorded.add(event.stepId);
         return;
+      case "UpdateAccepted":
+        if (this.#updatesAccepted.has(event.updateId)) return;
+        this.#updatesAccepted.add(event.updateId);
+        return this.#input(event, () => this.#runUpdate(event.updateId, event.name, event.args));
+      case "UpdateCompleted":
+        this.#updatesCompleted.set(event.updateId, event.error ? { ok: false, error: event.error } : { ok: true, result: event.result ?? null });
+        return;
       case "ChildWorkflowStarted":
         return this.#input(event, () => this.#stepFor(event.stepId, event.seq)?.child?.started.resolve(event.childRunId));
       case "ChildWorkflowStartFailed":
@@ -312,7 +345,7 @@ export class WorkflowExecution {
       case "TimerFired":
         return this.#input(event, () => this.#stepFor(event.timerId, event.seq)?.future.resolve(undefined));
       case "SignalReceived":
-        return this.#input(event, () => this.#buffer(event.name, event.payload));
+        return this.#input(event, () => this.#deliverSignal(event.name, event.payload));
       case "CancelRequested":
         return this.#input(event, () => {
           if (this.#cancelReason !== undefined) return;
@@ -322,6 +355,25 @@ export class WorkflowExecution {
       default:
         return unhandled(event);
     }
+  }
+
+  /** A signal goes to its handler (ctx.onSignal), else to a waiter or the buffer. */
+  #deliverSignal(name: string, payload: unknown): void {
+    const handler = this.#signalHandlers.get(name);
+    if (handler) this.#asWorkflowCode(() => this.#callSignalHandler(handler, payload));
+    else this.#buffer(name, payload);
+  }
+
+  /** A signal handler that throws (or rejects) fails the workflow, as its code would. */
+  #callSignalHandler(handler: (payload: unknown) => unknown, payload: unknown): void {
+    let result: unknown;
+    try {
+      result = handler(payload);
+    } catch (error) {
+      this.#finish({ ok: false, error });
+      return;
+    }
+    Promise.resolve(result).catch((error: unknown) => this.#finish({ ok: false, error }));
   }
 
   /** Hands a signal to the code's first waiter for it, or keeps it for a later waitForSignal. */
@@ -481,6 +533,8 @@ export class WorkflowExecution {
         return this.#recorded.has(command.stepId);
       case "CancelStep":
         return this.#cancelsRecorded.has(command.stepId);
+      case "CompleteUpdate":
+        return this.#updatesCompleted.has(command.updateId);
       case "MarkPatch":
         return this.#patchesRecorded.has(command.patchId);
       case "CompleteWorkflow":
@@ -489,6 +543,95 @@ export class WorkflowExecution {
       case "ContinueAsNew":
         return this.#terminalRecorded;
     }
+  }
+
+  #refuseReadOnly(what: string): void {
+    if (this.#readOnly) throw new ReadOnlyViolation(`${this.#readOnly} cannot ${what}: it may only read the workflow's state`);
+  }
+
+  /**
+   * Answers a query from the run's state after the events applied so far: the handler runs as
+   * workflow code (deterministic clock) but may only read; nothing is recorded.
+   */
+  query(name: string, args: unknown[]): unknown {
+    const handler = this.#queryHandlers.get(name);
+    if (!handler) {
+      const known = [...this.#queryHandlers.keys()];
+      throw new ReadOnlyViolation(
+        `workflow ${this.workflowType} has no query handler ${JSON.stringify(name)}` +
+          (known.length > 0 ? ` (it has: ${known.join(", ")})` : " (it registers none: ctx.onQuery)"),
+      );
+    }
+    return this.#readOnlyCall(`query handler ${name}`, () => handler(...args));
+  }
+
+  /** Whether the history already accepted this update, and its outcome once completed. */
+  updateState(updateId: string): { accepted: boolean; outcome?: UpdateOutcome } {
+    return { accepted: this.#updatesAccepted.has(updateId), outcome: this.#updatesCompleted.get(updateId) };
+  }
+
+  /** Runs an update's validator, read-only; throws what it throws (the update is then refused). */
+  validateUpdate(name: string, args: unknown[]): void {
+    const registered = this.#updateHandlers.get(name);
+    if (!registered) {
+      const known = [...this.#updateHandlers.keys()];
+      throw new ReadOnlyViolation(
+        `workflow ${this.workflowType} has no update handler ${JSON.stringify(name)}` +
+          (known.length > 0 ? ` (it has: ${known.join(", ")})` : " (it registers none: ctx.onUpdate)"),
+      );
+    }
+    if (this.closed) throw new ReadOnlyViolation(`workflow ${this.workflowId} is closed: it takes no updates`);
+    const { validate } = registered;
+    if (validate) this.#readOnlyCall(`the validator of update ${name}`, () => validate(...args));
+  }
+
+  #readOnlyCall<T>(what: string, fn: () => T): T {
+    this.#readOnly = what;
+    try {
+      const value = this.#asWorkflowCode(fn);
+      if (value && typeof (value as { then?: unknown }).then === "function") {
+        throw new ReadOnlyViolation(`${what} returned a promise: it must answer at once, from the workflow's state`);
+      }
+      return value;
+    } finally {
+      this.#readOnly = undefined;
+    }
+  }
+
+  /** An accepted update: its handler runs as workflow code; its outcome becomes UpdateCompleted. */
+  #runUpdate(updateId: string, name: string, args: unknown[]): void {
+    const complete = (outcome: UpdateOutcome) => {
+      if (this.#terminal || this.closed) return;
+      if (!this.#applying) {
+        this.#strayed(`completed update ${name}`);
+        return;
+      }
+      if (outcome.ok) {
+        try {
+          assertJsonSerializable(outcome.result, `the result of update ${name}`);
+        } catch (err) {
+          outcome = { ok: false, error: toErrorInfo(err) };
+        }
+      }
+      this.#commands.push(
+        outcome.ok ? { kind: "CompleteUpdate", updateId, result: outcome.result ?? null } : { kind: "CompleteUpdate", updateId, error: outcome.error },
+      );
+    };
+    const registered = this.#updateHandlers.get(name);
+    if (!registered) {
+      complete({ ok: false, error: { name: "UnknownUpdate", message: `workflow ${this.workflowType} has no update handler ${JSON.stringify(name)}` } });
+      return;
+    }
+    let promise: Promise<unknown>;
+    try {
+      promise = Promise.resolve(this.#asWorkflowCode(() => registered.handler(...args)));
+    } catch (err) {
+      promise = Promise.reject(err);
+    }
+    promise.then(
+      (result) => complete({ ok: true, result }),
+      (error: unknown) => complete({ ok: false, error: toErrorInfo(error) }),
+    );
   }
 
   /** Recorded steps still waiting for their outcome: what needs a task to make progress. */
@@ -503,6 +646,11 @@ export class WorkflowExecution {
     return pending;
   }
 
+  /** Runs a handler the code registered (a signal's, an update's) as workflow code. */
+  #asWorkflowCode<T>(fn: () => T): T {
+    return runAsWorkflowCode(this.#scope!, fn);
+  }
+
   #start(): void {
     if (this.#started) return;
     this.#started = true;
@@ -514,9 +662,11 @@ export class WorkflowExecution {
         now: () => this.#now.getTime(),
         random: () => this.#random(),
         violation: (error) => {
+          if (this.#readOnly) throw new ReadOnlyViolation(`${this.#readOnly} ${error.message}`);
           this.#fatal ??= error;
         },
       };
+      this.#scope = scope;
       promise = Promise.resolve(runAsWorkflowCode(scope, () => this.#fn(ctx, ...(this.started.args as never[]))));
     } catch (err) {
       promise = Promise.reject(err);
@@ -551,6 +701,7 @@ export class WorkflowExecution {
   }
 
   #newStep(kind: StepKind, label: string, args?: unknown[], child?: Step["child"]): { id: number; future: DurableFuture<unknown> } {
+    this.#refuseReadOnly(`schedule ${describe({ kind, label })}`);
     if (!this.#applying) throw this.#strayed(`scheduled ${describe({ kind, label })}`);
     const id = this.#nextStep++;
     const future = new DurableFuture<unknown>();
@@ -568,12 +719,20 @@ export class WorkflowExecution {
    * or the child asked to cancel.
    */
   #cancelStep(id: number, step: Step): void {
+    this.#refuseReadOnly(`cancel ${describe(step)}`);
     if (!this.#applying) throw this.#strayed(`canceled ${describe(step)}`);
     if (step.future.settled) return;
     const error = new CanceledError("", `${describe(step)} (step #${id}) was canceled by the workflow code`);
     step.child?.started.reject(error);
     step.future.reject(error);
     this.#commands.push({ kind: "CancelStep", stepId: id, ...(step.child ? { childWorkflowId: step.child.workflowId } : {}) });
+  }
+
+  #register<T>(table: Map<string, T>, what: string, name: string, value: T): void {
+    if (typeof name !== "string" || name.length === 0) throw new TypeError(`${what} needs a name`);
+    const fn = typeof value === "function" ? value : (value as { handler?: unknown }).handler;
+    if (typeof fn !== "function") throw new TypeError(`${what}(${JSON.stringify(name)}) needs a handler function`);
+    table.set(name, value);
   }
 
   #startChild(workflow: Function | string, options: ChildOptions = {}): Step {
@@ -618,6 +777,7 @@ export class WorkflowExecution {
   }
 
   #continueAsNew(args: unknown[]): DurableFuture<never> {
+    this.#refuseReadOnly("continue as new");
     if (!this.#applying) throw this.#strayed("continued as new");
     assertJsonSerializable(args, `the arguments of the next run of ${this.workflowType}`);
     this.#terminal ??= {
@@ -640,6 +800,7 @@ export class WorkflowExecution {
    * replaying a history from before the change. The answer holds for the whole run.
    */
   #patched(patchId: string, deprecated: boolean): boolean {
+    this.#refuseReadOnly(`ask for patch ${patchId}`);
     if (typeof patchId !== "string" || patchId.length === 0) throw new TypeError("ctx.patched needs a patch id, a non-empty string");
     if (!this.#applying) throw this.#strayed(`asked for patch ${patchId}`);
     const known = this.#patchDecisions.get(patchId);
@@ -710,6 +871,21 @@ export class WorkflowExecution {
         return handle;
       }) as WorkflowContext["startChild"],
       continueAsNew: (...args: unknown[]) => exec.#continueAsNew(args),
+      onQuery: (name: string, handler: (...args: never[]) => unknown) => exec.#register(exec.#queryHandlers, "ctx.onQuery", name, handler),
+      onUpdate: (name: string, handler: (...args: never[]) => unknown, options?: { validate?: (...args: never[]) => unknown }) => {
+        if (options?.validate !== undefined && typeof options.validate !== "function") throw new TypeError(`the validator of update ${name} must be a function`);
+        exec.#register(exec.#updateHandlers, "ctx.onUpdate", name, {
+          handler: handler as UpdateHandler["handler"],
+          ...(options?.validate ? { validate: options.validate as UpdateHandler["validate"] } : {}),
+        });
+      },
+      onSignal: (name: string, handler: (payload: never) => unknown) => {
+        exec.#register(exec.#signalHandlers, "ctx.onSignal", name, handler as (payload: unknown) => unknown);
+        // Signals that came before the handler: to it now, in order.
+        const buffered = exec.#signalBuffer.get(name) ?? [];
+        exec.#signalBuffer.delete(name);
+        for (const payload of buffered) exec.#callSignalHandler(handler as (payload: unknown) => unknown, payload);
+      },
       patched: (patchId: string) => exec.#patched(patchId, false),
       deprecatePatch: (patchId: string) => {
         exec.#patched(patchId, true);
@@ -784,6 +960,13 @@ export function commandToEvent(command: Command, time: string): NewEvent {
     }
     case "MarkPatch":
       return { type: "PatchMarked", time, patchId: command.patchId, ...(command.deprecated ? { deprecated: true } : {}) };
+    case "CompleteUpdate":
+      return {
+        type: "UpdateCompleted",
+        time,
+        updateId: command.updateId,
+        ...(command.error ? { error: command.error } : { result: command.result ?? null }),
+      };
   }
 }
 
@@ -818,6 +1001,8 @@ export function commandMsgId(workflowId: string, runId: string, command: Command
       return eventMsgIds.stepCanceled(workflowId, command.stepId);
     case "MarkPatch":
       return eventMsgIds.patch(workflowId, runId, command.patchId);
+    case "CompleteUpdate":
+      return eventMsgIds.updateCompleted(workflowId, command.updateId);
     case "CompleteWorkflow":
     case "FailWorkflow":
     case "CancelWorkflow":

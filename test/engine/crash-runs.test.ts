@@ -87,3 +87,19 @@ it("the next run begins when every process dies between WorkflowContinuedAsNew a
   });
   expect(record.runs).toHaveLength(2);
 });
+
+it("an accepted update survives a kill -9 of the worker running its handler, and its caller gets the result", async () => {
+  await server();
+  const doomed = await worker();
+  const handle = await client.start("UpdatableWorkflow", { workflowId: "crash-update" });
+  const updated = client.update(handle.workflowId, "slowly", 1500);
+  await eventually(() => readEffects(effects, "slow-crash-update").length === 1 || undefined, 20_000, "the update's slow step");
+  await doomed.kill("SIGKILL");
+  await worker();
+  expect(await updated).toBe("slept 1500");
+  expect(await handle.result()).toBe("updated: slept 1500");
+  expect(readEffects(effects, "slow-done-crash-update")).toHaveLength(1);
+  const history = await client.history(handle.workflowId);
+  expect(history.filter((e) => e.type === "UpdateAccepted")).toHaveLength(1);
+  expect(history.filter((e) => e.type === "UpdateCompleted")).toHaveLength(1);
+});
