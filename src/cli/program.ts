@@ -8,6 +8,7 @@ import { listCommand } from "./commands/list.ts";
 import { resultCommand } from "./commands/result.ts";
 import { serverCommand } from "./commands/server.ts";
 import { signalCommand } from "./commands/signal.ts";
+import { queryCommand, updateCommand } from "./commands/query.ts";
 import { startCommand } from "./commands/start.ts";
 import { terminateCommand } from "./commands/terminate.ts";
 import { watchCommand } from "./commands/watch.ts";
@@ -36,6 +37,8 @@ export function buildProgram(): Command {
     describeCommand,
     resultCommand,
     signalCommand,
+    queryCommand,
+    updateCommand,
     cancelCommand,
     terminateCommand,
     watchCommand,

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, NatsServer } from "../support/nats-server.ts";
+import { eventually } from "../support/env.ts";
 import { isListening } from "../../src/embedded/nats-server.ts";
 import { buildExecutable, ROOT, run, start, type Background, type RunResult } from "./dfut.ts";
 import { writeUserProject } from "./user-module.ts";
@@ -35,7 +36,7 @@ beforeAll(async () => {
   const server = start(exe, ["server", "--nats", nats.url, "--http", "127.0.0.1:0"]);
   background.push(server);
   await server.waitFor("dfut server ready");
-  const worker = start(exe, ["worker", "--load", "examples/order.ts", "--load", "examples/batch.ts", "--load", join(userDir, "paint.ts"), "--nats", nats.url]);
+  const worker = start(exe, ["worker", "--load", "examples/order.ts", "--load", "examples/batch.ts", "--load", "examples/cart.ts", "--load", join(userDir, "paint.ts"), "--nats", nats.url]);
   background.push(worker);
   await worker.waitFor("activities:");
 }, 120_000);
@@ -154,6 +155,31 @@ describe("examples/batch.ts: child workflows and continue-as-new from the comman
     expect(unknownRun.stderr).toMatch(/^dfut: workflow nightly has no run "12345678"/);
     const again = await dfut("start", "BatchWorkflow", "1", "--id", "nightly", "--wait", "-o", "json");
     expect(JSON.parse(again.stdout).result).toMatchObject({ processed: 1, runs: 1 });
+  });
+});
+
+describe("examples/cart.ts: signal handlers, queries and updates from the command line", () => {
+  it("adds by signal, reads by query, refuses a bad checkout, checks out by update", async () => {
+    expect((await dfut("start", "CartWorkflow", "--id", "cart-cli")).code).toBe(0);
+    expect((await dfut("signal", "cart-cli", "add", "apple")).code).toBe(0);
+    const items = await eventually(async () => {
+      const q = await dfut("query", "cart-cli", "items");
+      return q.code === 0 && JSON.parse(q.stdout).length === 1 ? JSON.parse(q.stdout) : undefined;
+    });
+    expect(items).toEqual(["apple"]);
+    const refused = await dfut("update", "cart-cli", "checkout", "0");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toBe("dfut: update checkout of workflow cart-cli was rejected: Error: amount must be positive, not 0");
+    const unknown = await dfut("query", "cart-cli", "total");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim()).toMatch(/^dfut: query total of workflow cart-cli failed: ReadOnlyViolation: workflow CartWorkflow has no query handler "total" \(it has: items\)$/);
+    const paid = await dfut("update", "cart-cli", "checkout", "30", "--update-id", "pay-cart-cli");
+    expect(paid.stderr).toBe("");
+    expect(JSON.parse(paid.stdout)).toEqual({ receipt: "rcpt-cart-cli-30", items: ["apple"] });
+    const again = await dfut("update", "cart-cli", "checkout", "30", "--update-id", "pay-cart-cli");
+    expect(JSON.parse(again.stdout)).toEqual({ receipt: "rcpt-cart-cli-30", items: ["apple"] });
+    expect(JSON.parse((await dfut("result", "cart-cli")).stdout)).toEqual({ receipt: "rcpt-cart-cli-30", items: ["apple"] });
+    expect(JSON.parse((await dfut("query", "cart-cli", "items")).stdout)).toEqual(["apple"]);
   });
 });
 
