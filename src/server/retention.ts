@@ -9,6 +9,7 @@
  */
 import type { KV } from "@nats-io/kv";
 import type { DfutConnection } from "../common/connection.ts";
+import { durationMs } from "../common/duration.ts";
 import { DfutError } from "../common/errors.ts";
 import { listExecutions, updateExecution, type ExecutionRecord } from "../common/executions.ts";
 import { layoutOf } from "../common/layout.ts";
@@ -95,10 +96,9 @@ function earlierRunsExpired(record: ExecutionRecord, cutoff: number): boolean {
 
 /** "7d", "12h", "30m", "45s", "500ms" or "0" (keep forever) as milliseconds. */
 export function parseRetention(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  if (!match || (match[2] === undefined && match[1] !== "0")) {
+  const ms = durationMs(text);
+  if (ms === undefined) {
     throw new DfutError("invalid_argument", `--retention must be a duration such as 7d, 12h, 30m or 45s, or 0 to keep every history; not ${JSON.stringify(text)}`);
   }
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-  return Math.round(Number(match[1]) * (units[match[2] ?? "ms"] ?? 1));
+  return ms;
 }
