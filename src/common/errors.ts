@@ -218,11 +218,25 @@ export class ActivityTimeoutError extends Error {
   }
 }
 
+/** Where code and history part: the event, what it records, what the code does now, and where. */
+export interface Divergence {
+  /** Sequence of the history event the code disagrees with. */
+  seq?: number;
+  /** What the history records there ("activity Charge", "the workflow completed"). */
+  recorded?: string;
+  /** What the code does now instead. */
+  produced?: string;
+  /** The workflow code's file:line that produced it, when known. */
+  location?: string;
+}
+
 /** The workflow code no longer produces the commands its history recorded. */
 export class NonDeterminismError extends Error {
-  constructor(message: string) {
-    super(message);
+  readonly divergence: Divergence;
+  constructor(message: string, divergence: Divergence = {}) {
+    super(divergence.location ? `${message} (at ${divergence.location})` : message);
     this.name = "NonDeterminismError";
+    this.divergence = divergence;
   }
 }
 

@@ -26,6 +26,7 @@ import { validateQueue, validateWorkflowId } from "../common/ids.ts";
 import { undecodableProblem } from "../common/event-codec.ts";
 import { eventMsgIds } from "../common/msg-ids.ts";
 import { outsideWorkflowCode, runAsWorkflowCode, type DeterministicScope } from "./determinism.ts";
+import { userLocation } from "../common/stack.ts";
 import { assertFits, assertJsonSerializable, encodeJson } from "../common/payload.ts";
 import { resolveActivityOptions, type ActivityOptionsInput } from "../common/options.ts";
 import type { ActivityRunner, ChildOptions, ChildWorkflowHandle, WorkflowContext } from "./context.ts";
@@ -77,6 +78,8 @@ interface Step {
   /** An activity's arguments as the code passed them. */
   args?: unknown[];
   future: DurableFuture<unknown>;
+  /** Where the code took it (with captureLocations). */
+  location?: string;
   /** A child: its id, and what startChild waits for. */
   child?: { workflowId: string; started: DurableFuture<string>; policy: ParentClosePolicy; closed: boolean };
 }
@@ -90,6 +93,11 @@ export interface ExecutionOptions {
    */
   argumentMismatch?: "warn" | "fail";
   onWarning?: (message: string) => void;
+  /**
+   * Note where in the workflow code each step was taken (a stack per step), so that a
+   * divergence names the line: for replay checks, not for workers' hot path.
+   */
+  captureLocations?: boolean;
 }
 interface RecordedStep {
   kind: StepKind;
@@ -129,6 +137,23 @@ function describe(step: { kind: StepKind; label: string }): string {
   }
 }
 
+function closedAs(type: "WorkflowCompleted" | "WorkflowFailed" | "WorkflowCanceled" | "WorkflowContinuedAsNew"): string {
+  return { WorkflowCompleted: "completed", WorkflowFailed: "failed", WorkflowCanceled: "was canceled", WorkflowContinuedAsNew: "continued as new" }[type];
+}
+
+function finishedAs(command: CloseCommand): string {
+  switch (command.kind) {
+    case "CompleteWorkflow":
+      return "completes";
+    case "FailWorkflow":
+      return `fails (${command.error.name}: ${command.error.message})`;
+    case "CancelWorkflow":
+      return "ends as canceled";
+    case "ContinueAsNew":
+      return "continues as new";
+  }
+}
+
 /** Steps whose command event has a task to be published (the rest are delivered by dfut server). */
 export type PendingStep = ActivityScheduled | TimerStarted;
 
@@ -151,6 +176,7 @@ export class WorkflowExecution {
   readonly #onStray: ((error: NonDeterminismError) => void) | undefined;
   readonly #argumentMismatch: "warn" | "fail";
   readonly #onWarning: ((message: string) => void) | undefined;
+  readonly #captureLocations: boolean;
   #applying = false;
   readonly #random: () => number;
   #now: Date;
@@ -196,6 +222,7 @@ export class WorkflowExecution {
     this.#onStray = options.onStray;
     this.#argumentMismatch = options.argumentMismatch ?? "warn";
     this.#onWarning = options.onWarning;
+    this.#captureLocations = options.captureLocations === true;
     this.started = started;
     this.workflowId = workflowId;
     this.workflowType = started.workflowType;
@@ -247,7 +274,7 @@ export class WorkflowExecution {
    * after its task ended; what it asks for then would never be recorded, and the workflow would
    * wait forever without a word. Say so instead.
    */
-  #strayed(what: string): NonDeterminismError {
+  #strayed(what: string): Error {
     const error = new NonDeterminismError(
       `workflow ${this.workflowType} ${what} outside a workflow task: workflow code must await only what ctx gives it ` +
         `(ctx.sleep instead of setTimeout, activities for I/O)`,
@@ -314,8 +341,12 @@ export class WorkflowExecution {
       case "WorkflowCompleted":
       case "WorkflowFailed":
       case "WorkflowCanceled":
-      case "WorkflowTerminated":
       case "WorkflowContinuedAsNew":
+        this.#checkClose(event);
+        this.#terminalRecorded = true;
+        this.closed = true;
+        return;
+      case "WorkflowTerminated":
         this.#terminalRecorded = true;
         this.closed = true;
         return;
@@ -452,9 +483,11 @@ export class WorkflowExecution {
     if (id < this.#firstStep) return undefined;
     const step = this.#steps.get(id);
     if (!step) {
-      this.#fatal ??= new NonDeterminismError(
-        `history event seq ${seq} answers step #${id}, but the workflow code never reached step #${id}`,
-      );
+      this.#fatal ??= new NonDeterminismError(`history event seq ${seq} answers step #${id}, but the workflow code never reached step #${id}`, {
+        seq,
+        recorded: `an answer to step #${id}`,
+        produced: this.#terminal ? "the workflow finished before it" : "nothing: the code waits on other steps",
+      });
     }
     return step;
   }
@@ -477,6 +510,7 @@ export class WorkflowExecution {
     if (!produced) {
       this.#fatal ??= new NonDeterminismError(
         `history records ${describe(recorded)} as step #${id} (event seq ${recorded.seq}), but the workflow code did not schedule it`,
+        { seq: recorded.seq, recorded: describe(recorded), produced: this.#terminal ? `no step: the workflow ${finishedAs(this.#terminal)}` : "no step there" },
       );
     } else this.#check(id, produced, recorded);
   }
@@ -485,6 +519,7 @@ export class WorkflowExecution {
     if (produced.kind !== recorded.kind || produced.label !== recorded.label) {
       this.#fatal ??= new NonDeterminismError(
         `step #${id}: history records ${describe(recorded)} (event seq ${recorded.seq}) but the workflow code now schedules ${describe(produced)}`,
+        { seq: recorded.seq, recorded: describe(recorded), produced: describe(produced), location: produced.location },
       );
       return;
     }
@@ -492,6 +527,12 @@ export class WorkflowExecution {
       this.#fatal ??= new NonDeterminismError(
         `step #${id}: history records child workflow ${recorded.label} with id ${recorded.event.childWorkflowId} (event seq ${recorded.seq}) ` +
           `but the workflow code now starts it with id ${produced.child.workflowId}`,
+        {
+          seq: recorded.seq,
+          recorded: `child workflow ${recorded.label} ${recorded.event.childWorkflowId}`,
+          produced: `child workflow ${produced.label} ${produced.child.workflowId}`,
+          location: produced.location,
+        },
       );
       return;
     }
@@ -502,7 +543,14 @@ export class WorkflowExecution {
     const message =
       `step #${id}: history records activity ${recorded.label} with arguments ${then} (event seq ${recorded.seq}) ` +
       `but the workflow code now passes ${now}`;
-    if (this.#argumentMismatch === "fail") this.#fatal ??= new NonDeterminismError(message);
+    if (this.#argumentMismatch === "fail") {
+      this.#fatal ??= new NonDeterminismError(message, {
+        seq: recorded.seq,
+        recorded: `activity ${recorded.label}(${then})`,
+        produced: `activity ${produced.label}(${now})`,
+        location: produced.location,
+      });
+    }
     else this.#onWarning?.(`workflow ${this.workflowId}: ${message}; going on with the recorded step`);
   }
 
@@ -542,6 +590,50 @@ export class WorkflowExecution {
       case "CancelWorkflow":
       case "ContinueAsNew":
         return this.#terminalRecorded;
+    }
+  }
+
+  /**
+   * A close the code recorded must be what the code does there now: finished the same way, with
+   * no step it now takes before finishing (a replay would otherwise drop such a step silently).
+   */
+  #checkClose(event: HistoryEvent & { type: "WorkflowCompleted" | "WorkflowFailed" | "WorkflowCanceled" | "WorkflowContinuedAsNew" }): void {
+    // Closed before any code ran (a cancel of a workflow nobody could run): nothing to compare.
+    if (!this.#started || (event.type === "WorkflowCanceled" && this.#cancelReason === undefined && !this.#terminal)) return;
+    const expected: Record<typeof event.type, CloseCommand["kind"][]> = {
+      WorkflowCompleted: ["CompleteWorkflow"],
+      // A result too large to record is recorded as the workflow's failure.
+      WorkflowFailed: ["FailWorkflow", "CompleteWorkflow"],
+      WorkflowCanceled: ["CancelWorkflow"],
+      WorkflowContinuedAsNew: ["ContinueAsNew"],
+    };
+    const recorded = `the workflow ${closedAs(event.type)}`;
+    const extra = this.#commands.find(
+      (c): c is Extract<Command, { kind: "ScheduleActivity" | "StartTimer" | "StartChild" }> =>
+        (c.kind === "ScheduleActivity" || c.kind === "StartTimer" || c.kind === "StartChild") && !this.isRecorded(c),
+    );
+    if (extra) {
+      const id = extra.kind === "ScheduleActivity" ? extra.activityId : extra.kind === "StartTimer" ? extra.timerId : extra.stepId;
+      const step = this.#steps.get(id);
+      this.#fatal ??= new NonDeterminismError(
+        `history records that ${recorded} (event seq ${event.seq}), but the workflow code now schedules ${step ? describe(step) : `step #${id}`} first`,
+        { seq: event.seq, recorded, produced: step ? describe(step) : `step #${id}`, location: step?.location },
+      );
+      return;
+    }
+    if (!this.#terminal) {
+      this.#fatal ??= new NonDeterminismError(`history records that ${recorded} (event seq ${event.seq}), but the workflow code has not finished there`, {
+        seq: event.seq,
+        recorded,
+        produced: "the code still waits",
+      });
+      return;
+    }
+    if (!expected[event.type].includes(this.#terminal.kind)) {
+      this.#fatal ??= new NonDeterminismError(
+        `history records that ${recorded} (event seq ${event.seq}), but the workflow code now ${finishedAs(this.#terminal)}`,
+        { seq: event.seq, recorded, produced: `the workflow ${finishedAs(this.#terminal)}` },
+      );
     }
   }
 
@@ -706,6 +798,7 @@ export class WorkflowExecution {
     const id = this.#nextStep++;
     const future = new DurableFuture<unknown>();
     const step: Step = { kind, label, args, future, child };
+    if (this.#captureLocations) step.location = userLocation(new Error().stack ?? "");
     this.#steps.set(id, step);
     if (kind !== "signal") future.onCancel(() => this.#cancelStep(id, step));
     const recorded = this.#recorded.get(id);
