@@ -7,6 +7,7 @@ const MUTATING = new Set<string>([
   WorkflowService.method.signalWorkflow.name,
   WorkflowService.method.cancelWorkflow.name,
   WorkflowService.method.terminateWorkflow.name,
+  WorkflowService.method.updateWorkflow.name,
 ]);
 
 export function isMutating(methodName: string): boolean {

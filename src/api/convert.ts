@@ -265,6 +265,18 @@ function typedEvent(event: DfutEvent): TypedEvent {
       };
     case "StepCanceled":
       return { case: "stepCanceled", value: { stepId: event.stepId, childWorkflowId: event.childWorkflowId ?? "" } };
+    case "UpdateAccepted":
+      return { case: "updateAccepted", value: { updateId: event.updateId, name: event.name, args: event.args.map(valueToApi) } };
+    case "UpdateCompleted":
+      return {
+        case: "updateCompleted",
+        value: {
+          updateId: event.updateId,
+          // A void result is not stored: it is null, as a workflow's is. A failed update has none.
+          result: event.error ? undefined : valueToApi(event.result),
+          error: errorToApi(event.error),
+        },
+      };
     default:
       return unhandled(event);
   }

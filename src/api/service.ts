@@ -1,5 +1,7 @@
 /** dfut.v1.WorkflowService over a DfutClient: every answer comes from JetStream. */
+import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
+import { durationMs, type Duration, type Value } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { KV } from "@nats-io/kv";
 import { DfutClient } from "../client/client.ts";
@@ -10,7 +12,7 @@ import { validateQueue, validateWorkflowId } from "../common/ids.ts";
 import { DEFAULT_QUEUE, EXECUTIONS_BUCKET } from "../common/names.ts";
 import { openKv } from "../common/resources.ts";
 import { checkWorkflowType, type TypeCheckHints } from "../common/type-check.ts";
-import { eventToApi, statusFromApi, valueFromApi, workflowToApi } from "./convert.ts";
+import { eventToApi, statusFromApi, valueFromApi, valueToApi, workflowToApi } from "./convert.ts";
 import { toConnectError, type ErrorReporter } from "./errors.ts";
 import {
   CancelWorkflowResponseSchema,
@@ -18,9 +20,11 @@ import {
   GetWorkflowResponseSchema,
   ListWorkflowsResponseSchema,
   ListWorkflowTypesResponseSchema,
+  QueryWorkflowResponseSchema,
   SignalWorkflowResponseSchema,
   StartWorkflowResponseSchema,
   TerminateWorkflowResponseSchema,
+  UpdateWorkflowResponseSchema,
   WatchHistoryResponseSchema,
   WatchWorkflowsResponseSchema,
   WorkflowTypeSchema,
@@ -61,6 +65,38 @@ const API_HINTS: TypeCheckHints = {
 function requireId(workflowId: string): string {
   if (!workflowId) throw new InvalidArgumentError("workflow_id is required");
   return validateWorkflowId(workflowId);
+}
+
+/** How long a query waits for a worker's answer, and an update for its outcome, when the request does not say. */
+const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
+const DEFAULT_UPDATE_TIMEOUT_MS = 60_000;
+const UPDATE_ID = /^[A-Za-z0-9_-]{1,100}$/;
+
+/**
+ * The request's timeout in whole milliseconds, or the default; never longer than the caller's
+ * own deadline (Connect's timeout header), so the answer comes while someone still waits for it.
+ */
+function timeoutOf(timeout: Duration | undefined, fallback: number, ctx: HandlerContext): number {
+  let ms = fallback;
+  if (timeout) {
+    ms = Math.round(durationMs(timeout));
+    if (!(ms > 0)) throw new InvalidArgumentError(`timeout must be positive, got ${ms} ms; leave it unset for the default of ${fallback / 1000} s`);
+  }
+  const deadline = ctx.timeoutMs();
+  return deadline === undefined ? ms : Math.max(1, Math.min(ms, deadline));
+}
+
+function argsOf(args: readonly Value[]): unknown[] {
+  return args.map((arg, i) => valueFromApi(arg, `argument ${i + 1}`));
+}
+
+/** The update's id: the caller's, checked, or a fresh one (as the SDK makes them). */
+function updateIdOf(updateId: string): string {
+  if (!updateId) return randomUUID().replaceAll("-", "").slice(0, 16);
+  if (!UPDATE_ID.test(updateId)) {
+    throw new InvalidArgumentError(`update_id must be 1 to 100 letters, digits, "-" or "_" (or empty for a fresh one), got ${JSON.stringify(updateId)}`);
+  }
+  return updateId;
 }
 
 export function createWorkflowService(options: ServiceOptions): ServiceImpl<typeof WorkflowService> {
@@ -146,6 +182,25 @@ export function createWorkflowService(options: ServiceOptions): ServiceImpl<type
     terminateWorkflow: unary(async (req) => {
       await (await dfut()).terminate(requireId(req.workflowId), req.reason);
       return create(TerminateWorkflowResponseSchema, {});
+    }),
+
+    queryWorkflow: unary(async (req, ctx) => {
+      const workflowId = requireId(req.workflowId);
+      if (!req.name) throw new InvalidArgumentError("name is required: the query handler's name");
+      const args = argsOf(req.args);
+      const timeoutMs = timeoutOf(req.timeout, DEFAULT_QUERY_TIMEOUT_MS, ctx);
+      const result = await (await dfut()).queryWithOptions(workflowId, req.name, args, { timeoutMs });
+      return create(QueryWorkflowResponseSchema, { result: valueToApi(result) });
+    }),
+
+    updateWorkflow: unary(async (req, ctx) => {
+      const workflowId = requireId(req.workflowId);
+      if (!req.name) throw new InvalidArgumentError("name is required: the update handler's name");
+      const args = argsOf(req.args);
+      const updateId = updateIdOf(req.updateId);
+      const timeoutMs = timeoutOf(req.timeout, DEFAULT_UPDATE_TIMEOUT_MS, ctx);
+      const result = await (await dfut()).executeUpdate(workflowId, req.name, { args, updateId, timeoutMs });
+      return create(UpdateWorkflowResponseSchema, { updateId, result: valueToApi(result) });
     }),
 
     listWorkflowTypes: unary(async () => {

@@ -103,6 +103,10 @@ export function eventDetails(event: HistoryEvent, names: ActivityNames = new Map
     case "StepCanceled":
       if (event.childWorkflowId) return child(event.stepId, event.childWorkflowId);
       return names.has(event.stepId) ? activity(event.stepId) : `step #${event.stepId}`;
+    case "UpdateAccepted":
+      return `update ${event.name}(${argList(event.args, valueWidth)}) accepted, id ${event.updateId}`;
+    case "UpdateCompleted":
+      return event.error ? `update ${event.updateId} ✗ ${errorText(event.error, valueWidth)}` : `update ${event.updateId} → ${value(event.result)}`;
     default:
       return unhandled(event);
   }

@@ -1,6 +1,6 @@
 /**
  * What a workflow's history adds up to, for the watch view: type, status, times, the
- * activities, timers and child workflows still open, and how it closed. A history that holds
+ * activities, timers, child workflows and updates still open, and how it closed. A history that holds
  * several runs (continue-as-new) adds up to its last run. Pure: events in, summary out.
  */
 import { unhandled, type ErrorInfo, type HistoryEvent, type ParentRef, type WorkflowStatus } from "../common/events.ts";
@@ -32,6 +32,14 @@ export interface OpenChild {
   since: string;
 }
 
+/** An update that was accepted and whose handler has not finished yet. */
+export interface OpenUpdate {
+  updateId: string;
+  name: string;
+  /** When it was accepted. */
+  since: string;
+}
+
 export type Outcome =
   | { kind: "completed"; result: unknown }
   | { kind: "failed"; error: ErrorInfo }
@@ -57,6 +65,7 @@ export interface WorkflowSummary {
   activities: OpenActivity[];
   timers: OpenTimer[];
   children: OpenChild[];
+  updates: OpenUpdate[];
   outcome?: Outcome;
   /** The latest workflow task failure, until the workflow makes progress again. */
   taskFailure?: ErrorInfo;
@@ -64,13 +73,14 @@ export interface WorkflowSummary {
 }
 
 export function emptySummary(): WorkflowSummary {
-  return { status: "waiting", lastSeq: 0, activities: [], timers: [], children: [], cancelRequested: false };
+  return { status: "waiting", lastSeq: 0, activities: [], timers: [], children: [], updates: [], cancelRequested: false };
 }
 
 export function summarize(events: readonly HistoryEvent[]): WorkflowSummary {
   const activities = new Map<number, OpenActivity>();
   const timers = new Map<number, OpenTimer>();
   const children = new Map<number, OpenChild>();
+  const updates = new Map<string, OpenUpdate>();
   let summary = emptySummary();
   for (const event of events) {
     summary.lastSeq = Math.max(summary.lastSeq, event.seq);
@@ -81,6 +91,7 @@ export function summarize(events: readonly HistoryEvent[]): WorkflowSummary {
         activities.clear();
         timers.clear();
         children.clear();
+        updates.clear();
         summary = {
           ...emptySummary(),
           status: "running",
@@ -159,6 +170,12 @@ export function summarize(events: readonly HistoryEvent[]): WorkflowSummary {
         if (open) Object.assign(open, { state: "canceling", since: event.time });
         break;
       }
+      case "UpdateAccepted":
+        updates.set(event.updateId, { updateId: event.updateId, name: event.name, since: event.time });
+        break;
+      case "UpdateCompleted":
+        updates.delete(event.updateId);
+        break;
       case "SignalReceived":
       case "PatchMarked":
       case "ChildWorkflowSignaled":
@@ -192,6 +209,7 @@ export function summarize(events: readonly HistoryEvent[]): WorkflowSummary {
     summary.activities = [...activities.values()];
     summary.timers = [...timers.values()];
     summary.children = [...children.values()];
+    summary.updates = [...updates.values()];
   }
   return summary;
 }

@@ -103,3 +103,17 @@ export function parseArgument(text: string): JsonValue {
     return text;
   }
 }
+
+/** The Query box's arguments field: empty is none, else a JSON array with one element per argument. */
+export function parseQueryArgs(text: string): JsonValue[] {
+  const trimmed = text.trim();
+  if (trimmed === "") return [];
+  let parsed: JsonValue;
+  try {
+    parsed = JSON.parse(trimmed) as JsonValue;
+  } catch (err) {
+    throw new Error(`The arguments are not JSON (${(err as Error).message}): write a JSON array, e.g. ["a", 2]`);
+  }
+  if (!Array.isArray(parsed)) throw new Error(`The arguments must be a JSON array, one element per argument, e.g. [${trimmed}]`);
+  return parsed;
+}

@@ -1,7 +1,7 @@
 /**
  * A workflow's events folded into what a person reads: one entry per run's start, activity
- * (with its attempts), timer, child workflow (with its start and close), signal, canceled step,
- * task failure, undecodable message and close. Pure: events in, entries out.
+ * (with its attempts), timer, child workflow (with its start and close), update (with its
+ * outcome), signal, canceled step, task failure, undecodable message and close. Pure: events in, entries out.
  */
 import type { JsonValue } from "@bufbuild/protobuf";
 import { ParentClosePolicy, type CarriedSignal, type ErrorInfo, type HistoryEvent } from "../api/gen/dfut/v1/workflow_pb.ts";
@@ -64,6 +64,21 @@ export interface ChildEntry {
   closedAt?: number;
 }
 
+/** A client's update: accepted (its handler runs as workflow code), then its outcome. */
+export interface UpdateEntry {
+  kind: "update";
+  key: string;
+  updateId: string;
+  /** The handler's name; empty for an outcome whose acceptance is not in these events. */
+  name: string;
+  args: JsonValue[];
+  acceptedAt?: number;
+  state: "running" | "completed" | "failed";
+  result?: JsonValue;
+  error?: ErrorView;
+  closedAt?: number;
+}
+
 /** The parent of a child workflow's run: the parent's id and run. */
 export interface ParentView {
   workflowId: string;
@@ -94,6 +109,7 @@ export type TimelineEntry =
   | ActivityEntry
   | { kind: "timer"; key: string; timerId: number; at?: number; fireAt?: number; firedAt?: number; canceledAt?: number }
   | ChildEntry
+  | UpdateEntry
   | { kind: "signal"; key: string; at?: number; name: string; payload: JsonValue }
   | { kind: "child-signal"; key: string; at?: number; stepId: number; childWorkflowId: string; name: string; payload: JsonValue }
   | { kind: "cancel-requested"; key: string; at?: number; reason: string }
@@ -120,6 +136,7 @@ const CLOSES: { readonly [K in TimelineEntry["kind"]]: K extends ClosingKind ? t
   activity: false,
   timer: false,
   child: false,
+  update: false,
   signal: false,
   "child-signal": false,
   patch: false,
@@ -179,6 +196,7 @@ export function buildTimeline(events: readonly HistoryEvent[]): TimelineEntry[] 
   const activities = new Map<number, ActivityEntry>();
   const timers = new Map<number, Extract<TimelineEntry, { kind: "timer" }>>();
   const children = new Map<number, ChildEntry>();
+  const updates = new Map<string, UpdateEntry>();
   for (const { seq, time, event } of events) {
     const at = toMillis(time);
     const key = `e${seq}`;
@@ -363,6 +381,27 @@ export function buildTimeline(events: readonly HistoryEvent[]): TimelineEntry[] 
           if (child && (child.state === "scheduled" || child.state === "running")) child.state = "canceling";
         }
         entries.push({ kind: "step-canceled", key, at, stepId, what, childWorkflowId: childWorkflowId || child?.childWorkflowId });
+        break;
+      }
+      case "updateAccepted": {
+        const { updateId, name, args } = event.value;
+        const entry: UpdateEntry = { kind: "update", key, updateId, name, args: args.map(jsonOf), acceptedAt: at, state: "running" };
+        updates.set(updateId, entry);
+        entries.push(entry);
+        break;
+      }
+      case "updateCompleted": {
+        const { updateId, result, error } = event.value;
+        let entry = updates.get(updateId);
+        if (!entry) {
+          entry = { kind: "update", key, updateId, name: "", args: [], state: "running" };
+          updates.set(updateId, entry);
+          entries.push(entry);
+        }
+        entry.state = error ? "failed" : "completed";
+        if (error) entry.error = errorOf(error);
+        else entry.result = jsonOf(result);
+        entry.closedAt = at;
         break;
       }
       case undefined:

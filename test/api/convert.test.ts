@@ -142,6 +142,14 @@ const KINDS: { [K in EventType]: { event: Omit<Extract<HistoryEvent, { type: K }
     json: { stepId: 6, childWorkflowId: "order-7-5", name: "hurry", payload: { by: "Ann" } },
   },
   StepCanceled: { event: { type: "StepCanceled", stepId: 3 }, json: { stepId: 3, childWorkflowId: "" } },
+  UpdateAccepted: {
+    event: { type: "UpdateAccepted", updateId: "pay-once", name: "checkout", args: [30, { gift: true }] },
+    json: { updateId: "pay-once", name: "checkout", args: [30, { gift: true }] },
+  },
+  UpdateCompleted: {
+    event: { type: "UpdateCompleted", updateId: "pay-once", result: { receipt: "r-30" } },
+    json: { updateId: "pay-once", result: { receipt: "r-30" } },
+  },
   Undecodable: { event: { type: "Undecodable", reason: "it is not JSON", raw: "not {json" }, json: { reason: "it is not JSON", raw: "not {json" } },
 };
 
@@ -184,6 +192,13 @@ describe("events in the API", () => {
     expect(toJson(HistoryEventSchema, eventToApi({ ...closed, status: "completed" }))).toMatchObject({ childWorkflowClosed: { result: null } });
     const canceled = toJson(HistoryEventSchema, eventToApi({ ...closed, status: "canceled" })) as { childWorkflowClosed: object };
     expect(canceled.childWorkflowClosed).toEqual({ stepId: 2, childWorkflowId: "c", childRunId: "1", status: "WORKFLOW_STATUS_CANCELED" });
+  });
+
+  it("an update that returned nothing has a null result; one that failed has its error and no result", () => {
+    const completed = { seq: 4, time, type: "UpdateCompleted", updateId: "u-1" } as const;
+    expect(toJson(HistoryEventSchema, eventToApi(completed))).toMatchObject({ updateCompleted: { updateId: "u-1", result: null } });
+    const failed = toJson(HistoryEventSchema, eventToApi({ ...completed, error })) as { updateCompleted: object };
+    expect(failed.updateCompleted).toEqual({ updateId: "u-1", error });
   });
 
   it("a parent close policy dfut does not know is UNSPECIFIED", () => {

@@ -1,4 +1,4 @@
-/** Workflows the API and web tests run: the seed's order workflow and a few that wait or fail. */
+/** Workflows the API and web tests run: the seed's order workflow and a few that wait, fail or answer queries. */
 import { activityContext, ApplicationFailure, type WorkflowContext } from "dfut";
 import { ChargeCreditCardActivity, OrderWorkflow, ShipPackageActivity } from "../../examples/order.ts";
 import { BatchWorkflow } from "../../examples/batch.ts";
@@ -28,5 +28,38 @@ export async function RefusingWorkflow(ctx: WorkflowContext, reason: string) {
   return ctx.executeActivity(RefuseActivity, reason);
 }
 
-export const workflows = { OrderWorkflow, ApprovalWorkflow, RefusingWorkflow, FlakyWorkflow, BatchWorkflow };
+/**
+ * A counter: "add" by signal or by update (whose validator refuses what is not a number of at
+ * least 0, and whose handler fails past 1000), read by the queries "value" and "isAbove"; the
+ * signal "finish" completes it with its value.
+ */
+export async function CounterWorkflow(ctx: WorkflowContext, start: number) {
+  let value = start;
+  let finished = false;
+  ctx.onSignal<number>("add", (n) => {
+    value += n;
+  });
+  ctx.onSignal("finish", () => {
+    finished = true;
+  });
+  ctx.onQuery("value", () => value);
+  ctx.onQuery("isAbove", (n: number) => value > n);
+  ctx.onUpdate(
+    "add",
+    (n: number) => {
+      if (value + n > 1000) throw ApplicationFailure.nonRetryable(`${value} + ${n} is more than this counter holds`, "OverflowError");
+      value += n;
+      return value;
+    },
+    {
+      validate: (n: number) => {
+        if (typeof n !== "number" || !(n >= 0)) throw new Error(`cannot add ${JSON.stringify(n)}: the counter only goes up`);
+      },
+    },
+  );
+  await ctx.condition(() => finished);
+  return value;
+}
+
+export const workflows = { OrderWorkflow, ApprovalWorkflow, RefusingWorkflow, FlakyWorkflow, BatchWorkflow, CounterWorkflow };
 export const activities = { ChargeCreditCardActivity, ShipPackageActivity, RefuseActivity, FlakyChargeActivity };

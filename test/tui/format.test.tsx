@@ -39,6 +39,16 @@ describe("format", () => {
     expect(eventDetails({ seq: 8, time: t(0), type: "WorkflowCompleted", result: undefined })).toBe("→ undefined");
   });
 
+  it("describes an update's acceptance by its name and arguments, and its outcome by its id", () => {
+    const accepted: HistoryEvent = { seq: 7, time: t(0), type: "UpdateAccepted", updateId: "pay-once", name: "checkout", args: [30] };
+    expect(eventDetails(accepted)).toBe("update checkout(30) accepted, id pay-once");
+    expect(eventDetails({ seq: 8, time: t(0), type: "UpdateCompleted", updateId: "pay-once", result: { receipt: "r-30" } })).toBe('update pay-once → {"receipt":"r-30"}');
+    expect(eventDetails({ seq: 9, time: t(0), type: "UpdateCompleted", updateId: "u2", error: { name: "OverflowError", message: "too much\nat x" } })).toBe(
+      "update u2 ✗ OverflowError: too much",
+    );
+    expect(eventDetails({ seq: 10, time: t(0), type: "UpdateCompleted", updateId: "u3" })).toBe("update u3 → undefined");
+  });
+
   it("shortens, wraps and measures", () => {
     expect(shorten("abcdef", 4)).toBe("abc…");
     expect(shorten("abc", 4)).toBe("abc");
@@ -70,12 +80,44 @@ describe("summarize", () => {
     expect(s.timers).toEqual([]);
   });
 
+  it("lists an accepted update as open until its outcome is recorded", () => {
+    const accepted: HistoryEvent = { seq: 7, time: t(1100), type: "UpdateAccepted", updateId: "pay-once", name: "checkout", args: [30] };
+    expect(summarize([...history, accepted]).updates).toEqual([{ updateId: "pay-once", name: "checkout", since: t(1100) }]);
+    const completed: HistoryEvent = { seq: 8, time: t(1200), type: "UpdateCompleted", updateId: "pay-once", result: 1 };
+    expect(summarize([...history, accepted, completed]).updates).toEqual([]);
+  });
+
   it("is waiting while there is no history", () => {
     expect(summarize([]).status).toBe("waiting");
   });
 });
 
 describe("components from fixed data", () => {
+  it("OpenWork: an update that runs, and the update's rows in the event table", () => {
+    const accepted: HistoryEvent = { seq: 7, time: t(1100), type: "UpdateAccepted", updateId: "pay-once", name: "checkout", args: [30] };
+    const events = [...history, accepted];
+    const frame =
+      render(
+        <Box width={80}>
+          <WorkflowView
+          workflowId="order-7"
+          summary={summarize(events)}
+          events={events}
+          names={activityNames(events)}
+          caughtUp
+          offset={0}
+          following={false}
+          now={Date.parse(t(4100))}
+          columns={80}
+          rows={30}
+          canGoBack
+          />
+        </Box>,
+      ).lastFrame() ?? "";
+    expect(frame).toMatch(/UpdateAccepted +update checkout\(30\) accepted, id pay-once/);
+    expect(frame).toContain("update checkout (id pay-once)  running 3.0s");
+  });
+
   it("WorkflowView: header, rows, open work, and only as many rows as fit", () => {
     const summary = summarize(history);
     // ink-testing-library's terminal is 100 columns; the view fills an 80-column box.

@@ -52,6 +52,8 @@ const EXAMPLES: Record<RecordedEventType, RecordedEvent> = {
   ChildWorkflowClosed: { ...h.next(), type: "ChildWorkflowClosed", stepId: 4, childWorkflowId: "order-7-4", childRunId: "3", status: "completed", result: "shipped" },
   ChildWorkflowSignaled: { ...h.next(), type: "ChildWorkflowSignaled", stepId: 6, childWorkflowId: "order-7-4", name: "hurry", payload: null },
   StepCanceled: { ...h.next(), type: "StepCanceled", stepId: 7, childWorkflowId: "order-7-7" },
+  UpdateAccepted: { ...h.next(), type: "UpdateAccepted", updateId: "pay-once", name: "checkout", args: [30] },
+  UpdateCompleted: { ...h.next(), type: "UpdateCompleted", updateId: "pay-once", result: { receipt: "r-30" } },
 };
 
 /** For each kind, every required field with a value of the wrong kind and how it is described. */
@@ -124,6 +126,12 @@ const MISTYPED: Record<RecordedEventType, Record<string, [unknown, string]>> = {
     name: [{}, "an object, not a string"],
   },
   StepCanceled: { stepId: ["7", 'the string "7", not an integer'] },
+  UpdateAccepted: {
+    updateId: [7, "the number 7, not a string"],
+    name: [null, "null, not a string"],
+    args: [{ amount: 30 }, "an object, not an array"],
+  },
+  UpdateCompleted: { updateId: [[], "an array, not a string"] },
 };
 
 /** The event as stored: the stream gives it its sequence, the message body has none. */
@@ -154,6 +162,13 @@ describe("decodeEvent", () => {
     const run = { firstStep: 12, continuedFrom: "1", parent, signals: [{ name: "approve", payload: 1 }] };
     expect(decodeEvent({ seq: 20, data: json({ ...stored(EXAMPLES.WorkflowStarted), ...run }) })).toMatchObject(run);
     expect(decodeEvent({ seq: 21, data: json({ ...stored(EXAMPLES.WorkflowFailed), openChildren: true }) })).toMatchObject({ openChildren: true });
+  });
+
+  it("reads back an update that failed, and one whose handler returned nothing", () => {
+    const { result: _result, ...noResult } = stored(EXAMPLES.UpdateCompleted);
+    expect(decodeEvent({ seq: 6, data: json(noResult) })).toEqual({ ...noResult, seq: 6 });
+    const failed = { ...noResult, error };
+    expect(decodeEvent({ seq: 7, data: json(failed) })).toEqual({ ...failed, seq: 7 });
   });
 
   it("accepts any stored result, null included", () => {
@@ -231,6 +246,7 @@ describe("decodeEvent", () => {
       ["WorkflowContinuedAsNew", "signals", "approve", 'the string "approve", not an array'],
       ["ChildWorkflowClosed", "error", "boom", 'the string "boom", not an error ({name, message})'],
       ["StepCanceled", "childWorkflowId", 7, "the number 7, not a string"],
+      ["UpdateCompleted", "error", "declined", 'the string "declined", not an error ({name, message})'],
     ];
     for (const [type, field, wrong, described] of optional) {
       expect(undecodable(decodeEvent({ seq: 1, data: json({ ...stored(EXAMPLES[type]), [field]: wrong }) })).reason, `${type}.${field}`).toBe(

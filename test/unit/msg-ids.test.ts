@@ -31,6 +31,8 @@ describe("taskMsgIds.workflow", () => {
     ChildWorkflowClosed: [h.childClosed(5, "kid", { status: "completed", result: 1 }), "wft:wf-1:child:5:closed"],
     ChildWorkflowSignaled: [h.childSignaled(7, "kid", "go", 1), "wft:wf-1:seq:22"],
     StepCanceled: [h.stepCanceled(2), "wft:wf-1:seq:23"],
+    UpdateAccepted: [{ ...h.next(), type: "UpdateAccepted", updateId: "u-1", name: "add", args: [1] }, "wft:wf-1:seq:24"],
+    UpdateCompleted: [{ ...h.next(), type: "UpdateCompleted", updateId: "u-1", result: 1 }, "wft:wf-1:seq:25"],
   };
 
   for (const [type, [event, id]] of Object.entries(cases)) {
@@ -65,5 +67,7 @@ describe("taskMsgIds and eventMsgIds", () => {
     expect(eventMsgIds.activityStarted("wf-1", 2, 3)).toBe("wf-1:act:2:3:started");
     expect(eventMsgIds.activityOutcome("wf-1", 2, 3)).toBe("wf-1:act:2:3:outcome");
     expect(eventMsgIds.timerFired("wf-1", 5)).toBe("wf-1:timer:5:fired");
+    expect(eventMsgIds.updateAccepted("wf-1", "u-1")).toBe("wf-1:update:u-1:accepted");
+    expect(eventMsgIds.updateCompleted("wf-1", "u-1")).toBe("wf-1:update:u-1:completed");
   });
 });

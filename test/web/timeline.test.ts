@@ -3,7 +3,7 @@ import { create, fromJson, type JsonValue, type MessageInitShape } from "@bufbui
 import { timestampFromMs, ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import { HistoryEventSchema, WorkflowSchema, WorkflowStatus, type HistoryEvent } from "../../src/api/gen/dfut/v1/workflow_pb.ts";
 import { buildTimeline, isClosing } from "../../src/web/timeline.ts";
-import { eventFields, formatDuration, parseArgument, STATUS_FILTERS, statusName } from "../../src/web/format.ts";
+import { eventFields, formatDuration, parseArgument, parseQueryArgs, STATUS_FILTERS, statusName } from "../../src/web/format.ts";
 
 type TypedEvent = NonNullable<MessageInitShape<typeof HistoryEventSchema>["event"]>;
 
@@ -114,9 +114,48 @@ describe("the timeline of a history", () => {
     });
     expect(eventFields(events[7])).toBeNull();
   });
+
+  it("folds an update's outcome into its card: a result, a failure, one still running", () => {
+    const events = [
+      event(0, { case: "workflowStarted", value: { workflowType: "Cart", args: [], queue: "default" } }),
+      event(10, { case: "updateAccepted", value: { updateId: "u1", name: "checkout", args: [json(30)] } }),
+      event(20, { case: "updateAccepted", value: { updateId: "u2", name: "explode", args: [] } }),
+      event(30, { case: "updateCompleted", value: { updateId: "u2", error: { name: "Exploded", message: "boom" } } }),
+      event(40, { case: "updateCompleted", value: { updateId: "u1", result: json({ receipt: "r-30" }) } }),
+      event(50, { case: "updateAccepted", value: { updateId: "u3", name: "checkout", args: [json(5)] } }),
+      // Its acceptance is not among these events (an earlier run's).
+      event(60, { case: "updateCompleted", value: { updateId: "u0", result: json(null) } }),
+    ];
+    const entries = buildTimeline(events);
+    expect(entries.map((e) => e.kind)).toEqual(["started", "update", "update", "update", "update"]);
+    expect(entries[1]).toEqual({
+      kind: "update",
+      key: `e${events[1].seq}`,
+      updateId: "u1",
+      name: "checkout",
+      args: [30],
+      acceptedAt: t0 + 10,
+      state: "completed",
+      result: { receipt: "r-30" },
+      closedAt: t0 + 40,
+    });
+    expect(entries[2]).toMatchObject({ name: "explode", state: "failed", error: { name: "Exploded", message: "boom" }, closedAt: t0 + 30 });
+    expect(entries[2]).not.toHaveProperty("result");
+    expect(entries[3]).toMatchObject({ updateId: "u3", state: "running" });
+    expect(entries[3]).not.toHaveProperty("closedAt");
+    expect(entries[4]).toMatchObject({ updateId: "u0", name: "", state: "completed", result: null });
+    expect(entries.some(isClosing)).toBe(false);
+  });
 });
 
 describe("formatting", () => {
+  it("reads a query's arguments as a JSON array, and says what is wrong with anything else", () => {
+    expect(parseQueryArgs("  ")).toEqual([]);
+    expect(parseQueryArgs('[9, "a", {"b": null}]')).toEqual([9, "a", { b: null }]);
+    expect(() => parseQueryArgs("9")).toThrow("The arguments must be a JSON array, one element per argument, e.g. [9]");
+    expect(() => parseQueryArgs("[9")).toThrow(/^The arguments are not JSON \(.+\): write a JSON array, e\.g\. \["a", 2\]$/);
+  });
+
   it("reads form fields as JSON where they parse, else as text", () => {
     expect(parseArgument("42")).toBe(42);
     expect(parseArgument('{"a":[1]}')).toEqual({ a: [1] });

@@ -265,4 +265,51 @@ describe("the web UI in Chromium", () => {
     await expect.poll(() => page.locator(".wf-title [data-status]").getAttribute("data-status")).toBe("completed");
     expect(pageErrors).toEqual([]);
   });
+
+  it("runs a query from the workflow page's Query box, shows an unknown query's error, and an update's card", async () => {
+    // worker-0 serves CounterWorkflow: it is one of the API test workflows.
+    await env.client.start("CounterWorkflow", { args: [5], workflowId: "counter-ui-1" });
+    await env.client.signal("counter-ui-1", "add", 2);
+    expect(await env.client.update("counter-ui-1", "add", 3)).toBe(10);
+    await page.goto(`${http.url}#/workflows/counter-ui-1`);
+    const badge = page.locator(".wf-title [data-status]");
+    await expect.poll(() => badge.getAttribute("data-status")).toBe("running");
+
+    const box = page.getByRole("form", { name: "Query" });
+    const answer = box.locator(".query-answer");
+    await box.getByLabel("Query name").fill("value");
+    await box.getByRole("button", { name: "Run query" }).click();
+    await expect.poll(() => answer.getAttribute("data-ok")).toBe("true");
+    expect(await answer.getByLabel("query result").innerText()).toBe("10");
+    await box.getByLabel("Query name").fill("isAbove");
+    await box.getByLabel(/Arguments/).fill("[9]");
+    await box.getByRole("button", { name: "Run query" }).click();
+    await expect.poll(() => answer.getByLabel("query result").innerText()).toBe("true");
+
+    await box.getByLabel("Query name").fill("nope");
+    await box.getByLabel(/Arguments/).fill("");
+    await box.getByRole("button", { name: "Run query" }).click();
+    await expect.poll(() => answer.getAttribute("data-ok")).toBe("false");
+    expect(await answer.getByRole("alert").innerText()).toMatch(/has no query handler "nope" \(it has: value, isAbove\)/);
+    await box.getByLabel(/Arguments/).fill("9");
+    await box.getByLabel("Query name").fill("isAbove");
+    await box.getByRole("button", { name: "Run query" }).click();
+    await expect.poll(() => answer.getByRole("alert").innerText()).toContain("must be a JSON array");
+
+    // The update's card: its name, arguments, result and state.
+    const update = page.locator('.timeline [data-update-name="add"]');
+    await expect.poll(() => update.locator(".pill-completed").count()).toBe(1);
+    const card = await update.innerText();
+    expect(card).toMatch(/Update add[\s\S]*Completed[\s\S]*args \[3\][\s\S]*result 10/i);
+
+    // Closed, it still answers: a worker replays its history.
+    await env.client.signal("counter-ui-1", "finish", null);
+    await expect.poll(() => badge.getAttribute("data-status")).toBe("completed");
+    await box.getByLabel("Query name").fill("value");
+    await box.getByLabel(/Arguments/).fill("");
+    await box.getByRole("button", { name: "Run query" }).click();
+    await expect.poll(() => answer.getAttribute("data-ok")).toBe("true");
+    expect(await answer.getByLabel("query result").innerText()).toBe("10");
+    expect(pageErrors).toEqual([]);
+  });
 });

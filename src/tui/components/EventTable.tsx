@@ -43,11 +43,15 @@ const EVENT_COLORS: Readonly<Record<EventType, string | undefined>> = {
   ChildWorkflowClosed: "green",
   ChildWorkflowSignaled: undefined,
   StepCanceled: "magenta",
+  UpdateAccepted: "blue",
+  // When the handler returned; eventColor makes a failed one red.
+  UpdateCompleted: "green",
   Undecodable: "red",
 };
 
 export function eventColor(event: HistoryEvent): string | undefined {
   if (event.type === "ChildWorkflowClosed" && event.status !== "completed") return statusColor(event.status);
+  if (event.type === "UpdateCompleted" && event.error) return "red";
   return EVENT_COLORS[event.type];
 }
 

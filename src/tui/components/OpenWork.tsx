@@ -1,12 +1,13 @@
 import { Box, Text } from "ink";
 import { elapsedMs, errorText, formatDuration, formatTime, shorten } from "../format.ts";
-import type { OpenActivity, OpenChild, OpenTimer } from "../summary.ts";
+import type { OpenActivity, OpenChild, OpenTimer, OpenUpdate } from "../summary.ts";
 import { Spinner } from "./Spinner.tsx";
 
 export interface OpenWorkProps {
   activities: readonly OpenActivity[];
   timers: readonly OpenTimer[];
   children?: readonly OpenChild[];
+  updates?: readonly OpenUpdate[];
   now: number;
   width: number;
   /** Most item lines to show; the rest are counted in a "+N more" line. */
@@ -48,12 +49,17 @@ function childLine(c: OpenChild, now: number): string {
   }
 }
 
-/** The activities, timers and child workflows still open, each with a spinner. */
-export function OpenWork({ activities, timers, children = [], now, width, maxItems, live = true }: OpenWorkProps) {
+function updateLine(u: OpenUpdate, now: number): string {
+  return `update ${u.name} (id ${u.updateId})  running ${formatDuration(elapsedMs(u.since, undefined, now) ?? 0)}`;
+}
+
+/** The activities, timers, child workflows and updates still open, each with a spinner. */
+export function OpenWork({ activities, timers, children = [], updates = [], now, width, maxItems, live = true }: OpenWorkProps) {
   const items = [
     ...activities.map((a) => ({ key: `a${a.activityId}`, text: activityLine(a, now), color: a.state === "retrying" ? "red" : "cyan" })),
     ...timers.map((t) => ({ key: `t${t.timerId}`, text: `timer #${t.timerId}  fires at ${formatTime(t.fireAt)}`, color: "blue" })),
     ...children.map((c) => ({ key: `c${c.stepId}`, text: childLine(c, now), color: c.state === "canceling" ? "magenta" : "cyan" })),
+    ...updates.map((u) => ({ key: `u${u.updateId}`, text: updateLine(u, now), color: "cyan" })),
   ];
   if (items.length === 0) return null;
   const shown = items.slice(0, Math.max(1, maxItems));

@@ -33,9 +33,13 @@ export interface WorkflowViewProps {
 
 const MAX_OPEN_ITEMS = 5;
 
+function openItemCount(summary: WorkflowSummary): number {
+  return summary.activities.length + summary.timers.length + summary.children.length + summary.updates.length;
+}
+
 /** How many event rows fit, given everything else the view shows. */
 export function eventRowsFor(summary: WorkflowSummary, columns: number, rows: number, connection: ConnectionState = CONNECTED): number {
-  const openItems = summary.activities.length + summary.timers.length + summary.children.length;
+  const openItems = openItemCount(summary);
   const open = openWorkHeight(openItems, MAX_OPEN_ITEMS);
   const outcome = outcomeHeight(summary.outcome, columns);
   const fixed =
@@ -82,12 +86,13 @@ export function WorkflowView(props: WorkflowViewProps) {
           <EventTable events={shown} names={names} width={width} seqWidth={seqWidth} typeWidth={typeWidth} />
         )}
       </Box>
-      {summary.activities.length + summary.timers.length + summary.children.length > 0 ? (
+      {openItemCount(summary) > 0 ? (
         <Box marginTop={1}>
           <OpenWork
             activities={summary.activities}
             timers={summary.timers}
             children={summary.children}
+            updates={summary.updates}
             now={knownAt}
             width={width}
             maxItems={MAX_OPEN_ITEMS}

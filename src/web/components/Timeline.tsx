@@ -2,7 +2,7 @@ import type { JsonValue } from "@bufbuild/protobuf";
 import { unhandled } from "../../common/events.ts";
 import { formatClock, formatDuration, previewJson } from "../format.ts";
 import { hrefOf } from "../route.ts";
-import type { ActivityEntry, AttemptView, CarriedSignalView, ChildEntry, TimelineEntry } from "../timeline.ts";
+import type { ActivityEntry, AttemptView, CarriedSignalView, ChildEntry, TimelineEntry, UpdateEntry } from "../timeline.ts";
 import { ErrorBox } from "./ErrorBox.tsx";
 import { JsonBlock } from "./JsonBlock.tsx";
 
@@ -14,7 +14,7 @@ export function Timeline({ entries, now }: { entries: TimelineEntry[]; now: numb
       {entries.map((entry) => (
         <li
           key={entry.key}
-          className={`tl tl-${entry.kind}${entry.kind === "activity" || entry.kind === "child" ? ` tl-${entry.state}` : ""}`}
+          className={`tl tl-${entry.kind}${entry.kind === "activity" || entry.kind === "child" || entry.kind === "update" ? ` tl-${entry.state}` : ""}`}
         >
           <span className="tl-marker" aria-hidden="true" />
           <div className="tl-body">
@@ -112,6 +112,8 @@ function EntryView({ entry, now }: { entry: TimelineEntry; now: number }) {
       );
     case "child":
       return <ChildView entry={entry} now={now} />;
+    case "update":
+      return <UpdateView entry={entry} now={now} />;
     case "child-signal":
       return (
         <>
@@ -270,6 +272,33 @@ const CHILD_STATE: Record<ChildEntry["state"], string> = {
   terminated: "Terminated",
   closed: "Closed",
 };
+
+const UPDATE_STATE: Record<UpdateEntry["state"], string> = {
+  running: "Running",
+  completed: "Completed",
+  failed: "Failed",
+};
+
+/** An update: its name and arguments, then its result or what its handler failed with. */
+function UpdateView({ entry, now }: { entry: UpdateEntry; now: number }) {
+  const total = entry.acceptedAt === undefined ? undefined : (entry.closedAt ?? now) - entry.acceptedAt;
+  return (
+    <div className="update" data-update-name={entry.name} data-update-id={entry.updateId}>
+      <div className="tl-head">
+        <span className="tl-title">Update {entry.name ? <code>{entry.name}</code> : "(accepted earlier)"}</span>
+        <span className={`pill pill-${entry.state}`}>{UPDATE_STATE[entry.state]}</span>
+        <span className="tl-meta">
+          id {entry.updateId} · {formatDuration(total)}
+        </span>
+        <At ms={entry.acceptedAt ?? entry.closedAt} />
+      </div>
+      {entry.name && <Value value={entry.args} label="args" />}
+      {entry.state === "running" && <p className="hint">Accepted: its handler runs as workflow code.</p>}
+      {entry.state === "completed" && <Value value={entry.result ?? null} label="result" />}
+      {entry.error && <ErrorBox error={entry.error} />}
+    </div>
+  );
+}
 
 /** A child workflow: its start and close here, and a link to its own page for the rest. */
 function ChildView({ entry, now }: { entry: ChildEntry; now: number }) {

@@ -8,6 +8,7 @@ import { EventTable } from "../components/EventTable.tsx";
 import { JsonBlock } from "../components/JsonBlock.tsx";
 import { LiveDot } from "../components/LiveDot.tsx";
 import { Notice } from "../components/Notice.tsx";
+import { QueryBox } from "../components/QueryBox.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import { Timeline } from "../components/Timeline.tsx";
 import { formatDuration, formatTime, jsonOf, statusName, toMillis, type StatusName } from "../format.ts";
@@ -150,6 +151,10 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
         </div>
         <Actions workflowId={workflowId} running={running} />
       </div>
+
+      <h2 className="section-title">Query</h2>
+      {/* Keyed: another workflow's page starts with an empty box. */}
+      <QueryBox key={workflowId} workflowId={workflowId} />
 
       <h2 className="section-title">Timeline</h2>
       {!history.caughtUp && history.events.length === 0 ? <p className="muted">Loading…</p> : <Timeline entries={entries} now={now} />}

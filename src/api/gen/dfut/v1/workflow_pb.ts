@@ -12,7 +12,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file dfut/v1/workflow.proto.
  */
 export const file_dfut_v1_workflow: GenFile = /*@__PURE__*/
-  fileDesc("ChZkZnV0L3YxL3dvcmtmbG93LnByb3RvEgdkZnV0LnYxIlAKCUVycm9ySW5mbxIMCgRuYW1lGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSDQoFc3RhY2sYAyABKAkSFQoNbm9uX3JldHJ5YWJsZRgEIAEoCCLKAwoIV29ya2Zsb3cSEwoLd29ya2Zsb3dfaWQYASABKAkSFQoNd29ya2Zsb3dfdHlwZRgCIAEoCRINCgVxdWV1ZRgDIAEoCRInCgZzdGF0dXMYBCABKA4yFy5kZnV0LnYxLldvcmtmbG93U3RhdHVzEi4KCnN0YXJ0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWNsb3NlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJAoEYXJncxgHIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIrCgZyZXN1bHQYCCABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVIAIgBARIhCgVlcnJvchgJIAEoCzISLmRmdXQudjEuRXJyb3JJbmZvEg8KB3Byb2JsZW0YCiABKAkSEgoKc3RhdHVzX3NlcRgLIAEoAxIOCgZydW5faWQYDCABKAkSDAoEcnVucxgNIAMoCRIWCg5jb250aW51ZWRfZnJvbRgOIAEoCRIfCgZwYXJlbnQYDyABKAsyDy5kZnV0LnYxLlJ1blJlZkIJCgdfcmVzdWx0Ii0KBlJ1blJlZhITCgt3b3JrZmxvd19pZBgBIAEoCRIOCgZydW5faWQYAiABKAkiUAoJUGFyZW50UmVmEhMKC3dvcmtmbG93X2lkGAEgASgJEg4KBnJ1bl9pZBgCIAEoCRIPCgdzdGVwX2lkGAMgASgFEg0KBXF1ZXVlGAQgASgJIkYKDUNhcnJpZWRTaWduYWwSDAoEbmFtZRgBIAEoCRInCgdwYXlsb2FkGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIv0LCgxIaXN0b3J5RXZlbnQSCwoDc2VxGAEgASgDEgwKBHR5cGUYAiABKAkSKAoEdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOQoQd29ya2Zsb3dfc3RhcnRlZBgFIAEoCzIdLmRmdXQudjEuV29ya2Zsb3dTdGFydGVkRXZlbnRIABI9ChJhY3Rpdml0eV9zY2hlZHVsZWQYBiABKAsyHy5kZnV0LnYxLkFjdGl2aXR5U2NoZWR1bGVkRXZlbnRIABI5ChBhY3Rpdml0eV9zdGFydGVkGAcgASgLMh0uZGZ1dC52MS5BY3Rpdml0eVN0YXJ0ZWRFdmVudEgAEj0KEmFjdGl2aXR5X2NvbXBsZXRlZBgIIAEoCzIfLmRmdXQudjEuQWN0aXZpdHlDb21wbGV0ZWRFdmVudEgAEjcKD2FjdGl2aXR5X2ZhaWxlZBgJIAEoCzIcLmRmdXQudjEuQWN0aXZpdHlGYWlsZWRFdmVudEgAEjMKDXRpbWVyX3N0YXJ0ZWQYCiABKAsyGi5kZnV0LnYxLlRpbWVyU3RhcnRlZEV2ZW50SAASLwoLdGltZXJfZmlyZWQYCyABKAsyGC5kZnV0LnYxLlRpbWVyRmlyZWRFdmVudEgAEjcKD3NpZ25hbF9yZWNlaXZlZBgMIAEoCzIcLmRmdXQudjEuU2lnbmFsUmVjZWl2ZWRFdmVudEgAEjkKEGNhbmNlbF9yZXF1ZXN0ZWQYDSABKAsyHS5kZnV0LnYxLkNhbmNlbFJlcXVlc3RlZEV2ZW50SAASPQoSd29ya2Zsb3dfY29tcGxldGVkGA4gASgLMh8uZGZ1dC52MS5Xb3JrZmxvd0NvbXBsZXRlZEV2ZW50SAASNwoPd29ya2Zsb3dfZmFpbGVkGA8gASgLMhwuZGZ1dC52MS5Xb3JrZmxvd0ZhaWxlZEV2ZW50SAASOwoRd29ya2Zsb3dfY2FuY2VsZWQYECABKAsyHi5kZnV0LnYxLldvcmtmbG93Q2FuY2VsZWRFdmVudEgAEj8KE3dvcmtmbG93X3Rlcm1pbmF0ZWQYESABKAsyIC5kZnV0LnYxLldvcmtmbG93VGVybWluYXRlZEV2ZW50SAASQAoUd29ya2Zsb3dfdGFza19mYWlsZWQYEiABKAsyIC5kZnV0LnYxLldvcmtmbG93VGFza0ZhaWxlZEV2ZW50SAASMAoLdW5kZWNvZGFibGUYEyABKAsyGS5kZnV0LnYxLlVuZGVjb2RhYmxlRXZlbnRIABIxCgxwYXRjaF9tYXJrZWQYFCABKAsyGS5kZnV0LnYxLlBhdGNoTWFya2VkRXZlbnRIABJJChl3b3JrZmxvd19jb250aW51ZWRfYXNfbmV3GBUgASgLMiQuZGZ1dC52MS5Xb3JrZmxvd0NvbnRpbnVlZEFzTmV3RXZlbnRIABJIChhjaGlsZF93b3JrZmxvd19zY2hlZHVsZWQYFiABKAsyJC5kZnV0LnYxLkNoaWxkV29ya2Zsb3dTY2hlZHVsZWRFdmVudEgAEkQKFmNoaWxkX3dvcmtmbG93X3N0YXJ0ZWQYFyABKAsyIi5kZnV0LnYxLkNoaWxkV29ya2Zsb3dTdGFydGVkRXZlbnRIABJNChtjaGlsZF93b3JrZmxvd19zdGFydF9mYWlsZWQYGCABKAsyJi5kZnV0LnYxLkNoaWxkV29ya2Zsb3dTdGFydEZhaWxlZEV2ZW50SAASQgoVY2hpbGRfd29ya2Zsb3dfY2xvc2VkGBkgASgLMiEuZGZ1dC52MS5DaGlsZFdvcmtmbG93Q2xvc2VkRXZlbnRIABJGChdjaGlsZF93b3JrZmxvd19zaWduYWxlZBgaIAEoCzIjLmRmdXQudjEuQ2hpbGRXb3JrZmxvd1NpZ25hbGVkRXZlbnRIABIzCg1zdGVwX2NhbmNlbGVkGBsgASgLMhouZGZ1dC52MS5TdGVwQ2FuY2VsZWRFdmVudEgAQgcKBWV2ZW50SgQIBBAFUgphdHRyaWJ1dGVzItEBCgtSZXRyeVBvbGljeRIzChBpbml0aWFsX2ludGVydmFsGAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhsKE2JhY2tvZmZfY29lZmZpY2llbnQYAiABKAESMwoQbWF4aW11bV9pbnRlcnZhbBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIYChBtYXhpbXVtX2F0dGVtcHRzGAQgASgFEiEKGW5vbl9yZXRyeWFibGVfZXJyb3JfdHlwZXMYBSADKAki9AEKD0FjdGl2aXR5T3B0aW9ucxI5ChZzdGFydF90b19jbG9zZV90aW1lb3V0GAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjwKGXNjaGVkdWxlX3RvX2Nsb3NlX3RpbWVvdXQYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SNAoRaGVhcnRiZWF0X3RpbWVvdXQYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDQoFcXVldWUYBCABKAkSIwoFcmV0cnkYBSABKAsyFC5kZnV0LnYxLlJldHJ5UG9saWN5ItsBChRXb3JrZmxvd1N0YXJ0ZWRFdmVudBIVCg13b3JrZmxvd190eXBlGAEgASgJEiQKBGFyZ3MYAiADKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSDQoFcXVldWUYAyABKAkSEgoKZmlyc3Rfc3RlcBgEIAEoBRIWCg5jb250aW51ZWRfZnJvbRgFIAEoCRIiCgZwYXJlbnQYBiABKAsyEi5kZnV0LnYxLlBhcmVudFJlZhInCgdzaWduYWxzGAcgAygLMhYuZGZ1dC52MS5DYXJyaWVkU2lnbmFsIpUBChZBY3Rpdml0eVNjaGVkdWxlZEV2ZW50EhMKC2FjdGl2aXR5X2lkGAEgASgFEhUKDWFjdGl2aXR5X3R5cGUYAiABKAkSJAoEYXJncxgDIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIpCgdvcHRpb25zGAQgASgLMhguZGZ1dC52MS5BY3Rpdml0eU9wdGlvbnMiWwoUQWN0aXZpdHlTdGFydGVkRXZlbnQSEwoLYWN0aXZpdHlfaWQYASABKAUSDwoHYXR0ZW1wdBgCIAEoBRIOCgZ3b3JrZXIYAyABKAkSDQoFZWFnZXIYBCABKAgiZgoWQWN0aXZpdHlDb21wbGV0ZWRFdmVudBITCgthY3Rpdml0eV9pZBgBIAEoBRIPCgdhdHRlbXB0GAIgASgFEiYKBnJlc3VsdBgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSKnAQoTQWN0aXZpdHlGYWlsZWRFdmVudBITCgthY3Rpdml0eV9pZBgBIAEoBRIPCgdhdHRlbXB0GAIgASgFEiEKBWVycm9yGAMgASgLMhIuZGZ1dC52MS5FcnJvckluZm8SEgoKd2lsbF9yZXRyeRgEIAEoCBIzCg9uZXh0X2F0dGVtcHRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlIKEVRpbWVyU3RhcnRlZEV2ZW50EhAKCHRpbWVyX2lkGAEgASgFEisKB2ZpcmVfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIiMKD1RpbWVyRmlyZWRFdmVudBIQCgh0aW1lcl9pZBgBIAEoBSJMChNTaWduYWxSZWNlaXZlZEV2ZW50EgwKBG5hbWUYASABKAkSJwoHcGF5bG9hZBgCIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSImChRDYW5jZWxSZXF1ZXN0ZWRFdmVudBIOCgZyZWFzb24YASABKAkiVwoWV29ya2Zsb3dDb21wbGV0ZWRFdmVudBImCgZyZXN1bHQYASABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSFQoNb3Blbl9jaGlsZHJlbhgCIAEoCCJPChNXb3JrZmxvd0ZhaWxlZEV2ZW50EiEKBWVycm9yGAEgASgLMhIuZGZ1dC52MS5FcnJvckluZm8SFQoNb3Blbl9jaGlsZHJlbhgCIAEoCCI+ChVXb3JrZmxvd0NhbmNlbGVkRXZlbnQSDgoGcmVhc29uGAEgASgJEhUKDW9wZW5fY2hpbGRyZW4YAiABKAgiKQoXV29ya2Zsb3dUZXJtaW5hdGVkRXZlbnQSDgoGcmVhc29uGAEgASgJIkwKF1dvcmtmbG93VGFza0ZhaWxlZEV2ZW50EiEKBWVycm9yGAEgASgLMhIuZGZ1dC52MS5FcnJvckluZm8SDgoGd29ya2VyGAIgASgJIjgKEFBhdGNoTWFya2VkRXZlbnQSEAoIcGF0Y2hfaWQYASABKAkSEgoKZGVwcmVjYXRlZBgCIAEoCCLxAQobV29ya2Zsb3dDb250aW51ZWRBc05ld0V2ZW50EhUKDXdvcmtmbG93X3R5cGUYASABKAkSJAoEYXJncxgCIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRINCgVxdWV1ZRgDIAEoCRISCgpmaXJzdF9zdGVwGAQgASgFEiIKBnBhcmVudBgFIAEoCzISLmRmdXQudjEuUGFyZW50UmVmEicKB3NpZ25hbHMYBiADKAsyFi5kZnV0LnYxLkNhcnJpZWRTaWduYWwSFQoNb3Blbl9jaGlsZHJlbhgHIAEoCBIOCgZydW5faWQYCCABKAki3gEKG0NoaWxkV29ya2Zsb3dTY2hlZHVsZWRFdmVudBIPCgdzdGVwX2lkGAEgASgFEhkKEWNoaWxkX3dvcmtmbG93X2lkGAIgASgJEhUKDXdvcmtmbG93X3R5cGUYAyABKAkSJAoEYXJncxgEIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRINCgVxdWV1ZRgFIAEoCRI3ChNwYXJlbnRfY2xvc2VfcG9saWN5GAYgASgOMhouZGZ1dC52MS5QYXJlbnRDbG9zZVBvbGljeRIOCgZydW5faWQYByABKAkiXQoZQ2hpbGRXb3JrZmxvd1N0YXJ0ZWRFdmVudBIPCgdzdGVwX2lkGAEgASgFEhkKEWNoaWxkX3dvcmtmbG93X2lkGAIgASgJEhQKDGNoaWxkX3J1bl9pZBgDIAEoCSJuCh1DaGlsZFdvcmtmbG93U3RhcnRGYWlsZWRFdmVudBIPCgdzdGVwX2lkGAEgASgFEhkKEWNoaWxkX3dvcmtmbG93X2lkGAIgASgJEiEKBWVycm9yGAMgASgLMhIuZGZ1dC52MS5FcnJvckluZm8i0AEKGENoaWxkV29ya2Zsb3dDbG9zZWRFdmVudBIPCgdzdGVwX2lkGAEgASgFEhkKEWNoaWxkX3dvcmtmbG93X2lkGAIgASgJEhQKDGNoaWxkX3J1bl9pZBgDIAEoCRInCgZzdGF0dXMYBCABKA4yFy5kZnV0LnYxLldvcmtmbG93U3RhdHVzEiYKBnJlc3VsdBgFIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIhCgVlcnJvchgGIAEoCzISLmRmdXQudjEuRXJyb3JJbmZvIn8KGkNoaWxkV29ya2Zsb3dTaWduYWxlZEV2ZW50Eg8KB3N0ZXBfaWQYASABKAUSGQoRY2hpbGRfd29ya2Zsb3dfaWQYAiABKAkSDAoEbmFtZRgDIAEoCRInCgdwYXlsb2FkGAQgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIj8KEVN0ZXBDYW5jZWxlZEV2ZW50Eg8KB3N0ZXBfaWQYASABKAUSGQoRY2hpbGRfd29ya2Zsb3dfaWQYAiABKAkiLwoQVW5kZWNvZGFibGVFdmVudBIOCgZyZWFzb24YASABKAkSCwoDcmF3GAIgASgJIpABChRMaXN0V29ya2Zsb3dzUmVxdWVzdBInCgZzdGF0dXMYASABKA4yFy5kZnV0LnYxLldvcmtmbG93U3RhdHVzEhUKDXdvcmtmbG93X3R5cGUYAiABKAkSEQoJaWRfcHJlZml4GAMgASgJEhEKCXBhZ2Vfc2l6ZRgEIAEoBRISCgpwYWdlX3Rva2VuGAUgASgJImoKFUxpc3RXb3JrZmxvd3NSZXNwb25zZRIkCgl3b3JrZmxvd3MYASADKAsyES5kZnV0LnYxLldvcmtmbG93EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRISCgp0b3RhbF9zaXplGAMgASgFIikKEkdldFdvcmtmbG93UmVxdWVzdBITCgt3b3JrZmxvd19pZBgBIAEoCSI6ChNHZXRXb3JrZmxvd1Jlc3BvbnNlEiMKCHdvcmtmbG93GAEgASgLMhEuZGZ1dC52MS5Xb3JrZmxvdyI4ChFHZXRIaXN0b3J5UmVxdWVzdBITCgt3b3JrZmxvd19pZBgBIAEoCRIOCgZydW5faWQYAiABKAkiOwoSR2V0SGlzdG9yeVJlc3BvbnNlEiUKBmV2ZW50cxgBIAMoCzIVLmRmdXQudjEuSGlzdG9yeUV2ZW50IpkBChRTdGFydFdvcmtmbG93UmVxdWVzdBIMCgR0eXBlGAEgASgJEiQKBGFyZ3MYAiADKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSEwoLd29ya2Zsb3dfaWQYAyABKAkSDQoFcXVldWUYBCABKAkSFwoPc2tpcF90eXBlX2NoZWNrGAUgASgIEhAKCGlkX3JldXNlGAYgASgJIjwKFVN0YXJ0V29ya2Zsb3dSZXNwb25zZRITCgt3b3JrZmxvd19pZBgBIAEoCRIOCgZydW5faWQYAiABKAkidAoVU2lnbmFsV29ya2Zsb3dSZXF1ZXN0EhMKC3dvcmtmbG93X2lkGAEgASgJEgwKBG5hbWUYAiABKAkSLAoHcGF5bG9hZBgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZUgAiAEBQgoKCF9wYXlsb2FkIhgKFlNpZ25hbFdvcmtmbG93UmVzcG9uc2UiPAoVQ2FuY2VsV29ya2Zsb3dSZXF1ZXN0EhMKC3dvcmtmbG93X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSIoChZDYW5jZWxXb3JrZmxvd1Jlc3BvbnNlEg4KBmNsb3NlZBgBIAEoCCI/ChhUZXJtaW5hdGVXb3JrZmxvd1JlcXVlc3QSEwoLd29ya2Zsb3dfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIhsKGVRlcm1pbmF0ZVdvcmtmbG93UmVzcG9uc2UiGgoYTGlzdFdvcmtmbG93VHlwZXNSZXF1ZXN0IlAKDFdvcmtmbG93VHlwZRIMCgRuYW1lGAEgASgJEhIKCnBhcmFtZXRlcnMYAiADKAkSDQoFcXVldWUYAyABKAkSDwoHd29ya2VycxgEIAEoBSJKChlMaXN0V29ya2Zsb3dUeXBlc1Jlc3BvbnNlEi0KDndvcmtmbG93X3R5cGVzGAEgAygLMhUuZGZ1dC52MS5Xb3JrZmxvd1R5cGUiagoVV2F0Y2hXb3JrZmxvd3NSZXF1ZXN0EicKBnN0YXR1cxgBIAEoDjIXLmRmdXQudjEuV29ya2Zsb3dTdGF0dXMSFQoNd29ya2Zsb3dfdHlwZRgCIAEoCRIRCglpZF9wcmVmaXgYAyABKAkiYQoWV2F0Y2hXb3JrZmxvd3NSZXNwb25zZRIjCgh1cHNlcnRlZBgBIAMoCzIRLmRmdXQudjEuV29ya2Zsb3cSDwoHcmVtb3ZlZBgCIAMoCRIRCgljYXVnaHRfdXAYAyABKAgiOgoTV2F0Y2hIaXN0b3J5UmVxdWVzdBITCgt3b3JrZmxvd19pZBgBIAEoCRIOCgZydW5faWQYAiABKAkiUAoUV2F0Y2hIaXN0b3J5UmVzcG9uc2USJQoGZXZlbnRzGAEgAygLMhUuZGZ1dC52MS5IaXN0b3J5RXZlbnQSEQoJY2F1Z2h0X3VwGAIgASgIKuYBCg5Xb3JrZmxvd1N0YXR1cxIfChtXT1JLRkxPV19TVEFUVVNfVU5TUEVDSUZJRUQQABIbChdXT1JLRkxPV19TVEFUVVNfUlVOTklORxABEh0KGVdPUktGTE9XX1NUQVRVU19DT01QTEVURUQQAhIaChZXT1JLRkxPV19TVEFUVVNfRkFJTEVEEAMSHAoYV09SS0ZMT1dfU1RBVFVTX0NBTkNFTEVEEAQSHgoaV09SS0ZMT1dfU1RBVFVTX1RFUk1JTkFURUQQBRIdChlXT1JLRkxPV19TVEFUVVNfQ09OVElOVUVEEAYqpAEKEVBhcmVudENsb3NlUG9saWN5EiMKH1BBUkVOVF9DTE9TRV9QT0xJQ1lfVU5TUEVDSUZJRUQQABIhCh1QQVJFTlRfQ0xPU0VfUE9MSUNZX1RFUk1JTkFURRABEiYKIlBBUkVOVF9DTE9TRV9QT0xJQ1lfUkVRVUVTVF9DQU5DRUwQAhIfChtQQVJFTlRfQ0xPU0VfUE9MSUNZX0FCQU5ET04QAzLiBgoPV29ya2Zsb3dTZXJ2aWNlElMKDUxpc3RXb3JrZmxvd3MSHS5kZnV0LnYxLkxpc3RXb3JrZmxvd3NSZXF1ZXN0Gh4uZGZ1dC52MS5MaXN0V29ya2Zsb3dzUmVzcG9uc2UiA5ACARJNCgtHZXRXb3JrZmxvdxIbLmRmdXQudjEuR2V0V29ya2Zsb3dSZXF1ZXN0GhwuZGZ1dC52MS5HZXRXb3JrZmxvd1Jlc3BvbnNlIgOQAgESSgoKR2V0SGlzdG9yeRIaLmRmdXQudjEuR2V0SGlzdG9yeVJlcXVlc3QaGy5kZnV0LnYxLkdldEhpc3RvcnlSZXNwb25zZSIDkAIBEk4KDVN0YXJ0V29ya2Zsb3cSHS5kZnV0LnYxLlN0YXJ0V29ya2Zsb3dSZXF1ZXN0Gh4uZGZ1dC52MS5TdGFydFdvcmtmbG93UmVzcG9uc2USUQoOU2lnbmFsV29ya2Zsb3cSHi5kZnV0LnYxLlNpZ25hbFdvcmtmbG93UmVxdWVzdBofLmRmdXQudjEuU2lnbmFsV29ya2Zsb3dSZXNwb25zZRJRCg5DYW5jZWxXb3JrZmxvdxIeLmRmdXQudjEuQ2FuY2VsV29ya2Zsb3dSZXF1ZXN0Gh8uZGZ1dC52MS5DYW5jZWxXb3JrZmxvd1Jlc3BvbnNlEloKEVRlcm1pbmF0ZVdvcmtmbG93EiEuZGZ1dC52MS5UZXJtaW5hdGVXb3JrZmxvd1JlcXVlc3QaIi5kZnV0LnYxLlRlcm1pbmF0ZVdvcmtmbG93UmVzcG9uc2USXwoRTGlzdFdvcmtmbG93VHlwZXMSIS5kZnV0LnYxLkxpc3RXb3JrZmxvd1R5cGVzUmVxdWVzdBoiLmRmdXQudjEuTGlzdFdvcmtmbG93VHlwZXNSZXNwb25zZSIDkAIBElgKDldhdGNoV29ya2Zsb3dzEh4uZGZ1dC52MS5XYXRjaFdvcmtmbG93c1JlcXVlc3QaHy5kZnV0LnYxLldhdGNoV29ya2Zsb3dzUmVzcG9uc2UiA5ACATABElIKDFdhdGNoSGlzdG9yeRIcLmRmdXQudjEuV2F0Y2hIaXN0b3J5UmVxdWVzdBodLmRmdXQudjEuV2F0Y2hIaXN0b3J5UmVzcG9uc2UiA5ACATABYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChZkZnV0L3YxL3dvcmtmbG93LnByb3RvEgdkZnV0LnYxIlAKCUVycm9ySW5mbxIMCgRuYW1lGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSDQoFc3RhY2sYAyABKAkSFQoNbm9uX3JldHJ5YWJsZRgEIAEoCCLKAwoIV29ya2Zsb3cSEwoLd29ya2Zsb3dfaWQYASABKAkSFQoNd29ya2Zsb3dfdHlwZRgCIAEoCRINCgVxdWV1ZRgDIAEoCRInCgZzdGF0dXMYBCABKA4yFy5kZnV0LnYxLldvcmtmbG93U3RhdHVzEi4KCnN0YXJ0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWNsb3NlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJAoEYXJncxgHIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIrCgZyZXN1bHQYCCABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVIAIgBARIhCgVlcnJvchgJIAEoCzISLmRmdXQudjEuRXJyb3JJbmZvEg8KB3Byb2JsZW0YCiABKAkSEgoKc3RhdHVzX3NlcRgLIAEoAxIOCgZydW5faWQYDCABKAkSDAoEcnVucxgNIAMoCRIWCg5jb250aW51ZWRfZnJvbRgOIAEoCRIfCgZwYXJlbnQYDyABKAsyDy5kZnV0LnYxLlJ1blJlZkIJCgdfcmVzdWx0Ii0KBlJ1blJlZhITCgt3b3JrZmxvd19pZBgBIAEoCRIOCgZydW5faWQYAiABKAkiUAoJUGFyZW50UmVmEhMKC3dvcmtmbG93X2lkGAEgASgJEg4KBnJ1bl9pZBgCIAEoCRIPCgdzdGVwX2lkGAMgASgFEg0KBXF1ZXVlGAQgASgJIkYKDUNhcnJpZWRTaWduYWwSDAoEbmFtZRgBIAEoCRInCgdwYXlsb2FkGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIvEMCgxIaXN0b3J5RXZlbnQSCwoDc2VxGAEgASgDEgwKBHR5cGUYAiABKAkSKAoEdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOQoQd29ya2Zsb3dfc3RhcnRlZBgFIAEoCzIdLmRmdXQudjEuV29ya2Zsb3dTdGFydGVkRXZlbnRIABI9ChJhY3Rpdml0eV9zY2hlZHVsZWQYBiABKAsyHy5kZnV0LnYxLkFjdGl2aXR5U2NoZWR1bGVkRXZlbnRIABI5ChBhY3Rpdml0eV9zdGFydGVkGAcgASgLMh0uZGZ1dC52MS5BY3Rpdml0eVN0YXJ0ZWRFdmVudEgAEj0KEmFjdGl2aXR5X2NvbXBsZXRlZBgIIAEoCzIfLmRmdXQudjEuQWN0aXZpdHlDb21wbGV0ZWRFdmVudEgAEjcKD2FjdGl2aXR5X2ZhaWxlZBgJIAEoCzIcLmRmdXQudjEuQWN0aXZpdHlGYWlsZWRFdmVudEgAEjMKDXRpbWVyX3N0YXJ0ZWQYCiABKAsyGi5kZnV0LnYxLlRpbWVyU3RhcnRlZEV2ZW50SAASLwoLdGltZXJfZmlyZWQYCyABKAsyGC5kZnV0LnYxLlRpbWVyRmlyZWRFdmVudEgAEjcKD3NpZ25hbF9yZWNlaXZlZBgMIAEoCzIcLmRmdXQudjEuU2lnbmFsUmVjZWl2ZWRFdmVudEgAEjkKEGNhbmNlbF9yZXF1ZXN0ZWQYDSABKAsyHS5kZnV0LnYxLkNhbmNlbFJlcXVlc3RlZEV2ZW50SAASPQoSd29ya2Zsb3dfY29tcGxldGVkGA4gASgLMh8uZGZ1dC52MS5Xb3JrZmxvd0NvbXBsZXRlZEV2ZW50SAASNwoPd29ya2Zsb3dfZmFpbGVkGA8gASgLMhwuZGZ1dC52MS5Xb3JrZmxvd0ZhaWxlZEV2ZW50SAASOwoRd29ya2Zsb3dfY2FuY2VsZWQYECABKAsyHi5kZnV0LnYxLldvcmtmbG93Q2FuY2VsZWRFdmVudEgAEj8KE3dvcmtmbG93X3Rlcm1pbmF0ZWQYESABKAsyIC5kZnV0LnYxLldvcmtmbG93VGVybWluYXRlZEV2ZW50SAASQAoUd29ya2Zsb3dfdGFza19mYWlsZWQYEiABKAsyIC5kZnV0LnYxLldvcmtmbG93VGFza0ZhaWxlZEV2ZW50SAASMAoLdW5kZWNvZGFibGUYEyABKAsyGS5kZnV0LnYxLlVuZGVjb2RhYmxlRXZlbnRIABIxCgxwYXRjaF9tYXJrZWQYFCABKAsyGS5kZnV0LnYxLlBhdGNoTWFya2VkRXZlbnRIABJJChl3b3JrZmxvd19jb250aW51ZWRfYXNfbmV3GBUgASgLMiQuZGZ1dC52MS5Xb3JrZmxvd0NvbnRpbnVlZEFzTmV3RXZlbnRIABJIChhjaGlsZF93b3JrZmxvd19zY2hlZHVsZWQYFiABKAsyJC5kZnV0LnYxLkNoaWxkV29ya2Zsb3dTY2hlZHVsZWRFdmVudEgAEkQKFmNoaWxkX3dvcmtmbG93X3N0YXJ0ZWQYFyABKAsyIi5kZnV0LnYxLkNoaWxkV29ya2Zsb3dTdGFydGVkRXZlbnRIABJNChtjaGlsZF93b3JrZmxvd19zdGFydF9mYWlsZWQYGCABKAsyJi5kZnV0LnYxLkNoaWxkV29ya2Zsb3dTdGFydEZhaWxlZEV2ZW50SAASQgoVY2hpbGRfd29ya2Zsb3dfY2xvc2VkGBkgASgLMiEuZGZ1dC52MS5DaGlsZFdvcmtmbG93Q2xvc2VkRXZlbnRIABJGChdjaGlsZF93b3JrZmxvd19zaWduYWxlZBgaIAEoCzIjLmRmdXQudjEuQ2hpbGRXb3JrZmxvd1NpZ25hbGVkRXZlbnRIABIzCg1zdGVwX2NhbmNlbGVkGBsgASgLMhouZGZ1dC52MS5TdGVwQ2FuY2VsZWRFdmVudEgAEjcKD3VwZGF0ZV9hY2NlcHRlZBgcIAEoCzIcLmRmdXQudjEuVXBkYXRlQWNjZXB0ZWRFdmVudEgAEjkKEHVwZGF0ZV9jb21wbGV0ZWQYHSABKAsyHS5kZnV0LnYxLlVwZGF0ZUNvbXBsZXRlZEV2ZW50SABCBwoFZXZlbnRKBAgEEAVSCmF0dHJpYnV0ZXMi0QEKC1JldHJ5UG9saWN5EjMKEGluaXRpYWxfaW50ZXJ2YWwYASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGwoTYmFja29mZl9jb2VmZmljaWVudBgCIAEoARIzChBtYXhpbXVtX2ludGVydmFsGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhgKEG1heGltdW1fYXR0ZW1wdHMYBCABKAUSIQoZbm9uX3JldHJ5YWJsZV9lcnJvcl90eXBlcxgFIAMoCSL0AQoPQWN0aXZpdHlPcHRpb25zEjkKFnN0YXJ0X3RvX2Nsb3NlX3RpbWVvdXQYASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SPAoZc2NoZWR1bGVfdG9fY2xvc2VfdGltZW91dBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI0ChFoZWFydGJlYXRfdGltZW91dBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhINCgVxdWV1ZRgEIAEoCRIjCgVyZXRyeRgFIAEoCzIULmRmdXQudjEuUmV0cnlQb2xpY3ki2wEKFFdvcmtmbG93U3RhcnRlZEV2ZW50EhUKDXdvcmtmbG93X3R5cGUYASABKAkSJAoEYXJncxgCIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRINCgVxdWV1ZRgDIAEoCRISCgpmaXJzdF9zdGVwGAQgASgFEhYKDmNvbnRpbnVlZF9mcm9tGAUgASgJEiIKBnBhcmVudBgGIAEoCzISLmRmdXQudjEuUGFyZW50UmVmEicKB3NpZ25hbHMYByADKAsyFi5kZnV0LnYxLkNhcnJpZWRTaWduYWwilQEKFkFjdGl2aXR5U2NoZWR1bGVkRXZlbnQSEwoLYWN0aXZpdHlfaWQYASABKAUSFQoNYWN0aXZpdHlfdHlwZRgCIAEoCRIkCgRhcmdzGAMgAygLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEikKB29wdGlvbnMYBCABKAsyGC5kZnV0LnYxLkFjdGl2aXR5T3B0aW9ucyJbChRBY3Rpdml0eVN0YXJ0ZWRFdmVudBITCgthY3Rpdml0eV9pZBgBIAEoBRIPCgdhdHRlbXB0GAIgASgFEg4KBndvcmtlchgDIAEoCRINCgVlYWdlchgEIAEoCCJmChZBY3Rpdml0eUNvbXBsZXRlZEV2ZW50EhMKC2FjdGl2aXR5X2lkGAEgASgFEg8KB2F0dGVtcHQYAiABKAUSJgoGcmVzdWx0GAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIqcBChNBY3Rpdml0eUZhaWxlZEV2ZW50EhMKC2FjdGl2aXR5X2lkGAEgASgFEg8KB2F0dGVtcHQYAiABKAUSIQoFZXJyb3IYAyABKAsyEi5kZnV0LnYxLkVycm9ySW5mbxISCgp3aWxsX3JldHJ5GAQgASgIEjMKD25leHRfYXR0ZW1wdF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiUgoRVGltZXJTdGFydGVkRXZlbnQSEAoIdGltZXJfaWQYASABKAUSKwoHZmlyZV9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIwoPVGltZXJGaXJlZEV2ZW50EhAKCHRpbWVyX2lkGAEgASgFIkwKE1NpZ25hbFJlY2VpdmVkRXZlbnQSDAoEbmFtZRgBIAEoCRInCgdwYXlsb2FkGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIiYKFENhbmNlbFJlcXVlc3RlZEV2ZW50Eg4KBnJlYXNvbhgBIAEoCSJXChZXb3JrZmxvd0NvbXBsZXRlZEV2ZW50EiYKBnJlc3VsdBgBIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIVCg1vcGVuX2NoaWxkcmVuGAIgASgIIk8KE1dvcmtmbG93RmFpbGVkRXZlbnQSIQoFZXJyb3IYASABKAsyEi5kZnV0LnYxLkVycm9ySW5mbxIVCg1vcGVuX2NoaWxkcmVuGAIgASgIIj4KFVdvcmtmbG93Q2FuY2VsZWRFdmVudBIOCgZyZWFzb24YASABKAkSFQoNb3Blbl9jaGlsZHJlbhgCIAEoCCIpChdXb3JrZmxvd1Rlcm1pbmF0ZWRFdmVudBIOCgZyZWFzb24YASABKAkiTAoXV29ya2Zsb3dUYXNrRmFpbGVkRXZlbnQSIQoFZXJyb3IYASABKAsyEi5kZnV0LnYxLkVycm9ySW5mbxIOCgZ3b3JrZXIYAiABKAkiOAoQUGF0Y2hNYXJrZWRFdmVudBIQCghwYXRjaF9pZBgBIAEoCRISCgpkZXByZWNhdGVkGAIgASgIIvEBChtXb3JrZmxvd0NvbnRpbnVlZEFzTmV3RXZlbnQSFQoNd29ya2Zsb3dfdHlwZRgBIAEoCRIkCgRhcmdzGAIgAygLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEg0KBXF1ZXVlGAMgASgJEhIKCmZpcnN0X3N0ZXAYBCABKAUSIgoGcGFyZW50GAUgASgLMhIuZGZ1dC52MS5QYXJlbnRSZWYSJwoHc2lnbmFscxgGIAMoCzIWLmRmdXQudjEuQ2FycmllZFNpZ25hbBIVCg1vcGVuX2NoaWxkcmVuGAcgASgIEg4KBnJ1bl9pZBgIIAEoCSLeAQobQ2hpbGRXb3JrZmxvd1NjaGVkdWxlZEV2ZW50Eg8KB3N0ZXBfaWQYASABKAUSGQoRY2hpbGRfd29ya2Zsb3dfaWQYAiABKAkSFQoNd29ya2Zsb3dfdHlwZRgDIAEoCRIkCgRhcmdzGAQgAygLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEg0KBXF1ZXVlGAUgASgJEjcKE3BhcmVudF9jbG9zZV9wb2xpY3kYBiABKA4yGi5kZnV0LnYxLlBhcmVudENsb3NlUG9saWN5Eg4KBnJ1bl9pZBgHIAEoCSJdChlDaGlsZFdvcmtmbG93U3RhcnRlZEV2ZW50Eg8KB3N0ZXBfaWQYASABKAUSGQoRY2hpbGRfd29ya2Zsb3dfaWQYAiABKAkSFAoMY2hpbGRfcnVuX2lkGAMgASgJIm4KHUNoaWxkV29ya2Zsb3dTdGFydEZhaWxlZEV2ZW50Eg8KB3N0ZXBfaWQYASABKAUSGQoRY2hpbGRfd29ya2Zsb3dfaWQYAiABKAkSIQoFZXJyb3IYAyABKAsyEi5kZnV0LnYxLkVycm9ySW5mbyLQAQoYQ2hpbGRXb3JrZmxvd0Nsb3NlZEV2ZW50Eg8KB3N0ZXBfaWQYASABKAUSGQoRY2hpbGRfd29ya2Zsb3dfaWQYAiABKAkSFAoMY2hpbGRfcnVuX2lkGAMgASgJEicKBnN0YXR1cxgEIAEoDjIXLmRmdXQudjEuV29ya2Zsb3dTdGF0dXMSJgoGcmVzdWx0GAUgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEiEKBWVycm9yGAYgASgLMhIuZGZ1dC52MS5FcnJvckluZm8ifwoaQ2hpbGRXb3JrZmxvd1NpZ25hbGVkRXZlbnQSDwoHc3RlcF9pZBgBIAEoBRIZChFjaGlsZF93b3JrZmxvd19pZBgCIAEoCRIMCgRuYW1lGAMgASgJEicKB3BheWxvYWQYBCABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUiPwoRU3RlcENhbmNlbGVkRXZlbnQSDwoHc3RlcF9pZBgBIAEoBRIZChFjaGlsZF93b3JrZmxvd19pZBgCIAEoCSJcChNVcGRhdGVBY2NlcHRlZEV2ZW50EhEKCXVwZGF0ZV9pZBgBIAEoCRIMCgRuYW1lGAIgASgJEiQKBGFyZ3MYAyADKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUidAoUVXBkYXRlQ29tcGxldGVkRXZlbnQSEQoJdXBkYXRlX2lkGAEgASgJEiYKBnJlc3VsdBgCIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIhCgVlcnJvchgDIAEoCzISLmRmdXQudjEuRXJyb3JJbmZvIi8KEFVuZGVjb2RhYmxlRXZlbnQSDgoGcmVhc29uGAEgASgJEgsKA3JhdxgCIAEoCSKQAQoUTGlzdFdvcmtmbG93c1JlcXVlc3QSJwoGc3RhdHVzGAEgASgOMhcuZGZ1dC52MS5Xb3JrZmxvd1N0YXR1cxIVCg13b3JrZmxvd190eXBlGAIgASgJEhEKCWlkX3ByZWZpeBgDIAEoCRIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCSJqChVMaXN0V29ya2Zsb3dzUmVzcG9uc2USJAoJd29ya2Zsb3dzGAEgAygLMhEuZGZ1dC52MS5Xb3JrZmxvdxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEgoKdG90YWxfc2l6ZRgDIAEoBSIpChJHZXRXb3JrZmxvd1JlcXVlc3QSEwoLd29ya2Zsb3dfaWQYASABKAkiOgoTR2V0V29ya2Zsb3dSZXNwb25zZRIjCgh3b3JrZmxvdxgBIAEoCzIRLmRmdXQudjEuV29ya2Zsb3ciOAoRR2V0SGlzdG9yeVJlcXVlc3QSEwoLd29ya2Zsb3dfaWQYASABKAkSDgoGcnVuX2lkGAIgASgJIjsKEkdldEhpc3RvcnlSZXNwb25zZRIlCgZldmVudHMYASADKAsyFS5kZnV0LnYxLkhpc3RvcnlFdmVudCKZAQoUU3RhcnRXb3JrZmxvd1JlcXVlc3QSDAoEdHlwZRgBIAEoCRIkCgRhcmdzGAIgAygLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhMKC3dvcmtmbG93X2lkGAMgASgJEg0KBXF1ZXVlGAQgASgJEhcKD3NraXBfdHlwZV9jaGVjaxgFIAEoCBIQCghpZF9yZXVzZRgGIAEoCSI8ChVTdGFydFdvcmtmbG93UmVzcG9uc2USEwoLd29ya2Zsb3dfaWQYASABKAkSDgoGcnVuX2lkGAIgASgJInQKFVNpZ25hbFdvcmtmbG93UmVxdWVzdBITCgt3b3JrZmxvd19pZBgBIAEoCRIMCgRuYW1lGAIgASgJEiwKB3BheWxvYWQYAyABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVIAIgBAUIKCghfcGF5bG9hZCIYChZTaWduYWxXb3JrZmxvd1Jlc3BvbnNlIjwKFUNhbmNlbFdvcmtmbG93UmVxdWVzdBITCgt3b3JrZmxvd19pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiKAoWQ2FuY2VsV29ya2Zsb3dSZXNwb25zZRIOCgZjbG9zZWQYASABKAgiPwoYVGVybWluYXRlV29ya2Zsb3dSZXF1ZXN0EhMKC3dvcmtmbG93X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSIbChlUZXJtaW5hdGVXb3JrZmxvd1Jlc3BvbnNlIhoKGExpc3RXb3JrZmxvd1R5cGVzUmVxdWVzdCJQCgxXb3JrZmxvd1R5cGUSDAoEbmFtZRgBIAEoCRISCgpwYXJhbWV0ZXJzGAIgAygJEg0KBXF1ZXVlGAMgASgJEg8KB3dvcmtlcnMYBCABKAUiSgoZTGlzdFdvcmtmbG93VHlwZXNSZXNwb25zZRItCg53b3JrZmxvd190eXBlcxgBIAMoCzIVLmRmdXQudjEuV29ya2Zsb3dUeXBlImoKFVdhdGNoV29ya2Zsb3dzUmVxdWVzdBInCgZzdGF0dXMYASABKA4yFy5kZnV0LnYxLldvcmtmbG93U3RhdHVzEhUKDXdvcmtmbG93X3R5cGUYAiABKAkSEQoJaWRfcHJlZml4GAMgASgJImEKFldhdGNoV29ya2Zsb3dzUmVzcG9uc2USIwoIdXBzZXJ0ZWQYASADKAsyES5kZnV0LnYxLldvcmtmbG93Eg8KB3JlbW92ZWQYAiADKAkSEQoJY2F1Z2h0X3VwGAMgASgIIjoKE1dhdGNoSGlzdG9yeVJlcXVlc3QSEwoLd29ya2Zsb3dfaWQYASABKAkSDgoGcnVuX2lkGAIgASgJIlAKFFdhdGNoSGlzdG9yeVJlc3BvbnNlEiUKBmV2ZW50cxgBIAMoCzIVLmRmdXQudjEuSGlzdG9yeUV2ZW50EhEKCWNhdWdodF91cBgCIAEoCCKLAQoUUXVlcnlXb3JrZmxvd1JlcXVlc3QSEwoLd29ya2Zsb3dfaWQYASABKAkSDAoEbmFtZRgCIAEoCRIkCgRhcmdzGAMgAygLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEioKB3RpbWVvdXQYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iPwoVUXVlcnlXb3JrZmxvd1Jlc3BvbnNlEiYKBnJlc3VsdBgBIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSKfAQoVVXBkYXRlV29ya2Zsb3dSZXF1ZXN0EhMKC3dvcmtmbG93X2lkGAEgASgJEgwKBG5hbWUYAiABKAkSJAoEYXJncxgDIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIRCgl1cGRhdGVfaWQYBCABKAkSKgoHdGltZW91dBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiJTChZVcGRhdGVXb3JrZmxvd1Jlc3BvbnNlEhEKCXVwZGF0ZV9pZBgBIAEoCRImCgZyZXN1bHQYAiABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUq5gEKDldvcmtmbG93U3RhdHVzEh8KG1dPUktGTE9XX1NUQVRVU19VTlNQRUNJRklFRBAAEhsKF1dPUktGTE9XX1NUQVRVU19SVU5OSU5HEAESHQoZV09SS0ZMT1dfU1RBVFVTX0NPTVBMRVRFRBACEhoKFldPUktGTE9XX1NUQVRVU19GQUlMRUQQAxIcChhXT1JLRkxPV19TVEFUVVNfQ0FOQ0VMRUQQBBIeChpXT1JLRkxPV19TVEFUVVNfVEVSTUlOQVRFRBAFEh0KGVdPUktGTE9XX1NUQVRVU19DT05USU5VRUQQBiqkAQoRUGFyZW50Q2xvc2VQb2xpY3kSIwofUEFSRU5UX0NMT1NFX1BPTElDWV9VTlNQRUNJRklFRBAAEiEKHVBBUkVOVF9DTE9TRV9QT0xJQ1lfVEVSTUlOQVRFEAESJgoiUEFSRU5UX0NMT1NFX1BPTElDWV9SRVFVRVNUX0NBTkNFTBACEh8KG1BBUkVOVF9DTE9TRV9QT0xJQ1lfQUJBTkRPThADMooICg9Xb3JrZmxvd1NlcnZpY2USUwoNTGlzdFdvcmtmbG93cxIdLmRmdXQudjEuTGlzdFdvcmtmbG93c1JlcXVlc3QaHi5kZnV0LnYxLkxpc3RXb3JrZmxvd3NSZXNwb25zZSIDkAIBEk0KC0dldFdvcmtmbG93EhsuZGZ1dC52MS5HZXRXb3JrZmxvd1JlcXVlc3QaHC5kZnV0LnYxLkdldFdvcmtmbG93UmVzcG9uc2UiA5ACARJKCgpHZXRIaXN0b3J5EhouZGZ1dC52MS5HZXRIaXN0b3J5UmVxdWVzdBobLmRmdXQudjEuR2V0SGlzdG9yeVJlc3BvbnNlIgOQAgESTgoNU3RhcnRXb3JrZmxvdxIdLmRmdXQudjEuU3RhcnRXb3JrZmxvd1JlcXVlc3QaHi5kZnV0LnYxLlN0YXJ0V29ya2Zsb3dSZXNwb25zZRJRCg5TaWduYWxXb3JrZmxvdxIeLmRmdXQudjEuU2lnbmFsV29ya2Zsb3dSZXF1ZXN0Gh8uZGZ1dC52MS5TaWduYWxXb3JrZmxvd1Jlc3BvbnNlElEKDkNhbmNlbFdvcmtmbG93Eh4uZGZ1dC52MS5DYW5jZWxXb3JrZmxvd1JlcXVlc3QaHy5kZnV0LnYxLkNhbmNlbFdvcmtmbG93UmVzcG9uc2USWgoRVGVybWluYXRlV29ya2Zsb3cSIS5kZnV0LnYxLlRlcm1pbmF0ZVdvcmtmbG93UmVxdWVzdBoiLmRmdXQudjEuVGVybWluYXRlV29ya2Zsb3dSZXNwb25zZRJfChFMaXN0V29ya2Zsb3dUeXBlcxIhLmRmdXQudjEuTGlzdFdvcmtmbG93VHlwZXNSZXF1ZXN0GiIuZGZ1dC52MS5MaXN0V29ya2Zsb3dUeXBlc1Jlc3BvbnNlIgOQAgESWAoOV2F0Y2hXb3JrZmxvd3MSHi5kZnV0LnYxLldhdGNoV29ya2Zsb3dzUmVxdWVzdBofLmRmdXQudjEuV2F0Y2hXb3JrZmxvd3NSZXNwb25zZSIDkAIBMAESUgoMV2F0Y2hIaXN0b3J5EhwuZGZ1dC52MS5XYXRjaEhpc3RvcnlSZXF1ZXN0Gh0uZGZ1dC52MS5XYXRjaEhpc3RvcnlSZXNwb25zZSIDkAIBMAESUwoNUXVlcnlXb3JrZmxvdxIdLmRmdXQudjEuUXVlcnlXb3JrZmxvd1JlcXVlc3QaHi5kZnV0LnYxLlF1ZXJ5V29ya2Zsb3dSZXNwb25zZSIDkAIBElEKDlVwZGF0ZVdvcmtmbG93Eh4uZGZ1dC52MS5VcGRhdGVXb3JrZmxvd1JlcXVlc3QaHy5kZnV0LnYxLlVwZGF0ZVdvcmtmbG93UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message dfut.v1.ErrorInfo
@@ -423,6 +423,18 @@ export type HistoryEvent = Message<"dfut.v1.HistoryEvent"> & {
      */
     value: StepCanceledEvent;
     case: "stepCanceled";
+  } | {
+    /**
+     * @generated from field: dfut.v1.UpdateAcceptedEvent update_accepted = 28;
+     */
+    value: UpdateAcceptedEvent;
+    case: "updateAccepted";
+  } | {
+    /**
+     * @generated from field: dfut.v1.UpdateCompletedEvent update_completed = 29;
+     */
+    value: UpdateCompletedEvent;
+    case: "updateCompleted";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1246,6 +1258,73 @@ export const StepCanceledEventSchema: GenMessage<StepCanceledEvent> = /*@__PURE_
   messageDesc(file_dfut_v1_workflow, 29);
 
 /**
+ * A client's update (UpdateWorkflow), validated against the workflow's state and accepted: its
+ * handler runs as workflow code from here.
+ *
+ * @generated from message dfut.v1.UpdateAcceptedEvent
+ */
+export type UpdateAcceptedEvent = Message<"dfut.v1.UpdateAcceptedEvent"> & {
+  /**
+   * The update's id: its UpdateCompleted carries it too. Sending the same id again runs nothing.
+   *
+   * @generated from field: string update_id = 1;
+   */
+  updateId: string;
+
+  /**
+   * The update handler's name.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * @generated from field: repeated google.protobuf.Value args = 3;
+   */
+  args: Value[];
+};
+
+/**
+ * Describes the message dfut.v1.UpdateAcceptedEvent.
+ * Use `create(UpdateAcceptedEventSchema)` to create a new message.
+ */
+export const UpdateAcceptedEventSchema: GenMessage<UpdateAcceptedEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 30);
+
+/**
+ * The update's handler finished: its result, or what it failed with.
+ *
+ * @generated from message dfut.v1.UpdateCompletedEvent
+ */
+export type UpdateCompletedEvent = Message<"dfut.v1.UpdateCompletedEvent"> & {
+  /**
+   * @generated from field: string update_id = 1;
+   */
+  updateId: string;
+
+  /**
+   * The handler's result (null when it returned nothing); unset when it failed.
+   *
+   * @generated from field: google.protobuf.Value result = 2;
+   */
+  result?: Value | undefined;
+
+  /**
+   * The handler's failure; set only when it failed.
+   *
+   * @generated from field: dfut.v1.ErrorInfo error = 3;
+   */
+  error?: ErrorInfo | undefined;
+};
+
+/**
+ * Describes the message dfut.v1.UpdateCompletedEvent.
+ * Use `create(UpdateCompletedEventSchema)` to create a new message.
+ */
+export const UpdateCompletedEventSchema: GenMessage<UpdateCompletedEvent> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 31);
+
+/**
  * A stored message that is not a valid event (dfut never writes one), at its sequence. The
  * workflow cannot go on past it.
  *
@@ -1272,7 +1351,7 @@ export type UndecodableEvent = Message<"dfut.v1.UndecodableEvent"> & {
  * Use `create(UndecodableEventSchema)` to create a new message.
  */
 export const UndecodableEventSchema: GenMessage<UndecodableEvent> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 30);
+  messageDesc(file_dfut_v1_workflow, 32);
 
 /**
  * @generated from message dfut.v1.ListWorkflowsRequest
@@ -1319,7 +1398,7 @@ export type ListWorkflowsRequest = Message<"dfut.v1.ListWorkflowsRequest"> & {
  * Use `create(ListWorkflowsRequestSchema)` to create a new message.
  */
 export const ListWorkflowsRequestSchema: GenMessage<ListWorkflowsRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 31);
+  messageDesc(file_dfut_v1_workflow, 33);
 
 /**
  * @generated from message dfut.v1.ListWorkflowsResponse
@@ -1350,7 +1429,7 @@ export type ListWorkflowsResponse = Message<"dfut.v1.ListWorkflowsResponse"> & {
  * Use `create(ListWorkflowsResponseSchema)` to create a new message.
  */
 export const ListWorkflowsResponseSchema: GenMessage<ListWorkflowsResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 32);
+  messageDesc(file_dfut_v1_workflow, 34);
 
 /**
  * @generated from message dfut.v1.GetWorkflowRequest
@@ -1367,7 +1446,7 @@ export type GetWorkflowRequest = Message<"dfut.v1.GetWorkflowRequest"> & {
  * Use `create(GetWorkflowRequestSchema)` to create a new message.
  */
 export const GetWorkflowRequestSchema: GenMessage<GetWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 33);
+  messageDesc(file_dfut_v1_workflow, 35);
 
 /**
  * @generated from message dfut.v1.GetWorkflowResponse
@@ -1384,7 +1463,7 @@ export type GetWorkflowResponse = Message<"dfut.v1.GetWorkflowResponse"> & {
  * Use `create(GetWorkflowResponseSchema)` to create a new message.
  */
 export const GetWorkflowResponseSchema: GenMessage<GetWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 34);
+  messageDesc(file_dfut_v1_workflow, 36);
 
 /**
  * @generated from message dfut.v1.GetHistoryRequest
@@ -1408,7 +1487,7 @@ export type GetHistoryRequest = Message<"dfut.v1.GetHistoryRequest"> & {
  * Use `create(GetHistoryRequestSchema)` to create a new message.
  */
 export const GetHistoryRequestSchema: GenMessage<GetHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 35);
+  messageDesc(file_dfut_v1_workflow, 37);
 
 /**
  * @generated from message dfut.v1.GetHistoryResponse
@@ -1425,7 +1504,7 @@ export type GetHistoryResponse = Message<"dfut.v1.GetHistoryResponse"> & {
  * Use `create(GetHistoryResponseSchema)` to create a new message.
  */
 export const GetHistoryResponseSchema: GenMessage<GetHistoryResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 36);
+  messageDesc(file_dfut_v1_workflow, 38);
 
 /**
  * @generated from message dfut.v1.StartWorkflowRequest
@@ -1481,7 +1560,7 @@ export type StartWorkflowRequest = Message<"dfut.v1.StartWorkflowRequest"> & {
  * Use `create(StartWorkflowRequestSchema)` to create a new message.
  */
 export const StartWorkflowRequestSchema: GenMessage<StartWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 37);
+  messageDesc(file_dfut_v1_workflow, 39);
 
 /**
  * @generated from message dfut.v1.StartWorkflowResponse
@@ -1505,7 +1584,7 @@ export type StartWorkflowResponse = Message<"dfut.v1.StartWorkflowResponse"> & {
  * Use `create(StartWorkflowResponseSchema)` to create a new message.
  */
 export const StartWorkflowResponseSchema: GenMessage<StartWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 38);
+  messageDesc(file_dfut_v1_workflow, 40);
 
 /**
  * @generated from message dfut.v1.SignalWorkflowRequest
@@ -1536,7 +1615,7 @@ export type SignalWorkflowRequest = Message<"dfut.v1.SignalWorkflowRequest"> & {
  * Use `create(SignalWorkflowRequestSchema)` to create a new message.
  */
 export const SignalWorkflowRequestSchema: GenMessage<SignalWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 39);
+  messageDesc(file_dfut_v1_workflow, 41);
 
 /**
  * @generated from message dfut.v1.SignalWorkflowResponse
@@ -1549,7 +1628,7 @@ export type SignalWorkflowResponse = Message<"dfut.v1.SignalWorkflowResponse"> &
  * Use `create(SignalWorkflowResponseSchema)` to create a new message.
  */
 export const SignalWorkflowResponseSchema: GenMessage<SignalWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 40);
+  messageDesc(file_dfut_v1_workflow, 42);
 
 /**
  * @generated from message dfut.v1.CancelWorkflowRequest
@@ -1571,7 +1650,7 @@ export type CancelWorkflowRequest = Message<"dfut.v1.CancelWorkflowRequest"> & {
  * Use `create(CancelWorkflowRequestSchema)` to create a new message.
  */
 export const CancelWorkflowRequestSchema: GenMessage<CancelWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 41);
+  messageDesc(file_dfut_v1_workflow, 43);
 
 /**
  * @generated from message dfut.v1.CancelWorkflowResponse
@@ -1591,7 +1670,7 @@ export type CancelWorkflowResponse = Message<"dfut.v1.CancelWorkflowResponse"> &
  * Use `create(CancelWorkflowResponseSchema)` to create a new message.
  */
 export const CancelWorkflowResponseSchema: GenMessage<CancelWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 42);
+  messageDesc(file_dfut_v1_workflow, 44);
 
 /**
  * @generated from message dfut.v1.TerminateWorkflowRequest
@@ -1615,7 +1694,7 @@ export type TerminateWorkflowRequest = Message<"dfut.v1.TerminateWorkflowRequest
  * Use `create(TerminateWorkflowRequestSchema)` to create a new message.
  */
 export const TerminateWorkflowRequestSchema: GenMessage<TerminateWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 43);
+  messageDesc(file_dfut_v1_workflow, 45);
 
 /**
  * @generated from message dfut.v1.TerminateWorkflowResponse
@@ -1628,7 +1707,7 @@ export type TerminateWorkflowResponse = Message<"dfut.v1.TerminateWorkflowRespon
  * Use `create(TerminateWorkflowResponseSchema)` to create a new message.
  */
 export const TerminateWorkflowResponseSchema: GenMessage<TerminateWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 44);
+  messageDesc(file_dfut_v1_workflow, 46);
 
 /**
  * @generated from message dfut.v1.ListWorkflowTypesRequest
@@ -1641,7 +1720,7 @@ export type ListWorkflowTypesRequest = Message<"dfut.v1.ListWorkflowTypesRequest
  * Use `create(ListWorkflowTypesRequestSchema)` to create a new message.
  */
 export const ListWorkflowTypesRequestSchema: GenMessage<ListWorkflowTypesRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 45);
+  messageDesc(file_dfut_v1_workflow, 47);
 
 /**
  * A workflow type some running worker registered.
@@ -1679,7 +1758,7 @@ export type WorkflowType = Message<"dfut.v1.WorkflowType"> & {
  * Use `create(WorkflowTypeSchema)` to create a new message.
  */
 export const WorkflowTypeSchema: GenMessage<WorkflowType> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 46);
+  messageDesc(file_dfut_v1_workflow, 48);
 
 /**
  * @generated from message dfut.v1.ListWorkflowTypesResponse
@@ -1696,7 +1775,7 @@ export type ListWorkflowTypesResponse = Message<"dfut.v1.ListWorkflowTypesRespon
  * Use `create(ListWorkflowTypesResponseSchema)` to create a new message.
  */
 export const ListWorkflowTypesResponseSchema: GenMessage<ListWorkflowTypesResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 47);
+  messageDesc(file_dfut_v1_workflow, 49);
 
 /**
  * @generated from message dfut.v1.WatchWorkflowsRequest
@@ -1723,7 +1802,7 @@ export type WatchWorkflowsRequest = Message<"dfut.v1.WatchWorkflowsRequest"> & {
  * Use `create(WatchWorkflowsRequestSchema)` to create a new message.
  */
 export const WatchWorkflowsRequestSchema: GenMessage<WatchWorkflowsRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 48);
+  messageDesc(file_dfut_v1_workflow, 50);
 
 /**
  * @generated from message dfut.v1.WatchWorkflowsResponse
@@ -1756,7 +1835,7 @@ export type WatchWorkflowsResponse = Message<"dfut.v1.WatchWorkflowsResponse"> &
  * Use `create(WatchWorkflowsResponseSchema)` to create a new message.
  */
 export const WatchWorkflowsResponseSchema: GenMessage<WatchWorkflowsResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 49);
+  messageDesc(file_dfut_v1_workflow, 51);
 
 /**
  * @generated from message dfut.v1.WatchHistoryRequest
@@ -1781,7 +1860,7 @@ export type WatchHistoryRequest = Message<"dfut.v1.WatchHistoryRequest"> & {
  * Use `create(WatchHistoryRequestSchema)` to create a new message.
  */
 export const WatchHistoryRequestSchema: GenMessage<WatchHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 50);
+  messageDesc(file_dfut_v1_workflow, 52);
 
 /**
  * @generated from message dfut.v1.WatchHistoryResponse
@@ -1807,7 +1886,137 @@ export type WatchHistoryResponse = Message<"dfut.v1.WatchHistoryResponse"> & {
  * Use `create(WatchHistoryResponseSchema)` to create a new message.
  */
 export const WatchHistoryResponseSchema: GenMessage<WatchHistoryResponse> = /*@__PURE__*/
-  messageDesc(file_dfut_v1_workflow, 51);
+  messageDesc(file_dfut_v1_workflow, 53);
+
+/**
+ * @generated from message dfut.v1.QueryWorkflowRequest
+ */
+export type QueryWorkflowRequest = Message<"dfut.v1.QueryWorkflowRequest"> & {
+  /**
+   * @generated from field: string workflow_id = 1;
+   */
+  workflowId: string;
+
+  /**
+   * The query handler's name (ctx.onQuery).
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * Arguments, any JSON values.
+   *
+   * @generated from field: repeated google.protobuf.Value args = 3;
+   */
+  args: Value[];
+
+  /**
+   * How long to wait for a worker's answer, in whole milliseconds; unset: 10 s.
+   *
+   * @generated from field: google.protobuf.Duration timeout = 4;
+   */
+  timeout?: Duration | undefined;
+};
+
+/**
+ * Describes the message dfut.v1.QueryWorkflowRequest.
+ * Use `create(QueryWorkflowRequestSchema)` to create a new message.
+ */
+export const QueryWorkflowRequestSchema: GenMessage<QueryWorkflowRequest> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 54);
+
+/**
+ * @generated from message dfut.v1.QueryWorkflowResponse
+ */
+export type QueryWorkflowResponse = Message<"dfut.v1.QueryWorkflowResponse"> & {
+  /**
+   * The handler's answer (null when it returned nothing).
+   *
+   * @generated from field: google.protobuf.Value result = 1;
+   */
+  result?: Value | undefined;
+};
+
+/**
+ * Describes the message dfut.v1.QueryWorkflowResponse.
+ * Use `create(QueryWorkflowResponseSchema)` to create a new message.
+ */
+export const QueryWorkflowResponseSchema: GenMessage<QueryWorkflowResponse> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 55);
+
+/**
+ * @generated from message dfut.v1.UpdateWorkflowRequest
+ */
+export type UpdateWorkflowRequest = Message<"dfut.v1.UpdateWorkflowRequest"> & {
+  /**
+   * @generated from field: string workflow_id = 1;
+   */
+  workflowId: string;
+
+  /**
+   * The update handler's name (ctx.onUpdate).
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * Arguments, any JSON values.
+   *
+   * @generated from field: repeated google.protobuf.Value args = 3;
+   */
+  args: Value[];
+
+  /**
+   * The update's id, up to 100 letters, digits, '-' and '_': the same id sent again runs the
+   * update once and answers with its outcome. Empty: a fresh one.
+   *
+   * @generated from field: string update_id = 4;
+   */
+  updateId: string;
+
+  /**
+   * How long to wait for the outcome, in whole milliseconds; unset: 60 s. An accepted update
+   * goes on after it.
+   *
+   * @generated from field: google.protobuf.Duration timeout = 5;
+   */
+  timeout?: Duration | undefined;
+};
+
+/**
+ * Describes the message dfut.v1.UpdateWorkflowRequest.
+ * Use `create(UpdateWorkflowRequestSchema)` to create a new message.
+ */
+export const UpdateWorkflowRequestSchema: GenMessage<UpdateWorkflowRequest> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 56);
+
+/**
+ * @generated from message dfut.v1.UpdateWorkflowResponse
+ */
+export type UpdateWorkflowResponse = Message<"dfut.v1.UpdateWorkflowResponse"> & {
+  /**
+   * The update's id: the one sent, or the one the server chose.
+   *
+   * @generated from field: string update_id = 1;
+   */
+  updateId: string;
+
+  /**
+   * The handler's result (null when it returned nothing).
+   *
+   * @generated from field: google.protobuf.Value result = 2;
+   */
+  result?: Value | undefined;
+};
+
+/**
+ * Describes the message dfut.v1.UpdateWorkflowResponse.
+ * Use `create(UpdateWorkflowResponseSchema)` to create a new message.
+ */
+export const UpdateWorkflowResponseSchema: GenMessage<UpdateWorkflowResponse> = /*@__PURE__*/
+  messageDesc(file_dfut_v1_workflow, 57);
 
 /**
  * @generated from enum dfut.v1.WorkflowStatus
@@ -2028,6 +2237,37 @@ export const WorkflowService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchHistoryRequestSchema;
     output: typeof WatchHistoryResponseSchema;
+  },
+  /**
+   * Asks the workflow's query handler (ctx.onQuery) for an answer from its state after the last
+   * recorded event; running or closed, while its history is kept. Records nothing. not_found for
+   * an unknown id; failed_precondition when the handler threw or the workflow has no handler of
+   * that name (the message names those it has); unavailable when no running worker serves the
+   * workflow's type; deadline_exceeded when none answered within the timeout.
+   *
+   * @generated from rpc dfut.v1.WorkflowService.QueryWorkflow
+   */
+  queryWorkflow: {
+    methodKind: "unary";
+    input: typeof QueryWorkflowRequestSchema;
+    output: typeof QueryWorkflowResponseSchema;
+  },
+  /**
+   * Sends an update to the workflow's update handler (ctx.onUpdate) and waits for its result. Its
+   * validator runs first: a refusal is failed_precondition with the validator's message, and
+   * nothing is recorded. An accepted update is recorded (UpdateAccepted) and runs even if a
+   * worker dies; aborted when its handler failed (UpdateCompleted holds the error). The same
+   * update_id sent again runs the update once and answers with its outcome. not_found for an
+   * unknown id; unavailable when no running worker serves the workflow's type;
+   * deadline_exceeded when it did not complete within the timeout (an accepted update still runs:
+   * send the same update_id again for its result).
+   *
+   * @generated from rpc dfut.v1.WorkflowService.UpdateWorkflow
+   */
+  updateWorkflow: {
+    methodKind: "unary";
+    input: typeof UpdateWorkflowRequestSchema;
+    output: typeof UpdateWorkflowResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_dfut_v1_workflow, 0);
