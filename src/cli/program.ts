@@ -9,6 +9,7 @@ import { resultCommand } from "./commands/result.ts";
 import { serverCommand } from "./commands/server.ts";
 import { signalCommand } from "./commands/signal.ts";
 import { queryCommand, updateCommand } from "./commands/query.ts";
+import { replayCommand } from "./commands/replay.ts";
 import { startCommand } from "./commands/start.ts";
 import { terminateCommand } from "./commands/terminate.ts";
 import { watchCommand } from "./commands/watch.ts";
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
     cancelCommand,
     terminateCommand,
     watchCommand,
+    replayCommand,
   ]) {
     add(program);
   }

@@ -2,7 +2,7 @@
  * dist/dfut as users run it: built once by build.mjs, then server, worker and client commands
  * as separate processes against a real nats-server.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -180,6 +180,46 @@ describe("examples/cart.ts: signal handlers, queries and updates from the comman
     expect(JSON.parse(again.stdout)).toEqual({ receipt: "rcpt-cart-cli-30", items: ["apple"] });
     expect(JSON.parse((await dfut("result", "cart-cli")).stdout)).toEqual({ receipt: "rcpt-cart-cli-30", items: ["apple"] });
     expect(JSON.parse((await dfut("query", "cart-cli", "items")).stdout)).toEqual(["apple"]);
+  });
+});
+
+describe("dfut replay: recorded histories against new code", () => {
+  it("passes with the code that recorded them and fails, saying where, with code that changed a step", async () => {
+    expect((await dfut("start", "OrderWorkflow", "Cy", "lamp-3", "40", "1", "--id", "replay-1", "--wait")).code).toBe(0);
+    const ok = await dfut("replay", "--load", "examples/order.ts", "replay-1");
+    expect(ok.stderr).toBe("");
+    expect(ok.code).toBe(0);
+    expect(lines(ok.stdout)).toEqual([expect.stringMatching(/^ok   replay-1 run \d+ \(OrderWorkflow, 8 events\)$/), "1 replayed: 1 ok"]);
+
+    const dir = mkdtempSync(join(tmpdir(), "dfut-replay-"));
+    try {
+      writeFileSync(join(dir, "replay-1.json"), (await dfut("history", "replay-1", "-o", "json")).stdout);
+      const changed = join(dir, "order-v2.ts");
+      writeFileSync(
+        changed,
+        readFileSync(join(ROOT, "examples/order.ts"), "utf8").replace(
+          "const ship = await ctx.executeActivity(ShipPackageActivity, charge);",
+          "const ship = await ctx.executeActivity(ShipPackageActivity, { ...charge, gift: true });\n  await ctx.executeActivity(AddActivity, 1, 2);",
+        ),
+      );
+      const failed = await dfut("replay", "--load", changed, "--file", dir);
+      expect(failed.code).toBe(1);
+      const report = lines(failed.stdout);
+      expect(report[0]).toMatch(/^FAIL replay-1 run \d+ \(OrderWorkflow, 8 events\)$/);
+      expect(report).toContainEqual(expect.stringMatching(/warning: .*activity ShipPackageActivity with arguments .* but the workflow code now passes .*"gift":true/));
+      expect(report).toContainEqual(expect.stringMatching(/at event seq \d+: the history records the workflow completed; the code now does activity AddActivity/));
+      expect(report).toContainEqual(expect.stringMatching(/code: .*order-v2\.ts:\d+:\d+$/));
+      expect(report.at(-1)).toBe("1 replayed: 0 ok, 1 failed");
+      const strict = await dfut("replay", "--load", changed, "--file", join(dir, "replay-1.json"), "--argument-mismatch", "fail", "-o", "json");
+      expect(JSON.parse(strict.stdout)[0].failure.divergence.recorded).toMatch(/^activity ShipPackageActivity\(/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const nothing = await dfut("replay", "--load", "examples/order.ts");
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr.trim()).toBe("dfut: name what to replay: workflow ids, --file <history.json|folder> or --type <WorkflowType>");
+    const bad = await dfut("replay", "--load", "examples/order.ts", "--file", "package.json");
+    expect(bad.stderr.trim()).toMatch(/^dfut: --file package.json: not a history/);
   });
 });
 

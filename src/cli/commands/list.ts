@@ -9,6 +9,7 @@ import { withClient } from "../session.ts";
 interface ListOptions extends GlobalOptions {
   status?: WorkflowStatus;
   type?: string;
+  prefix?: string;
   limit: number;
   output: OutputFormat;
 }
@@ -19,12 +20,13 @@ export function listCommand(program: Command): void {
     .description("list workflow executions, newest first")
     .addOption(new Option("--status <status>", "only executions with this status").choices(["running", "completed", "failed", "canceled", "terminated"]))
     .option("--type <workflowType>", "only executions of this workflow type")
+    .option("--prefix <idPrefix>", "only executions whose id starts with this (a batch's children: --prefix nightly-)")
     .option("--limit <n>", "at most this many", parsePositiveInt("--limit"), 50)
     .addOption(outputOption())
     .action(async (_options: ListOptions, command: Command) => {
       const options = command.optsWithGlobals<ListOptions>();
       await withClient(options, async (client) => {
-        const records = await client.list({ status: options.status, workflowType: options.type, limit: options.limit });
+        const records = await client.list({ status: options.status, workflowType: options.type, idPrefix: options.prefix, limit: options.limit });
         if (options.output === "json") return printJson(records);
         if (records.length === 0) return printLine("no workflow executions");
         const t = table(["workflow id", "type", "status", "started", "closed", "problem"]);
