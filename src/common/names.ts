@@ -5,6 +5,7 @@ export const TASK_STREAM = "DFUT_TASKS";
 export const TIMER_STREAM = "DFUT_TIMERS";
 export const EXECUTIONS_BUCKET = "dfut_executions";
 export const REGISTRY_BUCKET = "dfut_registry";
+export const SCHEDULES_BUCKET = "dfut_schedules";
 export const DISPATCHER_CONSUMER = "dfut-dispatcher";
 export const TIMER_CONSUMER = "dfut-timers";
 export const DEFAULT_QUEUE = "default";

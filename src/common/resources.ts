@@ -14,6 +14,7 @@ import {
   DISPATCHER_CONSUMER,
   EXECUTIONS_BUCKET,
   REGISTRY_BUCKET,
+  SCHEDULES_BUCKET,
   TASK_STREAM,
   TIMER_CONSUMER,
   TIMER_STREAM,
@@ -78,6 +79,7 @@ export async function provision(nc: NatsConnection, jsm: JetStreamManager, optio
   await provisioningStep(`creating KV ${REGISTRY_BUCKET}`, () =>
     kvm.create(REGISTRY_BUCKET, { history: 1, replicas, storage: StorageType.File, ttl: 60_000 }),
   );
+  await provisioningStep(`creating KV ${SCHEDULES_BUCKET}`, () => kvm.create(SCHEDULES_BUCKET, { history: 1, replicas, storage: StorageType.File }));
   for (let p = 0; p < layout.partitions; p++) {
     await ensureConsumer(jsm, layout.streamOf(p), {
       durable_name: DISPATCHER_CONSUMER,

@@ -2,11 +2,12 @@ import { AckPolicy } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { connectDfut, type ConnectionOptions, type DfutConnection } from "../common/connection.ts";
 import { runTaskLoop, type TaskLoop } from "../common/consume.ts";
-import { DISPATCHER_CONSUMER, EXECUTIONS_BUCKET, TIMER_CONSUMER, TIMER_STREAM } from "../common/names.ts";
+import { DISPATCHER_CONSUMER, EXECUTIONS_BUCKET, SCHEDULES_BUCKET, TIMER_CONSUMER, TIMER_STREAM } from "../common/names.ts";
 import { openKv, provision } from "../common/resources.ts";
 import { consoleLogger, type Logger } from "../common/logger.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { DEFAULT_RETENTION_MS, RetentionSweeper } from "./retention.ts";
+import { Scheduler } from "./scheduler.ts";
 import { TimerService } from "./timers.ts";
 
 export interface ServerOptions {
@@ -20,16 +21,22 @@ export interface ServerOptions {
    * 0 keeps them forever. Default 7 days.
    */
   retentionMs?: number;
+  /**
+   * Whether this server fires schedules (any number of servers may; each fire happens once).
+   * Default true; off, `tickSchedules()` still fires what is due.
+   */
+  schedules?: boolean;
   /** History events dispatched at once, per partition. Default 256. */
   concurrency?: number;
   logger?: Logger;
 }
 
-/** The dispatcher, the timer service and the execution index, over one connection. */
+/** The dispatcher, the timer service, the execution index and the scheduler, over one connection. */
 export class DfutServer {
   readonly #loops: TaskLoop[] = [];
   #dispatcher: Dispatcher | undefined;
   #retention: RetentionSweeper | undefined;
+  #scheduler: Scheduler | undefined;
 
   readonly connection: DfutConnection;
   private readonly ownsConnection: boolean;
@@ -73,6 +80,8 @@ export class DfutServer {
       server.#loops.push(await runTaskLoop(connection.js, TIMER_STREAM, TIMER_CONSUMER, timers.handle, { maxMessages: 256, onError, onEnd }));
       server.#retention = new RetentionSweeper(connection, executions, { retentionMs: options.retentionMs ?? DEFAULT_RETENTION_MS, logger });
       server.#retention.start();
+      server.#scheduler = new Scheduler(connection, await openKv(connection.nc, SCHEDULES_BUCKET), executions, { logger });
+      if (options.schedules !== false) server.#scheduler.start();
       return server;
     } catch (err) {
       if (ownsConnection) await connection.close();
@@ -85,7 +94,13 @@ export class DfutServer {
     return this.#retention?.sweep() ?? Promise.resolve(0);
   }
 
+  /** Fires what schedules have due now, instead of at the next tick; returns how many workflows it started. */
+  tickSchedules(): Promise<number> {
+    return this.#scheduler?.tick() ?? Promise.resolve(0);
+  }
+
   async stop(): Promise<void> {
+    await this.#scheduler?.stop();
     await this.#retention?.stop();
     await Promise.all(this.#loops.map((l) => l.stop()));
     this.#dispatcher?.flush();
