@@ -5,6 +5,7 @@ import type { HistoryEvent, NewEvent } from "./events.ts";
 import { encodeJson, assertFits } from "./payload.ts";
 import { decodeEvent } from "./event-codec.ts";
 import { WorkflowAlreadyStartedError } from "./errors.ts";
+import { clock } from "./clock.ts";
 
 /** Another writer advanced the history since this one last read it. */
 export class HistoryConflictError extends Error {
@@ -162,4 +163,5 @@ export async function appendEvent(
 }
 
 
-export const nowIso = () => new Date().toISOString();
+/** The time an event is recorded with: dfut's clock (a test environment may run it ahead). */
+export const nowIso = () => clock.nowIso();

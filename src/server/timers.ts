@@ -1,6 +1,7 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { DfutConnection } from "../common/connection.ts";
 import { appendEvent, lastEvent, nowIso } from "../common/history.ts";
+import { clock } from "../common/clock.ts";
 import { isTerminal, type NewEvent } from "../common/events.ts";
 import type { KV } from "@nats-io/kv";
 import { workflowIdFromTimerSubject } from "../common/names.ts";
@@ -28,9 +29,9 @@ export class TimerService {
       return setAside(msg, "timer", decoded.problem, { ...this.context, workflowId });
     }
     const timer = decoded.value;
-    const remaining = Date.parse(timer.fireAt) - Date.now();
+    const remaining = Date.parse(timer.fireAt) - clock.now();
     if (remaining > 0) {
-      msg.nak(remaining);
+      msg.nak(clock.wait(remaining));
       return;
     }
     const last = await lastEvent(this.connection, timer.workflowId);

@@ -4,6 +4,7 @@ import type { DfutConnection } from "../common/connection.ts";
 import { DfutError } from "../common/errors.ts";
 import type { HistoryEvent } from "../common/events.ts";
 import { storedForm } from "../common/payload.ts";
+import { clock } from "../common/clock.ts";
 import { decodeActivityTask, publishActivityTask, type ActivityTask } from "../common/tasks.ts";
 import type { ActivityFunction } from "../workflow/definitions.ts";
 import { runAttempt, type AttemptOutcome } from "./attempt.ts";
@@ -53,9 +54,9 @@ export class ActivityTaskHandler implements EagerActivities {
     const decoded = decodeActivityTask(msg.data);
     if (!decoded.ok) return setAside(msg, "activity task", decoded.problem, this.options);
     const task = decoded.value;
-    const wait = task.notBefore ? Date.parse(task.notBefore) - Date.now() : 0;
+    const wait = task.notBefore ? Date.parse(task.notBefore) - clock.now() : 0;
     if (wait > 0) {
-      msg.nak(wait);
+      msg.nak(clock.wait(wait));
       return;
     }
     const fn = this.options.activities.get(task.activityType);

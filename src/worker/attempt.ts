@@ -2,6 +2,7 @@ import { runInActivityContext, type ActivityContext } from "../activity/context.
 import { ActivityTimeoutError, CanceledError, toErrorInfo } from "../common/errors.ts";
 import type { ErrorInfo } from "../common/events.ts";
 import { assertJsonSerializable } from "../common/payload.ts";
+import { clock } from "../common/clock.ts";
 import type { ActivityTask } from "../common/tasks.ts";
 import type { ActivityFunction } from "../workflow/definitions.ts";
 
@@ -44,7 +45,7 @@ export async function runAttempt(fn: ActivityFunction, task: ActivityTask, optio
   let budget = activity.startToCloseTimeout;
   let timeoutType: "startToClose" | "scheduleToClose" = "startToClose";
   if (activity.scheduleToCloseTimeout > 0) {
-    const left = Date.parse(task.scheduledAt) + activity.scheduleToCloseTimeout - Date.now();
+    const left = Date.parse(task.scheduledAt) + activity.scheduleToCloseTimeout - clock.now();
     if (left < budget) [budget, timeoutType] = [left, "scheduleToClose"];
   }
   if (budget <= 0) {

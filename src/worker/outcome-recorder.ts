@@ -3,6 +3,7 @@ import { PayloadError, toErrorInfo } from "../common/errors.ts";
 import { wakesWorkflow, type ErrorInfo, type HistoryEvent, type NewEvent } from "../common/events.ts";
 import { appendEvent, eventAt, HistoryConflictError, nowIso } from "../common/history.ts";
 import { canRetry, retryDelay } from "../common/options.ts";
+import { clock } from "../common/clock.ts";
 import { eventMsgIds } from "../common/msg-ids.ts";
 import { publishActivityTask, publishWorkflowTask, type ActivityTask } from "../common/tasks.ts";
 
@@ -142,7 +143,7 @@ export class OutcomeRecorder {
 export function failureEvent(task: ActivityTask, error: ErrorInfo): Pick<ActivityFailed, "type" | "error" | "willRetry" | "nextAttemptAt"> {
   const { retry, scheduleToCloseTimeout } = task.options;
   let willRetry = canRetry(retry, task.attempt, error.name, error.nonRetryable === true);
-  const nextAttemptAt = Date.now() + retryDelay(retry, task.attempt);
+  const nextAttemptAt = clock.now() + retryDelay(retry, task.attempt);
   if (willRetry && scheduleToCloseTimeout > 0 && nextAttemptAt >= Date.parse(task.scheduledAt) + scheduleToCloseTimeout) {
     willRetry = false;
   }
