@@ -145,7 +145,7 @@ export function parseSpec(input: ScheduleSpecInput): ScheduleSpec {
     }
     const everyMs = parseDuration(input.every!, "the interval (every)");
     if (everyMs < 1000 || everyMs % 1000 !== 0) {
-      throw new InvalidArgumentError(`the interval (every) must be a whole number of seconds, at least 1s; not ${JSON.stringify(input.every)}`);
+      throw new InvalidArgumentError(`the interval (every) must be a whole number of seconds, at least 1s; not ${shown(input.every!)}`);
     }
     return { everyMs, jitterMs };
   }
@@ -154,13 +154,18 @@ export function parseSpec(input: ScheduleSpecInput): ScheduleSpec {
   return { cron, ...(timezone ? { timezone } : {}), jitterMs };
 }
 
+/** A duration as the caller gave it: text quoted, milliseconds spelled with their unit. */
+function shown(value: Duration): string {
+  return typeof value === "number" ? formatDurationMs(value) : JSON.stringify(value);
+}
+
 export function parsePolicies(input: { overlap?: string; catchupWindow?: Duration }): SchedulePolicies {
   const overlap = (input.overlap ?? DEFAULT_OVERLAP) as OverlapPolicy;
   if (!OVERLAP_POLICIES.includes(overlap)) {
     throw new InvalidArgumentError(`the overlap policy must be one of ${OVERLAP_POLICIES.join(", ")}; not ${JSON.stringify(input.overlap)}`);
   }
   const catchupWindowMs = input.catchupWindow === undefined ? DEFAULT_CATCHUP_WINDOW_MS : parseDuration(input.catchupWindow, "the catch-up window");
-  if (catchupWindowMs < 1000) throw new InvalidArgumentError(`the catch-up window must be at least 1s; not ${JSON.stringify(input.catchupWindow)}`);
+  if (catchupWindowMs < 1000) throw new InvalidArgumentError(`the catch-up window must be at least 1s; not ${shown(input.catchupWindow!)}`);
   return { overlap, catchupWindowMs };
 }
 
