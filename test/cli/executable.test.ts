@@ -330,3 +330,82 @@ describe("the executable on its own", () => {
     }
   });
 });
+
+describe("dfut schedule", () => {
+  // --nats goes before the subcommand: what follows -- is the workflow's.
+  const schedule = (...args: string[]) => run(exe, ["--nats", nats.url, "schedule", ...args]);
+  const describeJson = async (id: string) => JSON.parse((await schedule("describe", id, "-o", "json")).stdout) as {
+    paused: boolean;
+    note?: string;
+    nextFires: string[];
+    recentRuns: { workflowId: string; status: string; manual?: boolean }[];
+  };
+
+  it("create --every, then describe, list, pause, trigger, resume and delete; dfut server fires it", async () => {
+    const help = await run(exe, ["--help"]);
+    expect(help.stdout).toMatch(/^ {2}schedule /m);
+    const created = await schedule("create", "cli-every", "--every", "1s", "--overlap", "allow-all", "--", "OrderWorkflow", "Bob", "widget-1", "10", "1");
+    expect(created.stderr).toBe("");
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^created schedule cli-every: every 1s, first fire \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\n$/);
+
+    const fired = await eventually(async () => {
+      const d = await describeJson("cli-every");
+      return d.recentRuns.find((r) => r.status === "completed");
+    }, 20_000, "a completed run of cli-every");
+    expect(fired.workflowId).toMatch(/^cli-every-\d{8}T\d{6}Z$/);
+    expect(JSON.parse((await dfut("result", fired.workflowId)).stdout)).toMatchObject({ product_id: "widget-1", quantity: 1 });
+    const text = await schedule("describe", "cli-every");
+    expect(text.stdout).toMatch(/spec\s+│ every 1s/);
+    expect(text.stdout).toMatch(/workflow\s+│ OrderWorkflow\("Bob", "widget-1", 10, 1\) queue=default/);
+    expect(text.stdout).toMatch(new RegExp(`${fired.workflowId}\\s+│ completed`));
+    expect((await schedule("list")).stdout).toMatch(/cli-every\s+│ every 1s\s+│ OrderWorkflow\s+│ active/);
+
+    expect((await schedule("pause", "cli-every", "--note", "maintenance")).stdout).toBe("paused schedule cli-every\n");
+    expect(await describeJson("cli-every")).toMatchObject({ paused: true, note: "maintenance" });
+    const triggered = await schedule("trigger", "cli-every");
+    expect(triggered.code).toBe(0);
+    const manualId = triggered.stdout.trim();
+    expect(manualId).toMatch(/^cli-every-manual-\d{8}T\d{6}Z$/);
+    expect((await dfut("result", manualId)).code).toBe(0);
+    expect((await schedule("resume", "cli-every")).stdout).toBe("resumed schedule cli-every\n");
+    expect((await describeJson("cli-every")).paused).toBe(false);
+
+    expect((await schedule("delete", "cli-every")).stdout).toBe("deleted schedule cli-every\n");
+    expect(JSON.parse((await schedule("list", "-o", "json")).stdout)).not.toContainEqual(expect.objectContaining({ scheduleId: "cli-every" }));
+  });
+
+  it("create --cron in a time zone, paused, lists its next fires in that zone", async () => {
+    const created = await schedule("create", "cli-cron", "--cron", "30 9 * * MON-FRI", "--timezone", "Europe/Berlin", "--paused", "-o", "json", "--", "OrderWorkflow", "Ann", "w", "1", "1");
+    expect(created.stderr).toBe("");
+    const d = JSON.parse(created.stdout) as { nextFires: string[]; paused: boolean };
+    expect(d.paused).toBe(true);
+    expect(d.nextFires).toHaveLength(5);
+    for (const t of d.nextFires) expect(new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Berlin", timeStyle: "short" }).format(new Date(t))).toBe("09:30");
+    expect((await schedule("describe", "cli-cron")).stdout).toMatch(/\d\d:\d\d:00Z \(\d{4}-\d\d-\d\d 09:30:00 Europe\/Berlin\)/);
+    expect((await schedule("delete", "cli-cron")).code).toBe(0);
+  });
+
+  const mistakes: Array<[string, () => Promise<string[]>, RegExp]> = [
+    ["an unknown overlap policy", async () => ["create", "bad-1", "--every", "1m", "--overlap", "never", "--", "OrderWorkflow"], /^dfut: option '--overlap <policy>' argument 'never' is invalid\. Allowed choices are skip, buffer-one, allow-all/],
+    ["a bad cron field", async () => ["create", "bad-2", "--cron", "0 25 * * *", "--", "OrderWorkflow"], /^dfut: cron expression "0 25 \* \* \*": hour field "25": 25 is outside 0-23$/],
+    ["a cron with four fields", async () => ["create", "bad-3", "--cron", "0 3 * *", "--", "OrderWorkflow"], /^dfut: cron expression "0 3 \* \*": expected 5 fields \(minute hour day-of-month month day-of-week\), got 4$/],
+    ["both --cron and --every", async () => ["create", "bad-4", "--cron", "* * * * *", "--every", "1m", "--", "OrderWorkflow"], /^dfut: pass either --cron or --every, not both$/],
+    ["neither --cron nor --every", async () => ["create", "bad-5", "--", "OrderWorkflow"], /^dfut: a schedule needs --cron "<expression>" or --every <duration>$/],
+    ["a bad --every", async () => ["create", "bad-6", "--every", "soon", "--", "OrderWorkflow"], /^dfut: --every must be a duration such as 30s, 5m, 1h or 1d; not "soon"$/],
+    ["an unknown time zone", async () => ["create", "bad-7", "--cron", "0 3 * * *", "--timezone", "Mars/Base", "--", "OrderWorkflow"], /^dfut: unknown time zone "Mars\/Base"/],
+    ["an existing schedule id", async () => {
+      await schedule("create", "cli-taken", "--every", "1h", "--paused", "--", "OrderWorkflow");
+      return ["create", "cli-taken", "--every", "1m", "--", "OrderWorkflow"];
+    }, /^dfut: a schedule with id "cli-taken" already exists; delete it first or choose another id$/],
+    ["an unknown schedule id", async () => ["describe", "no-such-schedule"], /^dfut: no schedule with id "no-such-schedule"$/],
+    ["trigger of an unknown schedule id", async () => ["trigger", "no-such-schedule"], /^dfut: no schedule with id "no-such-schedule"$/],
+    ["an unknown subcommand", async () => ["frobnicate"], /^dfut: unknown command 'frobnicate'; see 'dfut schedule --help'$/],
+  ];
+  it.each(mistakes)("%s: one line, exit code 1", async (_name, args, message) => {
+    const result = await schedule(...(await args()));
+    expect(result.code, result.stderr).toBe(1);
+    expect(lines(result.stderr)).toHaveLength(1);
+    expect(result.stderr.trim()).toMatch(message);
+  });
+});
