@@ -16,7 +16,9 @@ import { decodeJson, encodeJson } from "./payload.ts";
 import { openKv } from "./resources.ts";
 import { retryTransient } from "./retry.ts";
 import { startRun } from "./runs.ts";
-import { ScheduleAlreadyExistsError, ScheduleNotFoundError, type PendingFire, type ScheduleRecord } from "./schedule-spec.ts";
+import { parseCron } from "./cron.ts";
+import { ScheduleAlreadyExistsError, ScheduleNotFoundError, type PendingFire, type ScheduleRecord, type ScheduleSpec } from "./schedule-spec.ts";
+import { validateTimeZone } from "./time-zones.ts";
 
 export async function openSchedules(connection: DfutConnection): Promise<KV> {
   try {
@@ -141,9 +143,22 @@ export function decodeSchedule(data: Uint8Array): ScheduleRecord | undefined {
       Array.isArray(r.pending) &&
       Array.isArray(r.recent) &&
       typeof r.counters === "object";
-    return ok ? r : undefined;
+    return ok && validSpec(r.spec) ? r : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Whether a stored spec can be computed with (an edited record may hold anything). */
+function validSpec(spec: ScheduleSpec): boolean {
+  try {
+    if (typeof spec.jitterMs !== "number" || !(spec.jitterMs >= 0)) return false;
+    if (spec.everyMs !== undefined) return Number.isInteger(spec.everyMs) && spec.everyMs >= 1000 && spec.everyMs % 1000 === 0;
+    parseCron(spec.cron ?? "");
+    if (spec.timezone !== undefined) validateTimeZone(spec.timezone);
+    return true;
+  } catch {
+    return false;
   }
 }
 

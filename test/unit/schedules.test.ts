@@ -25,6 +25,8 @@ import {
   type ScheduleRecord,
   type ScheduleSpecInput,
 } from "../../src/common/schedule-spec.ts";
+import { decodeSchedule } from "../../src/common/schedules.ts";
+import { encodeJson } from "../../src/common/payload.ts";
 
 const T0 = Date.parse("2025-01-01T00:00:00Z");
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -213,5 +215,19 @@ describe("tick decisions", () => {
     for (const p of record.pending) record = confirmStart(record, p.workflowId)!;
     expect(record.recent.map((r) => r.nominal)).toEqual(Array.from({ length: 10 }, (_, i) => iso(T0 + (i + 3) * 1000)));
     expect(record.counters.started).toBe(12);
+  });
+});
+
+describe("stored records", () => {
+  it("decode back, and records that cannot be computed with do not decode", () => {
+    const record = schedule({ cron: "0 3 * * *", timezone: "Europe/Berlin" });
+    expect(decodeSchedule(encodeJson(record))).toEqual(record);
+    const broken = (spec: object) => decodeSchedule(encodeJson({ ...record, spec }));
+    expect(broken({ cron: "0 25 * * *", jitterMs: 0 })).toBeUndefined();
+    expect(broken({ cron: "0 3 * * *", timezone: "Nowhere/Land", jitterMs: 0 })).toBeUndefined();
+    expect(broken({ everyMs: 0, jitterMs: 0 })).toBeUndefined();
+    expect(broken({ everyMs: 60_000 })).toBeUndefined();
+    expect(decodeSchedule(new TextEncoder().encode("not json"))).toBeUndefined();
+    expect(decodeSchedule(encodeJson({ scheduleId: "x" }))).toBeUndefined();
   });
 });
