@@ -26,6 +26,7 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowTerminatedError,
+  PayloadError,
   QueryFailedError,
   UpdateFailedError,
   UpdateRejectedError,
@@ -73,6 +74,14 @@ export interface UpdateOptions {
 export interface QueryOptions {
   /** How long to wait for a worker's answer. Default 10 s. */
   timeoutMs?: number;
+}
+
+export interface ResetOptions {
+  /** The last event to keep (its seq, as `dfut history` shows it), or the last event before the run's first failed workflow task or its close. */
+  to: number | "last-workflow-task";
+  /** An earlier run to reset from instead of the current one. */
+  runId?: string;
+  reason?: string;
 }
 
 export interface HistoryOptions {
@@ -462,6 +471,44 @@ export class DfutClient {
     return reply.value;
   }
 
+  /**
+   * Starts a new run whose history is this run's up to `to`, so that a workflow stuck on a bug
+   * (or failed by one) goes on with fixed code from there: the old run is terminated if still
+   * open, and the new run names it (`WorkflowStarted.reset`). Returns the new run's id.
+   */
+  async reset(workflowId: string, options: ResetOptions): Promise<{ runId: string; toSeq: number; fromRunId: string }> {
+    await this.#ready();
+    const run = await this.history(workflowId, { runId: options.runId });
+    const { start, toSeq } = resetPoint(workflowId, run, options.to);
+    const reason = options.reason ?? "";
+    const close = run.find(isTerminal);
+    if (!close) {
+      // Another run may begin meanwhile (a racing reset): then the terminate finds it and ends that, so look first.
+      const stored = await this.#appendToOpen(workflowId, { type: "WorkflowTerminated", time: nowIso(), reason: `reset to event ${toSeq}${reason ? `: ${reason}` : ""}` });
+      this.#announceClose(workflowId, stored);
+    }
+    const event = {
+      type: "WorkflowStarted",
+      time: nowIso(),
+      workflowType: start.workflowType,
+      args: start.args,
+      queue: start.queue,
+      options: start.options,
+      ...(start.parent ? { parent: start.parent } : {}),
+      reset: { fromRunId: String(start.seq), toSeq, firstStep: start.firstStep ?? 1, reason, events: resetPrefix(workflowId, start, run, toSeq) },
+    } as const;
+    const msgId = eventMsgIds.clientWrite(workflowId, newRequestId());
+    const seq = await retryTransient(`resetting ${workflowId}`, () =>
+      startRun(this.connection, workflowId, event, { idReuse: "allow", msgId, maxPayload: this.connection.maxPayload }),
+    ).catch((err: unknown) => {
+      if (err instanceof PayloadError) {
+        throw new InvalidArgumentError(`the history of ${workflowId} up to event ${toSeq} is too large to carry into a new run (${err.message}); reset to an earlier event`);
+      }
+      throw notProvisioned(err);
+    });
+    return { runId: String(seq), toSeq, fromRunId: String(start.seq) };
+  }
+
   /** Clients waiting on the result learn of a close they wrote themselves as they would of a worker's. */
   #announceClose(workflowId: string, close: HistoryEvent): void {
     this.connection.nc.publish(subjects.closed(workflowId), encodeJson(close));
@@ -587,6 +634,44 @@ function closedStatus(event: HistoryEvent): WorkflowStatus {
   return statusOf(event) ?? "running";
 }
 
+
+/** The run's start and the last event a reset keeps, checked. */
+function resetPoint(workflowId: string, run: HistoryEvent[], to: ResetOptions["to"]): { start: WorkflowStarted; toSeq: number } {
+  const [start] = run;
+  if (start?.type !== "WorkflowStarted") throw new InvalidArgumentError(`the history of ${workflowId} does not begin with its WorkflowStarted; it cannot be reset`);
+  const end = run.findIndex((e) => e.type === "WorkflowTaskFailed" || isTerminal(e));
+  if (to === "last-workflow-task") return { start, toSeq: (end === -1 ? run.at(-1)! : run[end - 1]).seq };
+  if (!Number.isSafeInteger(to)) throw new InvalidArgumentError(`--to must be an event's seq (from 'dfut history ${workflowId}') or last-workflow-task, not ${JSON.stringify(to)}`);
+  const target = run.find((e) => e.seq === to);
+  if (!target) throw new InvalidArgumentError(`the run of ${workflowId} has no event seq ${to} (its events are seq ${start.seq}..${run.at(-1)!.seq}); see 'dfut history ${workflowId}'`);
+  if (isTerminal(target)) throw new InvalidArgumentError(`event seq ${to} closes the run; reset to an event before it`);
+  return { start, toSeq: to };
+}
+
+/**
+ * The events a reset run carries: the run's own up to `toSeq` (after an earlier reset's, moved
+ * into this run's step numbering), without failed tasks. Child workflow steps are refused: their
+ * children exist already, and a new run would start them again.
+ */
+function resetPrefix(workflowId: string, start: WorkflowStarted, run: HistoryEvent[], toSeq: number): NewEvent[] {
+  const inherited = (start.reset?.events ?? []).map((e) => shiftStep(e, (start.firstStep ?? 1) - start.reset!.firstStep));
+  const own = run.slice(1).filter((e) => e.seq <= toSeq && e.type !== "WorkflowTaskFailed");
+  for (const event of own) {
+    if (event.type === "Undecodable") throw new InvalidArgumentError(`event seq ${event.seq} of ${workflowId} cannot be decoded; reset to an event before it`);
+    if (event.type.startsWith("ChildWorkflow")) {
+      throw new InvalidArgumentError(`event seq ${event.seq} of ${workflowId} is a child workflow step, which a reset does not carry; reset to an event before it`);
+    }
+  }
+  return [...inherited, ...own.map(({ seq: _seq, ...rest }) => rest as NewEvent)];
+}
+
+function shiftStep(event: NewEvent, shift: number): NewEvent {
+  const moved = { ...event } as NewEvent & { activityId?: number; timerId?: number; stepId?: number };
+  if (moved.activityId !== undefined) moved.activityId += shift;
+  if (moved.timerId !== undefined) moved.timerId += shift;
+  if (moved.stepId !== undefined) moved.stepId += shift;
+  return moved;
+}
 
 function newRequestId(): string {
   return crypto.randomUUID().replaceAll("-", "").slice(0, 16);

@@ -17,6 +17,7 @@ const EVENT_SHAPES: Readonly<Record<RecordedEventType, Shape>> = {
     continuedFrom: "string?",
     parent: "object?",
     signals: "array?",
+    reset: "object?",
   },
   ActivityScheduled: { activityId: "int", activityType: "string", args: "array", options: "object" },
   ActivityStarted: { activityId: "int", attempt: "int", worker: "string", eager: "boolean?" },

@@ -96,6 +96,22 @@ export interface WorkflowStarted extends EventBase {
   parent?: ParentRef;
   /** Signals the previous run received but had not taken yet. */
   signals?: CarriedSignal[];
+  /** Set on a run that a reset began: it goes on from an earlier run's history up to a point. */
+  reset?: ResetPoint;
+}
+
+/**
+ * What a reset run starts from: the events of an earlier run up to `toSeq`, carried in its
+ * WorkflowStarted (one append: a reset is all or nothing). They replay as this run's own
+ * history, their step ordinals moved to this run's (`firstStep` was the earlier run's).
+ */
+export interface ResetPoint {
+  fromRunId: string;
+  toSeq: number;
+  firstStep: number;
+  reason: string;
+  /** As recorded, without their sequences (they have none in this run). */
+  events: NewEvent[];
 }
 export interface ActivityScheduled extends EventBase {
   type: "ActivityScheduled";

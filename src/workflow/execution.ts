@@ -137,6 +137,16 @@ function describe(step: { kind: StepKind; label: string }): string {
   }
 }
 
+/** An earlier run's event as a reset run replays it: at the run's start, its step moved by `shift`. */
+function movedTo(event: NewEvent, seq: number, shift: number): HistoryEvent {
+  const moved = { ...event, seq } as HistoryEvent & { contiguousSince?: number };
+  delete moved.contiguousSince;
+  if ("activityId" in moved) moved.activityId += shift;
+  if ("timerId" in moved) moved.timerId += shift;
+  if ("stepId" in moved) moved.stepId += shift;
+  return moved;
+}
+
 function closedAs(type: "WorkflowCompleted" | "WorkflowFailed" | "WorkflowCanceled" | "WorkflowContinuedAsNew"): string {
   return { WorkflowCompleted: "completed", WorkflowFailed: "failed", WorkflowCanceled: "was canceled", WorkflowContinuedAsNew: "continued as new" }[type];
 }
@@ -233,6 +243,7 @@ export class WorkflowExecution {
     this.#firstStep = started.firstStep ?? 1;
     this.#nextStep = this.#firstStep;
     for (const signal of started.signals ?? []) this.#buffer(signal.name, signal.payload);
+    for (const prior of started.reset?.events ?? []) if (prior.type === "PatchMarked") this.#patchesInHistory.add(prior.patchId);
   }
 
   /** The run's id: the sequence of its WorkflowStarted. */
@@ -295,7 +306,7 @@ export class WorkflowExecution {
           this.closed = true;
           return;
         }
-        return this.#input(event, () => this.#start());
+        return this.#startWithPrefix(event);
       case "ActivityScheduled":
         return this.#record(event.activityId, { kind: "activity", label: event.activityType, seq: event.seq, event });
       case "TimerStarted":
@@ -405,6 +416,24 @@ export class WorkflowExecution {
       return;
     }
     Promise.resolve(result).catch((error: unknown) => this.#finish({ ok: false, error }));
+  }
+
+  /**
+   * Starts the code; a reset run then replays the earlier run's events it carries, as its own
+   * history: at this run's start sequence, with step ordinals moved to this run's.
+   */
+  async #startWithPrefix(event: WorkflowStarted): Promise<void> {
+    const prefix = this.started.reset?.events ?? [];
+    const replaying = this.#replaying;
+    this.#replaying = replaying || prefix.length > 0;
+    await this.#input(event, () => this.#start());
+    const shift = this.#firstStep - (this.started.reset?.firstStep ?? this.#firstStep);
+    for (const [i, prior] of prefix.entries()) {
+      if (this.closed) break;
+      this.#replaying = replaying || i < prefix.length - 1;
+      await this.#applyOne(movedTo(prior, event.seq, shift));
+    }
+    this.#replaying = replaying;
   }
 
   /** Hands a signal to the code's first waiter for it, or keeps it for a later waitForSignal. */
