@@ -10,6 +10,7 @@ import { serverCommand } from "./commands/server.ts";
 import { signalCommand } from "./commands/signal.ts";
 import { queryCommand, updateCommand } from "./commands/query.ts";
 import { replayCommand } from "./commands/replay.ts";
+import { resetCommand } from "./commands/reset.ts";
 import { scheduleCommand } from "./commands/schedule.ts";
 import { startCommand } from "./commands/start.ts";
 import { terminateCommand } from "./commands/terminate.ts";
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
     terminateCommand,
     watchCommand,
     replayCommand,
+    resetCommand,
     scheduleCommand,
   ]) {
     add(program);

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, NatsServer } from "../support/nats-server.ts";
 import { eventually } from "../support/env.ts";
+import { DfutClient } from "dfut";
 import { isListening } from "../../src/embedded/nats-server.ts";
 import { buildExecutable, ROOT, run, start, type Background, type RunResult } from "./dfut.ts";
 import { writeUserProject } from "./user-module.ts";
@@ -220,6 +221,62 @@ describe("dfut replay: recorded histories against new code", () => {
     expect(nothing.stderr.trim()).toBe("dfut: name what to replay: workflow ids, --file <history.json|folder> or --type <WorkflowType>");
     const bad = await dfut("replay", "--load", "examples/order.ts", "--file", "package.json");
     expect(bad.stderr.trim()).toMatch(/^dfut: --file package.json: not a history/);
+  });
+});
+
+describe("bulk operations: a selection instead of an id", () => {
+  it("cancels 200 workflows a selection matches, after saying how many; signals and terminates by selection too", async () => {
+    const client = await DfutClient.connect({ servers: nats.url });
+    try {
+      await Promise.all(Array.from({ length: 200 }, (_, i) => client.start("ApprovalWorkflow", { args: [`bulk ${i}`], workflowId: `bulk-${i}` })));
+      await eventually(async () => ((await client.list({ idPrefix: "bulk-", status: "running" })).length === 200 ? true : undefined), 30_000);
+      const asked = await dfut("cancel", "--query", "bulk-", "--reason", "load test over");
+      expect(asked.code).toBe(1);
+      expect(asked.stderr.trim()).toBe("dfut: 200 workflow(s) match ids bulk-*; pass --yes to cancel them without a question");
+      const canceled = await dfut("cancel", "--query", "bulk-", "--reason", "load test over", "--yes");
+      expect(canceled.stderr).toBe("");
+      expect(lines(canceled.stdout)).toEqual(["cancel: 200 matched, 200 done"]);
+      const closed = await eventually(async () => {
+        const records = await client.list({ idPrefix: "bulk-", status: "canceled" });
+        return records.length === 200 ? records : undefined;
+      }, 30_000);
+      expect(closed).toHaveLength(200);
+
+      await Promise.all(Array.from({ length: 5 }, (_, i) => client.start("ApprovalWorkflow", { args: [`sig ${i}`], workflowId: `bulk2-${i}` })));
+      await eventually(async () => ((await client.list({ idPrefix: "bulk2-", status: "running" })).length === 5 ? true : undefined));
+      const signaled = await dfut("signal", "--query", "bulk2-", "--status", "running", "approve", '{"ok":true}', "--yes");
+      expect(lines(signaled.stdout)).toEqual(["signal approve: 5 matched, 5 done"]);
+      expect(await client.result("bulk2-3")).toMatchObject({ approved: true });
+
+      await Promise.all(Array.from({ length: 3 }, (_, i) => client.start("ApprovalWorkflow", { args: [`t ${i}`], workflowId: `bulk3-${i}` })));
+      await eventually(async () => ((await client.list({ idPrefix: "bulk3-", status: "running" })).length === 3 ? true : undefined));
+      await client.terminate("bulk3-0");
+      await eventually(async () => ((await client.list({ idPrefix: "bulk3-", status: "running" })).length === 2 ? true : undefined));
+      const terminated = await dfut("terminate", "--query", "bulk3-", "--yes");
+      expect(lines(terminated.stdout)).toEqual(["terminate: 3 matched, 2 done, 1 already closed"]);
+      const none = await dfut("cancel", "--query", "nothing-like-this-", "--yes");
+      expect(lines(none.stdout)).toEqual(["no workflow matches ids nothing-like-this-*"]);
+      const both = await dfut("cancel", "bulk-1", "--query", "bulk-");
+      expect(both.stderr.trim()).toBe("dfut: give cancel either a workflow id or --type/--status/--query, not both");
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe("dfut reset", () => {
+  it("starts a new run from an event of the old one, and says so; refuses a point that is not an event", async () => {
+    await dfut("start", "BrokenWorkflow", "--id", "reset-cli", "--wait");
+    const history = JSON.parse((await dfut("history", "reset-cli", "-o", "json")).stdout) as { seq: number; type: string }[];
+    const reset = await dfut("reset", "reset-cli", "--to", "last-workflow-task", "--reason", "try again");
+    expect(reset.stderr).toBe("");
+    expect(lines(reset.stdout)).toEqual([expect.stringMatching(new RegExp(`^reset-cli: run \\d+ goes on from run ${history[0].seq} after event ${history.at(-2)!.seq}$`))]);
+    const described = JSON.parse((await dfut("describe", "reset-cli", "-o", "json")).stdout) as { runs?: string[] };
+    expect(described.runs?.[0]).toBe(String(history[0].seq));
+    const bad = await dfut("reset", "reset-cli", "--to", "yesterday");
+    expect(bad.stderr.trim()).toBe('dfut: --to must be an event\'s seq or last-workflow-task, not "yesterday"');
+    const bulk = await dfut("reset", "--type", "BrokenWorkflow", "--to", "3");
+    expect(bulk.stderr.trim()).toBe("dfut: a selection resets each workflow to its own point: use --to last-workflow-task");
   });
 });
 
