@@ -32,6 +32,7 @@ import {
   UpdateRejectedError,
 } from "../common/errors.ts";
 import { decodeReply, type RequestReply, type WorkflowRequest } from "../common/requests.ts";
+import { ScheduleClient } from "./schedules.ts";
 import { isNoResponders, isRequestTimeout } from "../common/jetstream-errors.ts";
 import { decodeRecord, getExecution, listExecutions, type ExecutionRecord, type ListFilter } from "../common/executions.ts";
 import { newWorkflowId, validateQueue, validateWorkflowId } from "../common/ids.ts";
@@ -154,6 +155,7 @@ export class WorkflowHandle<R = unknown> {
 /** Starts workflows, sends them signals, and reads their state. */
 export class DfutClient {
   #executions?: KV;
+  #schedules?: ScheduleClient;
 
   readonly connection: DfutConnection;
   private readonly ownsConnection: boolean;
@@ -171,6 +173,11 @@ export class DfutClient {
 
   async close(): Promise<void> {
     if (this.ownsConnection) await this.connection.close();
+  }
+
+  /** Durable schedules that start workflows from dfut server: create, list, describe, pause, resume, trigger, delete. */
+  get schedules(): ScheduleClient {
+    return (this.#schedules ??= new ScheduleClient(this.connection));
   }
 
   /** Records WorkflowStarted. A second start of the same id is refused by JetStream itself. */
