@@ -4,6 +4,7 @@
  * schedule's KV record; `trigger` also starts the workflow itself.
  */
 import type { KV } from "@nats-io/kv";
+import { clock } from "../common/clock.ts";
 import type { DfutConnection } from "../common/connection.ts";
 import { DfutError } from "../common/errors.ts";
 import { isFinalClose, statusOf, type WorkflowStatus } from "../common/events.ts";
@@ -126,7 +127,7 @@ export class ScheduleClient {
         paused: options.paused,
         note: options.note,
       },
-      Date.now(),
+      clock.now(),
     );
     await createSchedule(await this.#kv(), record);
     return { ...describeTimes(record), recentRuns: [] };
@@ -142,7 +143,7 @@ export class ScheduleClient {
       if (!record) {
         return { scheduleId, specText: "", workflowType: "", queue: "", overlap: "skip", paused: false, problem: "its record cannot be decoded" };
       }
-      const next = record.paused ? undefined : nextFires(record.spec, Math.max(Date.now(), Date.parse(record.lastNominalFire)), 1)[0];
+      const next = record.paused ? undefined : nextFires(record.spec, Math.max(clock.now(), Date.parse(record.lastNominalFire)), 1)[0];
       return {
         scheduleId,
         specText: describeSpec(record.spec),
@@ -177,14 +178,14 @@ export class ScheduleClient {
   /** Stops the schedule firing (a trigger still starts a run); the note says why. */
   async pause(scheduleId: string, note?: string): Promise<void> {
     const kv = await this.#kv();
-    await updateExistingSchedule(kv, validateScheduleId(scheduleId), (current) => pauseSchedule(current, Date.now(), note));
+    await updateExistingSchedule(kv, validateScheduleId(scheduleId), (current) => pauseSchedule(current, clock.now(), note));
   }
 
   /** Lets the schedule fire again from now on: fires that fell while it was paused are not caught up. */
   async resume(scheduleId: string, note?: string): Promise<void> {
     const kv = await this.#kv();
     await updateExistingSchedule(kv, validateScheduleId(scheduleId), (current) => {
-      const next = resumeSchedule(current, Date.now(), note);
+      const next = resumeSchedule(current, clock.now(), note);
       return next === current ? undefined : next;
     });
   }
@@ -199,7 +200,7 @@ export class ScheduleClient {
     const kv = await this.#kv();
     let fire: PendingFire | undefined;
     const record = await updateExistingSchedule(kv, validateScheduleId(scheduleId), (current) => {
-      const triggered = addTrigger(current, Date.now());
+      const triggered = addTrigger(current, clock.now());
       fire = triggered.fire;
       return triggered.record;
     });
@@ -243,7 +244,7 @@ export class ScheduleClient {
 
 /** The record with its spec as text and its next fire times. */
 function describeTimes(record: ScheduleRecord): Omit<ScheduleDescription, "recentRuns"> {
-  const from = Math.max(Date.now(), Date.parse(record.lastNominalFire));
+  const from = Math.max(clock.now(), Date.parse(record.lastNominalFire));
   return {
     ...record,
     specText: describeSpec(record.spec),

@@ -6,8 +6,11 @@
  * of servers run this at once: the one whose write lands moves the schedule on; a fire's
  * workflow id derives from the schedule and the nominal time and is started with id reuse
  * "reject", so however many servers (or a server after a crash) start it, it runs once.
+ * Times are dfut's clock (`common/clock.ts`), so a test environment that skips time fires
+ * schedules too.
  */
 import type { KV } from "@nats-io/kv";
+import { clock } from "../common/clock.ts";
 import type { DfutConnection } from "../common/connection.ts";
 import { isFinalClose } from "../common/events.ts";
 import { getExecution } from "../common/executions.ts";
@@ -88,7 +91,7 @@ export class Scheduler {
 
   /** Handles every schedule that has something to do. */
   async #tick(): Promise<Tick> {
-    const now = Date.now();
+    const now = clock.now();
     const listed = await listSchedules(this.#connection);
     const due: string[] = [];
     let startedTotal = 0;
@@ -117,7 +120,7 @@ export class Scheduler {
         ),
       );
     }
-    return { started: startedTotal, wait: Math.max(MIN_TICK_MS, soonest - Date.now()) };
+    return { started: startedTotal, wait: Math.max(MIN_TICK_MS, soonest - clock.now()) };
   }
 
   /**
@@ -128,9 +131,9 @@ export class Scheduler {
     const stored = await getSchedule(this.#schedules, scheduleId);
     if (!stored) return { started: 0, nextDue: undefined };
     const lastId = lastStartedWorkflowId(stored.record);
-    const looked = needsRunStatus(stored.record, Date.now()) ? { workflowId: lastId, running: await this.#isRunning(lastId!) } : undefined;
+    const looked = needsRunStatus(stored.record, clock.now()) ? { workflowId: lastId, running: await this.#isRunning(lastId!) } : undefined;
     const decided = await updateSchedule(this.#schedules, scheduleId, (current) => {
-      const now = Date.now();
+      const now = clock.now();
       let lastRunning = false;
       if (needsRunStatus(current, now)) {
         // What was looked at is of the record read first; one moved on since waits for the next tick.
