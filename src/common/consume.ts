@@ -1,4 +1,5 @@
 import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import { dfutMetrics } from "./metrics.ts";
 import { isTransient } from "./jetstream-errors.ts";
 
 const PULL_EXPIRES_MS = 5000;
@@ -42,6 +43,7 @@ export async function runTaskLoop(
         try {
           // JetStream not answering now (an election) says nothing about the message: try again
           // soon, however often; other failures back off, as they would fail the same way again.
+          dfutMetrics.taskRedeliveries.inc({ kind: isTransient(err) ? "transient" : "other" });
           msg.nak(isTransient(err) ? TRANSIENT_RETRY_MS : redeliveryDelay(msg.info.deliveryCount));
         } catch {
           // the connection is gone; the message is redelivered after its ack wait

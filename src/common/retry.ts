@@ -5,6 +5,7 @@
  */
 import { DfutError } from "./errors.ts";
 import { isTransient } from "./jetstream-errors.ts";
+import { dfutMetrics } from "./metrics.ts";
 
 /** Long enough to ride out a leader election of a 3- or 5-node cluster, even a slow one. */
 export const DEFAULT_RETRY_DEADLINE_MS = 30_000;
@@ -24,6 +25,7 @@ export async function retryTransient<T>(what: string, operation: () => Promise<T
     } catch (err) {
       if (!isTransient(err)) throw err;
       if (Date.now() + delay > deadline) {
+        dfutMetrics.jetstreamErrors.inc();
         throw new DfutError(
           "unavailable",
           `${what}: NATS JetStream did not answer within ${Math.round(deadlineMs / 1000)} s (${(err as Error)?.message ?? err}); ` +
@@ -31,6 +33,7 @@ export async function retryTransient<T>(what: string, operation: () => Promise<T
           { cause: err },
         );
       }
+      dfutMetrics.jetstreamRetries.inc();
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }

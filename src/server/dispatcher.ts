@@ -6,6 +6,7 @@ import { isFinalClose, needsDispatch, statusOf, unhandled, type HistoryEvent, ty
 import { updateExecution, type ExecutionRecord } from "../common/executions.ts";
 import { KeyedSerializer } from "../common/consume.ts";
 import { ChildWorkflows } from "./child-workflows.ts";
+import { dfutMetrics } from "../common/metrics.ts";
 import { layoutOf } from "../common/layout.ts";
 import { isTransient } from "../common/jetstream-errors.ts";
 import { publishWorkflowTask } from "../common/tasks.ts";
@@ -103,6 +104,9 @@ export class Dispatcher {
     }
     work.push(this.#children.dispatch(workflowId, event));
     await Promise.all(work);
+    if (event.type === "WorkflowStarted") dfutMetrics.workflowsStarted.inc({ workflow_type: event.workflowType });
+    const status = statusOf(event);
+    if (status) dfutMetrics.workflowsClosed.inc({ workflow_type: before?.workflowType ?? "unknown", status });
     if (statusOf(event)) {
       this.#queues.delete(workflowId);
       await this.#children.runClosed(workflowId, event, () => this.#closingRun(workflowId, event, before));

@@ -11,7 +11,8 @@ import { runAttempt, type AttemptOutcome } from "./attempt.ts";
 import { CancellationWatch } from "./cancellation-watch.ts";
 import type { Logger } from "../common/logger.ts";
 import type { MissingTypeHandler } from "./missing-type.ts";
-import { OutcomeRecorder } from "./outcome-recorder.ts";
+import { failureEvent, OutcomeRecorder } from "./outcome-recorder.ts";
+import { dfutMetrics } from "../common/metrics.ts";
 import { setAside } from "./poison.ts";
 import { reconcileRedelivery } from "./redelivery.ts";
 import type { EagerActivities } from "./workflow-task-handler.ts";
@@ -75,7 +76,12 @@ export class ActivityTaskHandler implements EagerActivities {
       (at) => !at.fenced && !task.followed && this.#cancellation.recheck(task.workflowId),
       () => undefined,
     );
-    const outcome = await this.#attempt(fn, task, () => msg.working());
+    // From the task's publication, or from its retry time when it waited for that.
+    const published = msg.info.timestampNanos / 1e6;
+    dfutMetrics.activityScheduleToStart.observe((Date.now() - Math.max(published, task.notBefore ? Date.parse(task.notBefore) : 0)) / 1000, {
+      activity_type: task.activityType,
+    });
+    const outcome = await this.#measured(task, () => this.#attempt(fn, task, () => msg.working()));
     if ("shutdown" in outcome) {
       // Another worker runs this attempt again; an attempt that finished is recorded below.
       msg.nak();
@@ -84,6 +90,18 @@ export class ActivityTaskHandler implements EagerActivities {
     await this.#recorder.outcome(task, outcome, await started);
     msg.ack();
   };
+
+  /** Runs an attempt, recording its duration and outcome in the metrics. */
+  async #measured(task: ActivityTask, attempt: () => Promise<AttemptOutcome>): Promise<AttemptOutcome> {
+    const began = performance.now();
+    const outcome = await attempt();
+    if ("shutdown" in outcome) return outcome;
+    const result = outcome.ok ? "completed" : failureEvent(task, outcome.error).willRetry ? "retried" : "failed";
+    const labels = { activity_type: task.activityType, outcome: result };
+    dfutMetrics.activityStartToClose.observe((performance.now() - began) / 1000, labels);
+    dfutMetrics.activityAttempts.inc(labels);
+    return outcome;
+  }
 
   /** True when this worker can run the activity itself, right where the workflow scheduled it. */
   canRunEagerly(activityType: string, queue: string): boolean {
@@ -106,7 +124,8 @@ export class ActivityTaskHandler implements EagerActivities {
     }
     const started = this.#recorder.started(task, true);
     started.catch(() => undefined);
-    const outcome = await this.#attempt(fn, task, keepAlive);
+    dfutMetrics.activityScheduleToStart.observe(0, { activity_type: task.activityType });
+    const outcome = await this.#measured(task, () => this.#attempt(fn, task, keepAlive));
     if ("shutdown" in outcome) {
       await started.catch(() => undefined);
       await publishActivityTask(this.options.connection.js, task);

@@ -4,6 +4,7 @@ import { UndecodableEventError, toErrorInfo } from "../common/errors.ts";
 import type { ErrorInfo, HistoryEvent } from "../common/events.ts";
 import { appendEvent, HistoryConflictError, nowIso } from "../common/history.ts";
 import { taskBackoff } from "../common/consume.ts";
+import { dfutMetrics } from "../common/metrics.ts";
 import type { Logger } from "../common/logger.ts";
 
 /**
@@ -24,6 +25,8 @@ export class TaskFailures {
 
   async failed(workflowId: string, events: readonly HistoryEvent[], err: unknown, msg: JsMsg): Promise<void> {
     const error = toErrorInfo(err);
+    const [first] = events;
+    dfutMetrics.workflowTaskFailures.inc({ workflow_type: first?.type === "WorkflowStarted" ? first.workflowType : "unknown" });
     const last = events.at(-1);
     const alreadyRecorded = last?.type === "WorkflowTaskFailed" && last.error.message === error.message;
     this.#logger.error(`workflow ${workflowId}: task failed: ${error.name}: ${error.message}`);

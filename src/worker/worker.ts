@@ -8,6 +8,7 @@ import { consumerNames, DEFAULT_QUEUE, EXECUTIONS_BUCKET, REGISTRY_BUCKET, TASK_
 import { awaitProvisioned, ensureTaskConsumers, openKv } from "../common/resources.ts";
 import { announce, withdraw, type WorkerRegistration } from "../common/registry.ts";
 import { RequestHandler } from "./requests.ts";
+import { dfutMetrics } from "../common/metrics.ts";
 import { markedKind, nameOf, parameterNames, type ActivityFunction, type WorkflowFunction } from "../workflow/definitions.ts";
 import { ActivityTaskHandler } from "./activity-task-handler.ts";
 import { consoleLogger, type Logger } from "../common/logger.ts";
@@ -54,6 +55,7 @@ export class Worker {
   readonly queue: string;
   readonly #loops: TaskLoop[] = [];
   #requests: RequestHandler | undefined;
+  readonly #gauges: (() => void)[] = [];
   #refresh?: NodeJS.Timeout;
   #stopped = false;
 
@@ -149,6 +151,7 @@ export class Worker {
     const onError = (err: unknown) => logger.error(`task failed, will be retried: ${(err as Error)?.message ?? err}`);
     const onEnd = (err: Error | undefined) => logger.warn(`taking tasks stopped${err ? ` (${err.message})` : ""}; starting again`);
     await this.#announce();
+    this.#collectGauges();
     this.#refresh = setInterval(() => void this.#announce().catch(() => undefined), REGISTRATION_REFRESH_MS);
     if (this.registration.workflows.length > 0) {
       this.#requests = new RequestHandler({ connection: this.connection, runs: this.workflowHandler, logger });
@@ -172,6 +175,28 @@ export class Worker {
     }
   }
 
+  /** Cache size and task backlog, read when metrics are scraped. */
+  #collectGauges(): void {
+    const queue = this.queue;
+    if (this.registration.workflows.length > 0) {
+      this.#gauges.push(dfutMetrics.cacheSize.collect(() => [[{ queue, worker: this.identity }, this.workflowHandler.cachedExecutions]]));
+    }
+    const kinds = [
+      ...(this.registration.workflows.length > 0 ? [["workflow", consumerNames.workflowTasks(queue)] as const] : []),
+      ...(this.registration.activities.length > 0 ? [["activity", consumerNames.activityTasks(queue)] as const] : []),
+    ];
+    this.#gauges.push(
+      dfutMetrics.taskBacklog.collect(async () => {
+        const values: [Record<string, string>, number][] = [];
+        for (const [kind, consumer] of kinds) {
+          const info = await this.connection.jsm.consumers.info(TASK_STREAM, consumer);
+          values.push([{ queue, kind, state: "pending" }, info.num_pending], [{ queue, kind, state: "in_progress" }, info.num_ack_pending]);
+        }
+        return values;
+      }),
+    );
+  }
+
   async #announce(): Promise<void> {
     await announce(this.registry, this.registration);
   }
@@ -181,6 +206,7 @@ export class Worker {
     if (this.#stopped) return;
     this.#stopped = true;
     clearInterval(this.#refresh);
+    for (const remove of this.#gauges.splice(0)) remove();
     this.#requests?.stop();
     this.activityHandler.abortAll("worker is shutting down");
     await Promise.all(this.#loops.map((l) => l.stop()));

@@ -5,6 +5,7 @@ import { KeyedSerializer } from "../common/consume.ts";
 import { DfutError, WorkflowNotFoundError } from "../common/errors.ts";
 import { isTerminal, type HistoryEvent } from "../common/events.ts";
 import { clearProblem, getExecution } from "../common/executions.ts";
+import { dfutMetrics } from "../common/metrics.ts";
 import { HistoryConflictError, lastEvent } from "../common/history.ts";
 import { activityTaskFor, decodeWorkflowTask, type ActivityTask, type WorkflowTask } from "../common/tasks.ts";
 import type { WorkflowFunction } from "../workflow/definitions.ts";
@@ -117,12 +118,22 @@ export class WorkflowTaskHandler {
     const decoded = decodeWorkflowTask(msg.data);
     if (!decoded.ok) return setAside(msg, "workflow task", decoded.problem, this.options);
     const task = decoded.value;
-    return this.#serializer.run(task.workflowId, () => this.#process(msg, task));
+    const labels = { queue: this.options.queue };
+    dfutMetrics.workflowTaskScheduleToStart.observe((Date.now() - msg.info.timestampNanos / 1e6) / 1000, labels);
+    return this.#serializer.run(task.workflowId, async () => {
+      const began = performance.now();
+      try {
+        await this.#process(msg, task);
+      } finally {
+        dfutMetrics.workflowTaskDuration.observe((performance.now() - began) / 1000, labels);
+      }
+    });
   };
 
   async #process(msg: JsMsg, task: WorkflowTask): Promise<void> {
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       let cached = this.#cache.get(task.workflowId);
+      if (attempt === 0) (cached ? dfutMetrics.cacheHits : dfutMetrics.cacheMisses).inc();
       if (cached && task.seq <= cached.lastSeq) {
         msg.ack();
         return;
