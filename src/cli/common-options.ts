@@ -22,7 +22,15 @@ export function addWorkerOptions(command: Command): Command {
       new Option("--argument-mismatch <what>", "a replayed activity called with other arguments than its history records")
         .choices(["warn", "fail"])
         .default("warn"),
-    );
+    )
+    .addOption(logFormatOption());
+}
+
+/** --log-format text|json, for the commands that run a server or a worker. */
+export function logFormatOption(): Option {
+  return new Option("--log-format <format>", "text for people, or json: one object per line (time, level, workflowId, runId, activity, attempt, message)")
+    .choices(["text", "json"])
+    .default("text");
 }
 
 function parsePort(text: string): number {

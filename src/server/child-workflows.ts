@@ -191,7 +191,7 @@ export class ChildWorkflows {
       if (stored.type === "WorkflowTerminated") this.#connection.nc.publish(subjects.closed(childId), encodeJson(stored));
     } catch (err) {
       if (err instanceof WorkflowClosedError || err instanceof WorkflowNotFoundError) return;
-      if (isDfutError(err) && err.code === "unavailable") this.#options.logger.warn(`workflow ${childId}: ${err.message}`);
+      if (isDfutError(err) && err.code === "unavailable") this.#options.logger.warn(`workflow ${childId}: ${err.message}`, { workflowId: childId });
       throw err;
     }
   }

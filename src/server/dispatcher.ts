@@ -73,7 +73,7 @@ export class Dispatcher {
 
   async #giveUp(workflowId: string, event: HistoryEvent, err: unknown): Promise<void> {
     const problem = `dfut server could not handle history event seq ${event.seq} (${event.type}) after ${MAX_DISPATCH_TRIES} tries: ${(err as Error)?.message ?? err}`;
-    this.logger.error(`workflow ${workflowId}: ${problem}; going on without it`);
+    this.logger.error(`workflow ${workflowId}: ${problem}; going on without it`, { workflowId });
     await updateExecution(this.executions, workflowId, (current) =>
       current && current.status !== "running" ? undefined : { ...(current ?? newRecord(workflowId, event.seq)), problem },
     ).catch(() => undefined);

@@ -41,7 +41,7 @@ export class MissingTypeHandler {
       return;
     }
     const problem = `no worker on queue "${missing.queue}" has registered ${missing.kind} type ${missing.typeName}; start one that does`;
-    if (msg.info.deliveryCount === 1) this.#logger.warn(`workflow ${missing.workflowId}: ${problem}`);
+    if (msg.info.deliveryCount === 1) this.#logger.warn(`workflow ${missing.workflowId}: ${problem}`, { workflowId: missing.workflowId });
     await setProblem(this.#executions, missing.workflowId, problem);
     msg.nak(taskBackoff(msg.info.deliveryCount));
   }

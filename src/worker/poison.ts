@@ -15,7 +15,7 @@ export async function setAside(
   context: { logger: Logger; executions: KV; workflowId?: string },
 ): Promise<void> {
   const where = `${what} message seq ${msg.seq} on ${msg.subject}`;
-  context.logger.error(`${where} cannot be decoded (${problem}); set aside`);
+  context.logger.error(`${where} cannot be decoded (${problem}); set aside`, context.workflowId ? { workflowId: context.workflowId } : undefined);
   msg.term();
   if (context.workflowId) await setProblem(context.executions, context.workflowId, `${where} cannot be decoded: ${problem}`);
 }

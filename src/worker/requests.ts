@@ -63,7 +63,7 @@ export class RequestHandler {
       try {
         reply = await this.#handle(decoded.value);
       } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) this.#logger.warn(`request for workflow ${decoded.value.workflowId} failed: ${(err as Error)?.message ?? err}`);
+        if (!(err instanceof WorkflowNotFoundError)) this.#logger.warn(`request for workflow ${decoded.value.workflowId} failed: ${(err as Error)?.message ?? err}`, { workflowId: decoded.value.workflowId });
         reply = { kind: "refused", error: toErrorInfo(err), ...(err instanceof WorkflowNotFoundError ? { code: "not_found" as const } : {}) };
       }
     }

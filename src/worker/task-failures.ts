@@ -29,7 +29,10 @@ export class TaskFailures {
     dfutMetrics.workflowTaskFailures.inc({ workflow_type: first?.type === "WorkflowStarted" ? first.workflowType : "unknown" });
     const last = events.at(-1);
     const alreadyRecorded = last?.type === "WorkflowTaskFailed" && last.error.message === error.message;
-    this.#logger.error(`workflow ${workflowId}: task failed: ${error.name}: ${error.message}`);
+    this.#logger.error(`workflow ${workflowId}: task failed: ${error.name}: ${error.message}`, {
+      workflowId,
+      ...(first?.type === "WorkflowStarted" ? { runId: String(first.seq) } : {}),
+    });
     if (!alreadyRecorded && last) {
       await this.#record(workflowId, last.seq, error).catch((e: unknown) => {
         if (!(e instanceof HistoryConflictError)) throw e;
@@ -43,7 +46,7 @@ export class TaskFailures {
 
   /** Code that went on after its task ended: make the failure visible (the caller drops the run). */
   async strayed(workflowId: string, lastSeq: number, error: Error): Promise<void> {
-    this.#logger.error(`workflow ${workflowId}: ${error.message}`);
+    this.#logger.error(`workflow ${workflowId}: ${error.message}`, { workflowId });
     await this.#record(workflowId, lastSeq, toErrorInfo(error)).catch(() => undefined);
   }
 

@@ -9,6 +9,8 @@ import { awaitProvisioned, ensureTaskConsumers, openKv } from "../common/resourc
 import { announce, withdraw, type WorkerRegistration } from "../common/registry.ts";
 import { RequestHandler } from "./requests.ts";
 import { dfutMetrics } from "../common/metrics.ts";
+import { taskFields } from "../common/logger.ts";
+import type { JsMsg } from "@nats-io/jetstream";
 import { markedKind, nameOf, parameterNames, type ActivityFunction, type WorkflowFunction } from "../workflow/definitions.ts";
 import { ActivityTaskHandler } from "./activity-task-handler.ts";
 import { consoleLogger, type Logger } from "../common/logger.ts";
@@ -148,7 +150,8 @@ export class Worker {
 
   async #start(logger: Logger, options: WorkerOptions): Promise<void> {
     const { js } = this.connection;
-    const onError = (err: unknown) => logger.error(`task failed, will be retried: ${(err as Error)?.message ?? err}`);
+    const onError = (err: unknown, msg?: JsMsg) =>
+      logger.error(`task failed, will be retried: ${(err as Error)?.message ?? err}`, msg ? taskFields(msg.data) : undefined);
     const onEnd = (err: Error | undefined) => logger.warn(`taking tasks stopped${err ? ` (${err.message})` : ""}; starting again`);
     await this.#announce();
     this.#collectGauges();

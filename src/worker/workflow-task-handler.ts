@@ -182,7 +182,7 @@ export class WorkflowTaskHandler {
     const run = this.#loader.run(workflowId, cached, events);
     if (run.kind === "no-history") {
       // A task for a history we cannot read (deleted stream data): nothing to run.
-      this.options.logger.warn(`workflow ${workflowId}: no WorkflowStarted in history; dropping task`);
+      this.options.logger.warn(`workflow ${workflowId}: no WorkflowStarted in history; dropping task`, { workflowId });
       msg.term();
       return { kind: "done" };
     }
