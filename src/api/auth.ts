@@ -8,6 +8,14 @@ const MUTATING = new Set<string>([
   WorkflowService.method.cancelWorkflow.name,
   WorkflowService.method.terminateWorkflow.name,
   WorkflowService.method.updateWorkflow.name,
+  WorkflowService.method.resetWorkflow.name,
+  // A dry run too: the method alone decides, before the body is read.
+  WorkflowService.method.bulkOperation.name,
+  WorkflowService.method.createSchedule.name,
+  WorkflowService.method.pauseSchedule.name,
+  WorkflowService.method.resumeSchedule.name,
+  WorkflowService.method.triggerSchedule.name,
+  WorkflowService.method.deleteSchedule.name,
 ]);
 
 export function isMutating(methodName: string): boolean {

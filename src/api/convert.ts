@@ -9,20 +9,31 @@ import {
   type HistoryEvent as DfutEvent,
   type ParentClosePolicy as DfutParentClosePolicy,
   type ParentRef as DfutParentRef,
+  type ResetPoint as DfutResetPoint,
   type RetryPolicy as DfutRetryPolicy,
   type WorkflowStatus as DfutStatus,
 } from "../common/events.ts";
 import { InvalidArgumentError } from "../common/errors.ts";
 import type { ExecutionRecord } from "../common/executions.ts";
+import type { OverlapPolicy as DfutOverlapPolicy, PendingFire, RecentRun, ScheduleSpec as DfutScheduleSpec } from "../common/schedule-spec.ts";
+import type { ScheduleDescription, ScheduleRun as DfutScheduleRun, ScheduleSummary as DfutScheduleSummary } from "../client/schedules.ts";
 import {
   ActivityOptionsSchema,
   CarriedSignalSchema,
   ErrorInfoSchema,
   HistoryEventSchema,
   ParentClosePolicy,
+  OverlapPolicy,
   ParentRefSchema,
+  ResetInfoSchema,
   RetryPolicySchema,
   RunRefSchema,
+  ScheduleCountersSchema,
+  ScheduleRunSchema,
+  ScheduleRunState,
+  ScheduleSchema,
+  ScheduleSpecSchema,
+  ScheduleSummarySchema,
   WorkflowSchema,
   WorkflowStatus,
   type ActivityOptions,
@@ -30,7 +41,12 @@ import {
   type ErrorInfo,
   type HistoryEvent,
   type ParentRef,
+  type ResetInfo,
   type RetryPolicy,
+  type Schedule,
+  type ScheduleRun,
+  type ScheduleSpec,
+  type ScheduleSummary,
   type Workflow,
 } from "./gen/dfut/v1/workflow_pb.ts";
 
@@ -139,6 +155,17 @@ function signalsToApi(signals: readonly Partial<DfutCarriedSignal>[] | undefined
   return (signals ?? []).map((signal) => create(CarriedSignalSchema, { name: signal.name ?? "", payload: valueToApi(signal.payload) }));
 }
 
+// Partial: the event codec checks only that `reset` is an object.
+function resetToApi(reset: Partial<DfutResetPoint> | undefined): ResetInfo | undefined {
+  if (!reset) return undefined;
+  return create(ResetInfoSchema, {
+    fromRunId: reset.fromRunId ?? "",
+    toSeq: BigInt(Number.isSafeInteger(reset.toSeq) ? reset.toSeq! : 0),
+    reason: reset.reason ?? "",
+    carriedEvents: Array.isArray(reset.events) ? reset.events.length : 0,
+  });
+}
+
 export function eventToApi(event: DfutEvent): HistoryEvent {
   return create(HistoryEventSchema, { seq: BigInt(event.seq), type: event.type, time: timestamp(event.time), event: typedEvent(event) });
 }
@@ -159,6 +186,7 @@ function typedEvent(event: DfutEvent): TypedEvent {
           continuedFrom: event.continuedFrom ?? "",
           parent: parentToApi(event.parent),
           signals: signalsToApi(event.signals),
+          reset: resetToApi(event.reset),
         },
       };
     case "ActivityScheduled":
@@ -306,5 +334,110 @@ function retryPolicyToApi(retry: Partial<DfutRetryPolicy>): RetryPolicy {
     maximumInterval: duration(retry.maximumInterval),
     maximumAttempts: retry.maximumAttempts ?? 0,
     nonRetryableErrorTypes: retry.nonRetryableErrorTypes ?? [],
+  });
+}
+
+const OVERLAP_TO_API: Record<DfutOverlapPolicy, OverlapPolicy> = {
+  skip: OverlapPolicy.SKIP,
+  "buffer-one": OverlapPolicy.BUFFER_ONE,
+  "allow-all": OverlapPolicy.ALLOW_ALL,
+};
+
+export function overlapToApi(policy: DfutOverlapPolicy): OverlapPolicy {
+  return Object.hasOwn(OVERLAP_TO_API, policy) ? OVERLAP_TO_API[policy] : OverlapPolicy.UNSPECIFIED;
+}
+
+/** The SDK's policy for an API policy; undefined for UNSPECIFIED (the default). */
+export function overlapFromApi(policy: OverlapPolicy): DfutOverlapPolicy | undefined {
+  for (const [name, value] of Object.entries(OVERLAP_TO_API)) {
+    if (value === policy) return name as DfutOverlapPolicy;
+  }
+  if (policy === OverlapPolicy.UNSPECIFIED) return undefined;
+  throw new InvalidArgumentError(`overlap ${policy} is not an overlap policy this server knows; use OVERLAP_POLICY_SKIP, OVERLAP_POLICY_BUFFER_ONE or OVERLAP_POLICY_ALLOW_ALL`);
+}
+
+/** A schedule's run as described: its workflow's status now, or why it has none. */
+function scheduleRunToApi(run: DfutScheduleRun): ScheduleRun {
+  const fire = fireToApi(run);
+  switch (run.status) {
+    case "starting":
+      fire.state = ScheduleRunState.STARTING;
+      break;
+    case "not started":
+      fire.state = ScheduleRunState.NOT_STARTED;
+      break;
+    case "removed":
+      fire.state = ScheduleRunState.REMOVED;
+      break;
+    default:
+      fire.state = ScheduleRunState.STARTED;
+      fire.status = statusToApi(run.status);
+  }
+  return fire;
+}
+
+/** A fire as recorded, its state not looked up. */
+function fireToApi(fire: PendingFire | RecentRun, state: ScheduleRunState = ScheduleRunState.UNSPECIFIED): ScheduleRun {
+  return create(ScheduleRunSchema, {
+    nominalTime: timestamp(fire.nominal),
+    workflowId: fire.workflowId,
+    manual: fire.manual === true,
+    state,
+    error: "error" in fire ? (fire.error ?? "") : "",
+  });
+}
+
+function scheduleSpecToApi(spec: DfutScheduleSpec): ScheduleSpec {
+  return create(ScheduleSpecSchema, {
+    cron: spec.cron ?? "",
+    every: duration(spec.everyMs),
+    timezone: spec.timezone ?? "",
+    jitter: spec.jitterMs > 0 ? duration(spec.jitterMs) : undefined,
+  });
+}
+
+// The record codec checks only that `counters` is an object.
+function count(n: number | undefined): bigint {
+  return BigInt(Number.isSafeInteger(n) ? n! : 0);
+}
+
+export function scheduleToApi(d: ScheduleDescription): Schedule {
+  return create(ScheduleSchema, {
+    scheduleId: d.scheduleId,
+    spec: scheduleSpecToApi(d.spec),
+    specText: d.specText,
+    workflowType: d.action.workflowType,
+    args: d.action.args.map(valueToApi),
+    queue: d.action.queue,
+    overlap: overlapToApi(d.policies.overlap),
+    catchupWindow: duration(d.policies.catchupWindowMs),
+    paused: d.paused,
+    note: d.note ?? "",
+    createdAt: timestamp(d.createdAt),
+    updatedAt: timestamp(d.updatedAt),
+    nextFires: d.nextFires.flatMap((t) => timestamp(t) ?? []),
+    recentRuns: d.recentRuns.map(scheduleRunToApi),
+    buffered: d.buffered && fireToApi(d.buffered, ScheduleRunState.BUFFERED),
+    counters: create(ScheduleCountersSchema, {
+      started: count(d.counters.started),
+      missedCatchup: count(d.counters.missedCatchup),
+      overlapSkipped: count(d.counters.overlapSkipped),
+      failedStarts: count(d.counters.failedStarts),
+    }),
+  });
+}
+
+export function scheduleSummaryToApi(s: DfutScheduleSummary): ScheduleSummary {
+  return create(ScheduleSummarySchema, {
+    scheduleId: s.scheduleId,
+    specText: s.specText,
+    workflowType: s.workflowType,
+    queue: s.queue,
+    overlap: s.problem ? OverlapPolicy.UNSPECIFIED : overlapToApi(s.overlap),
+    paused: s.paused,
+    note: s.note ?? "",
+    nextFire: timestamp(s.nextFire),
+    lastRun: s.lastRun && fireToApi(s.lastRun),
+    problem: s.problem ?? "",
   });
 }

@@ -4,6 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { durationMs, type Duration, type Value } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { KV } from "@nats-io/kv";
+import { runBulk, selectWorkflows, type BulkProgress, type Selection } from "../client/bulk.ts";
 import { DfutClient } from "../client/client.ts";
 import type { DfutConnection } from "../common/connection.ts";
 import { InvalidArgumentError } from "../common/errors.ts";
@@ -12,22 +13,46 @@ import { validateQueue, validateWorkflowId } from "../common/ids.ts";
 import { DEFAULT_QUEUE, EXECUTIONS_BUCKET } from "../common/names.ts";
 import { openKv } from "../common/resources.ts";
 import { checkWorkflowType, type TypeCheckHints } from "../common/type-check.ts";
-import { eventToApi, statusFromApi, valueFromApi, valueToApi, workflowToApi } from "./convert.ts";
+import { parseSpec, validateScheduleId, type ScheduleSpecInput } from "../common/schedule-spec.ts";
+import {
+  eventToApi,
+  overlapFromApi,
+  scheduleSummaryToApi,
+  scheduleToApi,
+  statusFromApi,
+  valueFromApi,
+  valueToApi,
+  workflowToApi,
+} from "./convert.ts";
 import { toConnectError, type ErrorReporter } from "./errors.ts";
 import {
+  BulkFailureSchema,
+  BulkOperationResponseSchema,
   CancelWorkflowResponseSchema,
+  CreateScheduleResponseSchema,
+  DeleteScheduleResponseSchema,
+  DescribeScheduleResponseSchema,
   GetHistoryResponseSchema,
   GetWorkflowResponseSchema,
   ListWorkflowsResponseSchema,
+  ListSchedulesResponseSchema,
   ListWorkflowTypesResponseSchema,
+  PauseScheduleResponseSchema,
   QueryWorkflowResponseSchema,
+  ResetWorkflowResponseSchema,
+  ResumeScheduleResponseSchema,
   SignalWorkflowResponseSchema,
   StartWorkflowResponseSchema,
   TerminateWorkflowResponseSchema,
+  TriggerScheduleResponseSchema,
   UpdateWorkflowResponseSchema,
   WatchHistoryResponseSchema,
   WatchWorkflowsResponseSchema,
   WorkflowTypeSchema,
+  type BulkOperationRequest,
+  type BulkOperationResponse,
+  type ScheduleSpec,
+  type WorkflowSelection,
   type WorkflowService,
   type WorkflowStatus,
   type WorkflowType,
@@ -97,6 +122,126 @@ function updateIdOf(updateId: string): string {
     throw new InvalidArgumentError(`update_id must be 1 to 100 letters, digits, "-" or "_" (or empty for a fresh one), got ${JSON.stringify(updateId)}`);
   }
   return updateId;
+}
+
+function requireScheduleId(scheduleId: string): string {
+  if (!scheduleId) throw new InvalidArgumentError("schedule_id is required");
+  return validateScheduleId(scheduleId);
+}
+
+/** A Duration as whole milliseconds, or undefined when unset; `field` names it in the message. */
+function durationField(value: Duration | undefined, field: string): number | undefined {
+  if (!value) return undefined;
+  const ms = durationMs(value);
+  if (!(ms >= 0) || !Number.isSafeInteger(ms)) {
+    throw new InvalidArgumentError(`${field} must be a whole number of milliseconds, at least 0; got ${ms} ms`);
+  }
+  return ms;
+}
+
+/** The spec as the SDK takes it; parseSpec (in ScheduleClient.create) checks the rest. */
+function specFromApi(spec: ScheduleSpec | undefined): ScheduleSpecInput {
+  if (!spec) throw new InvalidArgumentError('spec is required: set spec.cron (e.g. "0 3 * * *") or spec.every (e.g. "300s")');
+  return {
+    cron: spec.cron || undefined,
+    every: durationField(spec.every, "spec.every"),
+    timezone: spec.timezone || undefined,
+    jitter: durationField(spec.jitter, "spec.jitter"),
+  };
+}
+
+/** The selection as the SDK takes it, refused when empty: it would match every workflow. */
+function selectionFromApi(selection: WorkflowSelection | undefined): Selection {
+  const chosen: Selection = {
+    workflowType: selection?.workflowType || undefined,
+    status: selection ? statusFromApi(selection.status) : undefined,
+    idPrefix: selection?.idPrefix || undefined,
+  };
+  if (!chosen.workflowType && !chosen.status && !chosen.idPrefix) {
+    throw new InvalidArgumentError("selection must set workflow_type, status or id_prefix (an empty selection would match every workflow)");
+  }
+  return chosen;
+}
+
+/** What a bulk operation does to one workflow, checked before anything is selected. */
+function bulkAction(c: DfutClient, action: BulkOperationRequest["action"]): (workflowId: string) => Promise<unknown> {
+  switch (action.case) {
+    case "cancel": {
+      const { reason } = action.value;
+      return (id) => c.cancel(id, reason);
+    }
+    case "terminate": {
+      const { reason } = action.value;
+      return (id) => c.terminate(id, reason);
+    }
+    case "signal": {
+      const { name } = action.value;
+      if (!name) throw new InvalidArgumentError("signal.name is required: the signal's name");
+      const payload = valueFromApi(action.value.payload, "the payload");
+      return (id) => c.signal(id, name, payload);
+    }
+    case "reset": {
+      const reason = action.value.reason || undefined;
+      return (id) => c.reset(id, { to: "last-workflow-task", reason });
+    }
+    case undefined:
+      throw new InvalidArgumentError("an action is required: cancel, terminate, signal or reset");
+  }
+}
+
+/** At most this often a bulk operation reports its progress (the last message comes at once). */
+const BULK_PROGRESS_INTERVAL_MS = 250;
+
+/**
+ * runBulk over the ids, its progress as messages: one per interval while something changed,
+ * each with the failures since the previous one, then the finished one. Leaving the loop (the
+ * caller went away) stops starting the operation on more workflows.
+ */
+async function* bulkProgress(
+  ids: readonly string[],
+  operation: (workflowId: string) => Promise<unknown>,
+  signal: AbortSignal,
+): AsyncGenerator<BulkOperationResponse> {
+  let stopped = false;
+  let latest: BulkProgress = { total: ids.length, done: 0, skipped: 0, failed: [] };
+  let sentDone = 0;
+  let sentFailures = 0;
+  const message = (finished: boolean) => {
+    const failures = latest.failed.slice(sentFailures).map((f) => create(BulkFailureSchema, f));
+    sentDone = latest.done;
+    sentFailures = latest.failed.length;
+    return create(BulkOperationResponseSchema, {
+      matched: ids.length,
+      done: latest.done,
+      skipped: latest.skipped,
+      failed: latest.failed.length,
+      failures,
+      finished,
+    });
+  };
+  let settled = false;
+  const run = runBulk(
+    ids,
+    (id) => {
+      if (stopped || signal.aborted) throw new DOMException("the bulk operation was canceled", "AbortError");
+      return operation(id);
+    },
+    (progress) => (latest = progress),
+  ).then((final) => {
+    settled = true;
+    latest = final;
+  });
+  try {
+    while (!settled) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([run, new Promise((resolve) => (timer = setTimeout(resolve, BULK_PROGRESS_INTERVAL_MS)))]);
+      clearTimeout(timer);
+      if (!settled && latest.done !== sentDone) yield message(false);
+    }
+    yield message(true);
+  } finally {
+    stopped = true;
+  }
 }
 
 export function createWorkflowService(options: ServiceOptions): ServiceImpl<typeof WorkflowService> {
@@ -201,6 +346,89 @@ export function createWorkflowService(options: ServiceOptions): ServiceImpl<type
       const timeoutMs = timeoutOf(req.timeout, DEFAULT_UPDATE_TIMEOUT_MS, ctx);
       const result = await (await dfut()).executeUpdate(workflowId, req.name, { args, updateId, timeoutMs });
       return create(UpdateWorkflowResponseSchema, { updateId, result: valueToApi(result) });
+    }),
+
+    resetWorkflow: unary(async (req) => {
+      const workflowId = requireId(req.workflowId);
+      const toSeq = Number(req.toSeq);
+      if (!Number.isSafeInteger(toSeq) || toSeq < 0) {
+        throw new InvalidArgumentError(`to_seq must be an event's seq (see GetHistory), or 0 for the last workflow task; got ${req.toSeq}`);
+      }
+      const reset = await (await dfut()).reset(workflowId, {
+        to: toSeq === 0 ? "last-workflow-task" : toSeq,
+        runId: req.runId || undefined,
+        reason: req.reason || undefined,
+      });
+      return create(ResetWorkflowResponseSchema, { runId: reset.runId, toSeq: BigInt(reset.toSeq), fromRunId: reset.fromRunId });
+    }),
+
+    bulkOperation: streaming(async function* (req, ctx) {
+      const selection = selectionFromApi(req.selection);
+      const c = await dfut();
+      const operation = bulkAction(c, req.action);
+      const ids = await selectWorkflows(c, selection);
+      const matched = ids.length;
+      if (req.dryRun || matched === 0) {
+        yield create(BulkOperationResponseSchema, { matched, finished: true });
+        return;
+      }
+      yield create(BulkOperationResponseSchema, { matched });
+      yield* bulkProgress(ids, operation, ctx.signal);
+    }),
+
+    createSchedule: unary(async (req) => {
+      const scheduleId = requireScheduleId(req.scheduleId);
+      if (!req.workflowType) throw new InvalidArgumentError("workflow_type is required: the name of the workflow each fire starts");
+      const spec = specFromApi(req.spec);
+      // A bad spec is refused before the workers are asked about the type.
+      parseSpec(spec);
+      const overlap = overlapFromApi(req.overlap);
+      const catchupWindow = durationField(req.catchupWindow, "catchup_window");
+      const args = argsOf(req.args);
+      const queue = validateQueue(req.queue || DEFAULT_QUEUE);
+      const c = await dfut();
+      if (!req.skipTypeCheck) await checkWorkflowType(c, req.workflowType, queue, API_HINTS);
+      const created = await c.schedules.create(scheduleId, {
+        spec,
+        workflow: req.workflowType,
+        args,
+        queue,
+        overlap,
+        catchupWindow,
+        paused: req.paused,
+        note: req.note || undefined,
+      });
+      return create(CreateScheduleResponseSchema, { schedule: scheduleToApi(created) });
+    }),
+
+    listSchedules: unary(async () => {
+      const schedules = await (await dfut()).schedules.list();
+      return create(ListSchedulesResponseSchema, { schedules: schedules.map(scheduleSummaryToApi) });
+    }),
+
+    describeSchedule: unary(async (req) => {
+      const described = await (await dfut()).schedules.describe(requireScheduleId(req.scheduleId));
+      return create(DescribeScheduleResponseSchema, { schedule: scheduleToApi(described) });
+    }),
+
+    pauseSchedule: unary(async (req) => {
+      await (await dfut()).schedules.pause(requireScheduleId(req.scheduleId), req.note || undefined);
+      return create(PauseScheduleResponseSchema, {});
+    }),
+
+    resumeSchedule: unary(async (req) => {
+      await (await dfut()).schedules.resume(requireScheduleId(req.scheduleId), req.note || undefined);
+      return create(ResumeScheduleResponseSchema, {});
+    }),
+
+    triggerSchedule: unary(async (req) => {
+      const run = await (await dfut()).schedules.trigger(requireScheduleId(req.scheduleId));
+      return create(TriggerScheduleResponseSchema, { workflowId: run.workflowId, runId: run.runId ?? "" });
+    }),
+
+    deleteSchedule: unary(async (req) => {
+      await (await dfut()).schedules.delete(requireScheduleId(req.scheduleId));
+      return create(DeleteScheduleResponseSchema, {});
     }),
 
     listWorkflowTypes: unary(async () => {

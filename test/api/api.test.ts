@@ -267,7 +267,7 @@ describe("ListWorkflows and ListWorkflowTypes", () => {
     const { workflowTypes } = await client(http.url).listWorkflowTypes({});
     const order = workflowTypes.find((t) => t.name === "OrderWorkflow");
     expect(order).toMatchObject({ parameters: ["customerId", "productId", "amount", "quantity"], queue: "default", workers: 1 });
-    expect(workflowTypes.map((t) => t.name)).toEqual(["ApprovalWorkflow", "BatchWorkflow", "CounterWorkflow", "FlakyWorkflow", "OrderWorkflow", "RefusingWorkflow"]);
+    expect(workflowTypes.map((t) => t.name)).toEqual(["ApprovalWorkflow", "BatchWorkflow", "BuggyWorkflow", "CounterWorkflow", "FlakyWorkflow", "OrderWorkflow", "RefusingWorkflow"]);
   });
 });
 

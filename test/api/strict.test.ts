@@ -19,7 +19,7 @@ describe("StartWorkflow checks the type as dfut start does", () => {
     expect(unknown).toMatchObject({ status: 400, body: { code: "invalid_argument" } });
     expect(unknown.body.message).toBe(
       "unknown workflow type NoSuchWorkflow: no running worker on queue default registers it " +
-        "(known: ApprovalWorkflow, BatchWorkflow, CounterWorkflow, FlakyWorkflow, OrderWorkflow, RefusingWorkflow), or set skipTypeCheck to true to start it anyway",
+        "(known: ApprovalWorkflow, BatchWorkflow, BuggyWorkflow, CounterWorkflow, FlakyWorkflow, OrderWorkflow, RefusingWorkflow), or set skipTypeCheck to true to start it anyway",
     );
     await expect(env.client.describe("strict-type-1")).rejects.toMatchObject({ code: "not_found" });
 

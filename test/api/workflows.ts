@@ -1,4 +1,4 @@
-/** Workflows the API and web tests run: the seed's order workflow and a few that wait, fail or answer queries. */
+/** Workflows the API and web tests run: the seed's order workflow and a few that wait, fail (one until fixed) or answer queries. */
 import { activityContext, ApplicationFailure, type WorkflowContext } from "dfut";
 import { ChargeCreditCardActivity, OrderWorkflow, ShipPackageActivity } from "../../examples/order.ts";
 import { BatchWorkflow } from "../../examples/batch.ts";
@@ -61,5 +61,16 @@ export async function CounterWorkflow(ctx: WorkflowContext, start: number) {
   return value;
 }
 
-export const workflows = { OrderWorkflow, ApprovalWorkflow, RefusingWorkflow, FlakyWorkflow, BatchWorkflow, CounterWorkflow };
+/** Whether BuggyWorkflow's fix is deployed: a test sets it, as shipping fixed code would. */
+export const buggyWorkflowFix = { deployed: false };
+
+/** Charges, then fails on a bug until its fix is deployed, then ships: a workflow to reset. */
+export async function BuggyWorkflow(ctx: WorkflowContext, customerId: string) {
+  const charge = await ctx.executeActivity(ChargeCreditCardActivity, customerId, 100);
+  if (!buggyWorkflowFix.deployed) throw new Error(`a bug after charging ${customerId}`);
+  const shipment = await ctx.executeActivity(ShipPackageActivity, charge);
+  return { charge_id: charge.chargeId, tracking_id: shipment.trackingId };
+}
+
+export const workflows = { OrderWorkflow, ApprovalWorkflow, RefusingWorkflow, FlakyWorkflow, BatchWorkflow, CounterWorkflow, BuggyWorkflow };
 export const activities = { ChargeCreditCardActivity, ShipPackageActivity, RefuseActivity, FlakyChargeActivity };
