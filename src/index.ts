@@ -1,5 +1,5 @@
 /** dfut: durable workflows for TypeScript on NATS JetStream. The public face of the SDK. */
-export { DfutClient, WorkflowHandle, type StartOptions, type ResultOptions, type CancelOutcome } from "./client/client.ts";
+export { DfutClient, WorkflowHandle, type StartOptions, type ResultOptions, type CancelOutcome, type ClientOptions } from "./client/client.ts";
 export { Worker, type WorkerOptions } from "./worker/worker.ts";
 export type { WorkerRegistration, RegisteredFunction } from "./common/registry.ts";
 export { DfutServer, type ServerOptions } from "./server/server.ts";
@@ -29,6 +29,16 @@ export { connectDfut, type ConnectionOptions, type DfutConnection } from "./comm
 export { defineWorkflow, defineActivity, type WorkflowFunction, type ActivityFunction } from "./workflow/definitions.ts";
 export type { WorkflowContext, ActivityRunner } from "./workflow/context.ts";
 export { DurableFuture } from "./workflow/future.ts";
+export { openTelemetryInterceptors, type OpenTelemetryOptions } from "./opentelemetry.ts";
+export type {
+  ClientInterceptor,
+  WorkerInterceptor,
+  StartWorkflowInput,
+  WorkflowCallInput,
+  WorkflowTaskInput,
+  ActivityAttemptInput,
+  Headers as InterceptorHeaders,
+} from "./common/interceptors.ts";
 export { replayHistories, type RecordedHistory, type ReplayOptions, type ReplayResult } from "./replay/replay-histories.ts";
 export { activityContext, type ActivityContext } from "./activity/context.ts";
 export type { ActivityOptionsInput } from "./common/options.ts";

@@ -33,6 +33,7 @@ import {
 } from "../common/errors.ts";
 import { decodeReply, type RequestReply, type WorkflowRequest } from "../common/requests.ts";
 import { ScheduleClient } from "./schedules.ts";
+import { intercept, type ClientInterceptor } from "../common/interceptors.ts";
 import { isNoResponders, isRequestTimeout } from "../common/jetstream-errors.ts";
 import { decodeRecord, getExecution, listExecutions, type ExecutionRecord, type ListFilter } from "../common/executions.ts";
 import { newWorkflowId, validateQueue, validateWorkflowId } from "../common/ids.ts";
@@ -62,6 +63,11 @@ export interface StartOptions {
    * (not after it completed), "reject" (never, while its history is kept). An open run always refuses.
    */
   idReuse?: IdReusePolicy;
+}
+
+export interface ClientOptions {
+  /** Around starts, signals, queries and updates (tracing: `openTelemetryInterceptors().client`). */
+  interceptors?: ClientInterceptor[];
 }
 
 export interface UpdateOptions {
@@ -156,19 +162,27 @@ export class WorkflowHandle<R = unknown> {
 export class DfutClient {
   #executions?: KV;
   #schedules?: ScheduleClient;
+  readonly #interceptors: readonly ClientInterceptor[];
 
   readonly connection: DfutConnection;
   private readonly ownsConnection: boolean;
-  private constructor(
-    connection: DfutConnection,
-    ownsConnection: boolean) {
+  private constructor(connection: DfutConnection, ownsConnection: boolean, options: ClientOptions) {
     this.connection = connection;
     this.ownsConnection = ownsConnection;
+    this.#interceptors = options.interceptors ?? [];
   }
 
-  static async connect(options: ConnectionOptions | DfutConnection = {}): Promise<DfutClient> {
-    if ("nc" in options) return new DfutClient(options, false);
-    return new DfutClient(await connectDfut(options), true);
+  static async connect(options: ConnectionOptions | DfutConnection = {}, clientOptions: ClientOptions = {}): Promise<DfutClient> {
+    if ("nc" in options) return new DfutClient(options, false, clientOptions);
+    return new DfutClient(await connectDfut(options), true, clientOptions);
+  }
+
+  /** The interceptors' steps for one kind of call, outermost first. */
+  #steps<K extends keyof ClientInterceptor>(kind: K): NonNullable<ClientInterceptor[K]>[] {
+    return this.#interceptors.flatMap((i) => {
+      const step = i[kind] as ((...args: unknown[]) => unknown) | undefined;
+      return step ? [step.bind(i) as NonNullable<ClientInterceptor[K]>] : [];
+    });
   }
 
   async close(): Promise<void> {
@@ -197,17 +211,20 @@ export class DfutClient {
     if (!ID_REUSE_POLICIES.includes(idReuse)) {
       throw new InvalidArgumentError(`idReuse must be one of ${ID_REUSE_POLICIES.join(", ")}, got ${JSON.stringify(idReuse)}`);
     }
-    const event = { type: "WorkflowStarted", time: nowIso(), workflowType, args, queue, options: { queue } } as const;
     // A start retried after a lost answer finds its own first attempt by this id, and reports
     // the same workflow instead of "already started".
     const msgId = eventMsgIds.clientWrite(workflowId, newRequestId());
-    const seq = await retryTransient(`starting workflow ${workflowId}`, () =>
-      startRun(this.connection, workflowId, event, { idReuse, msgId, maxPayload: this.connection.maxPayload }),
-    ).catch((err: unknown) => {
-      throw notProvisioned(err);
+    const runId = await intercept(this.#steps("startWorkflow"), { workflowId, workflowType, args, headers: {} }, async (input) => {
+      const headers = Object.keys(input.headers).length > 0 ? { headers: input.headers } : {};
+      const event = { type: "WorkflowStarted", time: nowIso(), workflowType, args: input.args, queue, options: { queue }, ...headers } as const;
+      const seq = await retryTransient(`starting workflow ${workflowId}`, () =>
+        startRun(this.connection, workflowId, event, { idReuse, msgId, maxPayload: this.connection.maxPayload }),
+      ).catch((err: unknown) => {
+        throw notProvisioned(err);
+      });
+      return String(seq);
     });
-
-    return new WorkflowHandle(this, workflowId, String(seq));
+    return new WorkflowHandle(this, workflowId, runId);
   }
 
   /** Starts a workflow and waits for its result. */
@@ -334,7 +351,9 @@ export class DfutClient {
     await this.#ready();
     if (!name) throw new InvalidArgumentError("a signal needs a name");
     assertJsonSerializable(payload, `the payload of signal ${name}`);
-    await this.#appendToOpen(workflowId, { type: "SignalReceived", time: nowIso(), name, payload: payload ?? null });
+    await intercept(this.#steps("signalWorkflow"), { workflowId, name, args: [payload] }, async (input) => {
+      await this.#appendToOpen(input.workflowId, { type: "SignalReceived", time: nowIso(), name: input.name, payload: input.args[0] ?? null });
+    });
   }
 
   /**
@@ -380,10 +399,12 @@ export class DfutClient {
   async queryWithOptions<T = unknown>(workflowId: string, name: string, args: unknown[] = [], options: QueryOptions = {}): Promise<T> {
     if (!name) throw new InvalidArgumentError("a query needs a name");
     assertJsonSerializable(args, `the arguments of query ${name}`);
-    const reply = await this.#request(workflowId, { kind: "query", workflowId, name, args }, options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
-    if (reply.kind === "answer") return reply.result as T;
-    if (reply.kind === "refused") throw new QueryFailedError(workflowId, name, reply.error);
-    throw new DfutError("internal", `a worker answered query ${name} with a ${reply.kind} reply`);
+    return intercept(this.#steps("queryWorkflow"), { workflowId, name, args }, async (input) => {
+      const reply = await this.#request(workflowId, { kind: "query", workflowId, name: input.name, args: input.args }, options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+      if (reply.kind === "answer") return reply.result;
+      if (reply.kind === "refused") throw new QueryFailedError(workflowId, name, reply.error);
+      throw new DfutError("internal", `a worker answered query ${name} with a ${reply.kind} reply`);
+    }) as Promise<T>;
   }
 
   /**
@@ -397,6 +418,12 @@ export class DfutClient {
 
   async executeUpdate<T = unknown>(workflowId: string, name: string, options: UpdateOptions = {}): Promise<T> {
     if (!name) throw new InvalidArgumentError("an update needs a name");
+    return intercept(this.#steps("updateWorkflow"), { workflowId, name, args: options.args ?? [] }, (input) =>
+      this.#executeUpdate(workflowId, input.name, { ...options, args: input.args }),
+    ) as Promise<T>;
+  }
+
+  async #executeUpdate(workflowId: string, name: string, options: UpdateOptions): Promise<unknown> {
     const args = options.args ?? [];
     assertJsonSerializable(args, `the arguments of update ${name}`);
     const updateId = options.updateId ?? newRequestId();
@@ -438,7 +465,7 @@ export class DfutClient {
         }
         if (!outcome) continue;
         if (outcome.error) throw new UpdateFailedError(workflowId, name, outcome.error);
-        return outcome.result as T;
+        return outcome.result;
       }
     } finally {
       notices.unsubscribe();

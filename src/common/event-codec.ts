@@ -17,6 +17,7 @@ const EVENT_SHAPES: Readonly<Record<RecordedEventType, Shape>> = {
     continuedFrom: "string?",
     parent: "object?",
     signals: "array?",
+    headers: "object?",
     reset: "object?",
   },
   ActivityScheduled: { activityId: "int", activityType: "string", args: "array", options: "object" },

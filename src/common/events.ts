@@ -96,6 +96,8 @@ export interface WorkflowStarted extends EventBase {
   parent?: ParentRef;
   /** Signals the previous run received but had not taken yet. */
   signals?: CarriedSignal[];
+  /** What the start's interceptors recorded (a trace context): the run's tasks see them. */
+  headers?: Record<string, string>;
   /** Set on a run that a reset began: it goes on from an earlier run's history up to a point. */
   reset?: ResetPoint;
 }

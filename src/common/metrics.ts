@@ -69,7 +69,9 @@ export class Histogram extends Metric {
   }
 
   observe(seconds: number, labels: Labels = {}): void {
-    if (!Number.isFinite(seconds) || seconds < 0) return;
+    if (!Number.isFinite(seconds)) return;
+    // A latency from two clocks (a message's stored time, this process's) can come out a hair below 0.
+    seconds = Math.max(0, seconds);
     const k = key(labels);
     let entry = this.#values.get(k);
     if (!entry) this.#values.set(k, (entry = { labels, counts: this.#buckets.map(() => 0), sum: 0, count: 0 }));

@@ -1,4 +1,5 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
+import { headers as createHeaders, type MsgHdrs } from "@nats-io/nats-core";
 import type { ActivityOptions, ActivityScheduled, HistoryEvent, TimerStarted } from "./events.ts";
 import { taskMsgIds } from "./msg-ids.ts";
 import { subjects } from "./names.ts";
@@ -113,7 +114,7 @@ export async function publishStepTask(
   workflowId: string,
   workflowQueue: string,
   step: ActivityScheduled | TimerStarted,
-  options: { verify?: boolean; followed?: boolean } = {},
+  options: { verify?: boolean; followed?: boolean; headers?: Readonly<Record<string, string>> } = {},
 ): Promise<void> {
   if (step.type === "TimerStarted") {
     const timer: TimerTask = { workflowId, timerId: step.timerId, fireAt: step.fireAt, queue: workflowQueue };
@@ -123,7 +124,7 @@ export async function publishStepTask(
   const task = activityTaskFor(workflowId, workflowQueue, step);
   if (options.verify) task.verify = true;
   if (options.followed) task.followed = true;
-  await publishActivityTask(js, task);
+  await publishActivityTask(js, task, options.headers);
 }
 
 /** The first attempt's task of a recorded ActivityScheduled. */
@@ -141,8 +142,24 @@ export function activityTaskFor(workflowId: string, workflowQueue: string, step:
   };
 }
 
-export async function publishActivityTask(js: JetStreamClient, task: ActivityTask): Promise<void> {
+/** An activity attempt's task; `headers` (a trace context) go as JetStream message headers. */
+export async function publishActivityTask(js: JetStreamClient, task: ActivityTask, headers?: Readonly<Record<string, string>>): Promise<void> {
   await js.publish(subjects.activityTask(task.options.queue), encodeJson(task), {
     msgID: taskMsgIds.activity(task.workflowId, task.activityId, task.attempt),
+    ...(headers && Object.keys(headers).length > 0 ? { headers: natsHeaders(headers) } : {}),
   });
+}
+
+function natsHeaders(values: Readonly<Record<string, string>>): MsgHdrs {
+  const h = createHeaders();
+  for (const [name, value] of Object.entries(values)) h.set(name, value);
+  return h;
+}
+
+/** The string headers of a task message (without NATS's own, such as the message id). */
+export function headersOf(msg: { headers?: MsgHdrs }): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!msg.headers) return out;
+  for (const [name, values] of msg.headers) if (!name.startsWith("Nats-") && values.length > 0) out[name] = values[0];
+  return out;
 }

@@ -5,7 +5,8 @@ import { DfutError } from "../common/errors.ts";
 import type { HistoryEvent } from "../common/events.ts";
 import { storedForm } from "../common/payload.ts";
 import { clock } from "../common/clock.ts";
-import { decodeActivityTask, publishActivityTask, type ActivityTask } from "../common/tasks.ts";
+import { decodeActivityTask, headersOf, publishActivityTask, type ActivityTask } from "../common/tasks.ts";
+import { intercept, type ActivityAttemptInput, type WorkerInterceptor } from "../common/interceptors.ts";
 import type { ActivityFunction } from "../workflow/definitions.ts";
 import { runAttempt, type AttemptOutcome } from "./attempt.ts";
 import { CancellationWatch } from "./cancellation-watch.ts";
@@ -17,6 +18,16 @@ import { setAside } from "./poison.ts";
 import { reconcileRedelivery } from "./redelivery.ts";
 import type { EagerActivities } from "./workflow-task-handler.ts";
 
+/** An attempt that failed, carried through the interceptors as a thrown error and back. */
+class AttemptFailed extends Error {
+  readonly outcome: AttemptOutcome;
+  constructor(outcome: Extract<AttemptOutcome, { error: unknown }>) {
+    super(`${outcome.error.name}: ${outcome.error.message}`);
+    this.name = outcome.error.name;
+    this.outcome = outcome;
+  }
+}
+
 export interface ActivityWorkerOptions {
   connection: DfutConnection;
   executions: KV;
@@ -27,6 +38,7 @@ export interface ActivityWorkerOptions {
   ackWaitMs: number;
   missingTypes: MissingTypeHandler;
   logger: Logger;
+  interceptors?: readonly WorkerInterceptor[];
 }
 
 /**
@@ -81,20 +93,32 @@ export class ActivityTaskHandler implements EagerActivities {
     dfutMetrics.activityScheduleToStart.observe((Date.now() - Math.max(published, task.notBefore ? Date.parse(task.notBefore) : 0)) / 1000, {
       activity_type: task.activityType,
     });
-    const outcome = await this.#measured(task, () => this.#attempt(fn, task, () => msg.working()));
+    const outcome = await this.#measured(task, headersOf(msg), () => this.#attempt(fn, task, () => msg.working()));
     if ("shutdown" in outcome) {
       // Another worker runs this attempt again; an attempt that finished is recorded below.
       msg.nak();
       return;
     }
-    await this.#recorder.outcome(task, outcome, await started);
+    await this.#recorder.outcome(task, outcome, await started, { wake: true, headers: headersOf(msg) });
     msg.ack();
   };
 
-  /** Runs an attempt, recording its duration and outcome in the metrics. */
-  async #measured(task: ActivityTask, attempt: () => Promise<AttemptOutcome>): Promise<AttemptOutcome> {
+  /** Runs an attempt inside the interceptors, recording its duration and outcome in the metrics. */
+  async #measured(task: ActivityTask, headers: Readonly<Record<string, string>>, attempt: () => Promise<AttemptOutcome>): Promise<AttemptOutcome> {
     const began = performance.now();
-    const outcome = await attempt();
+    const input: ActivityAttemptInput = { workflowId: task.workflowId, activityType: task.activityType, activityId: task.activityId, attempt: task.attempt, headers };
+    const steps = (this.options.interceptors ?? []).flatMap((i) =>
+      i.activityAttempt ? [(inp: ActivityAttemptInput, next: (inp: ActivityAttemptInput) => Promise<AttemptOutcome>) => i.activityAttempt!(inp, () => next(inp))] : [],
+    );
+    const outcome = await intercept(steps, input, async () => {
+      const result = await attempt();
+      // A failed attempt fails its interceptors' step too (a span records the error).
+      if (!("shutdown" in result) && !result.ok) throw new AttemptFailed(result);
+      return result;
+    }).catch((err: unknown) => {
+      if (err instanceof AttemptFailed) return err.outcome;
+      throw err;
+    });
     if ("shutdown" in outcome) return outcome;
     const result = outcome.ok ? "completed" : failureEvent(task, outcome.error).willRetry ? "retried" : "failed";
     const labels = { activity_type: task.activityType, outcome: result };
@@ -116,7 +140,7 @@ export class ActivityTaskHandler implements EagerActivities {
    * whoever rebuilds the run republishes the step's task, and the eager ActivityStarted tells that
    * copy the attempt was lost, not taken by another worker.
    */
-  async runEagerly(task: ActivityTask, keepAlive: () => void): Promise<HistoryEvent | undefined> {
+  async runEagerly(task: ActivityTask, keepAlive: () => void, headers: Readonly<Record<string, string>> = {}): Promise<HistoryEvent | undefined> {
     const fn = this.options.activities.get(task.activityType);
     if (!fn) {
       await publishActivityTask(this.options.connection.js, task);
@@ -125,13 +149,13 @@ export class ActivityTaskHandler implements EagerActivities {
     const started = this.#recorder.started(task, true);
     started.catch(() => undefined);
     dfutMetrics.activityScheduleToStart.observe(0, { activity_type: task.activityType });
-    const outcome = await this.#measured(task, () => this.#attempt(fn, task, keepAlive));
+    const outcome = await this.#measured(task, headers, () => this.#attempt(fn, task, keepAlive));
     if ("shutdown" in outcome) {
       await started.catch(() => undefined);
-      await publishActivityTask(this.options.connection.js, task);
+      await publishActivityTask(this.options.connection.js, task, headers);
       return undefined;
     }
-    const stored = await this.#recorder.outcome(task, outcome, await started, { wake: false });
+    const stored = await this.#recorder.outcome(task, outcome, await started, { wake: false, headers });
     return stored && storedForm(stored);
   }
 

@@ -9,6 +9,8 @@ import { commandMsgId, commandToEvent, isCloseCommand, type Command, type Pendin
 
 export interface CommandPersisterOptions {
   connection: DfutConnection;
+  /** Headers to send with a run's step tasks (what its workflow task's interceptors asked for). */
+  headersFor?: (execution: WorkflowExecution) => Readonly<Record<string, string>>;
   /** Whether this worker runs the activity itself when it is the lone command of a batch. */
   runsEagerly?: (activityType: string, queue: string) => boolean;
 }
@@ -92,7 +94,7 @@ export class CommandPersister {
       steps.map((step, i) => {
         // The batch appended more events after all but its last step: their starts cannot follow them.
         const followed = !options.verify && i < steps.length - 1;
-        return publishStepTask(js, execution.workflowId, execution.queue, step, { ...options, followed });
+        return publishStepTask(js, execution.workflowId, execution.queue, step, { ...options, followed, headers: this.#options.headersFor?.(execution) });
       }),
     );
   }

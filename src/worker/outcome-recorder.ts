@@ -69,7 +69,12 @@ export class OutcomeRecorder {
    * Records the attempt's outcome and returns it as stored when it wakes the workflow; with
    * `wake` (the default) it also publishes the workflow task for it.
    */
-  async outcome(task: ActivityTask, outcome: RecordableOutcome, started?: StartedAt, options = { wake: true }): Promise<HistoryEvent | undefined> {
+  async outcome(
+    task: ActivityTask,
+    outcome: RecordableOutcome,
+    started?: StartedAt,
+    options: { wake: boolean; headers?: Readonly<Record<string, string>> } = { wake: true },
+  ): Promise<HistoryEvent | undefined> {
     const base = { time: nowIso(), activityId: task.activityId, attempt: task.attempt };
     if (outcome.ok) {
       try {
@@ -81,14 +86,15 @@ export class OutcomeRecorder {
     }
     const failed: ActivityFailed = { ...failureEvent(task, outcome.error), ...base };
     const stored = await this.#appendOutcome(task, failed, started, options.wake);
-    if (failed.willRetry) await this.retry(task, failed);
+    if (failed.willRetry) await this.retry(task, failed, false, options.headers);
     return stored;
   }
 
   /** The next attempt is a new task that waits in the stream until its time: durable backoff. */
-  async retry(task: ActivityTask, failed: Pick<ActivityFailed, "nextAttemptAt">, republished = false): Promise<void> {
+  /** The next attempt's task goes with the headers of the one that failed (a trace context). */
+  async retry(task: ActivityTask, failed: Pick<ActivityFailed, "nextAttemptAt">, republished = false, headers?: Readonly<Record<string, string>>): Promise<void> {
     const next: ActivityTask = { ...task, attempt: task.attempt + 1, notBefore: failed.nextAttemptAt, verify: republished || undefined };
-    await publishActivityTask(this.#connection.js, next);
+    await publishActivityTask(this.#connection.js, next, headers);
   }
 
   /** Appends the outcome (fenced on the attempt's start when that start was fenced) and wakes the workflow. */

@@ -4,7 +4,7 @@ import type { DfutConnection } from "../common/connection.ts";
 import { isTerminal, type HistoryEvent } from "../common/events.ts";
 import { clearProblem } from "../common/executions.ts";
 import { currentRunOf, readHistory } from "../common/history.ts";
-import { publishWorkflowTask, type ActivityTask } from "../common/tasks.ts";
+import { headersOf, publishWorkflowTask, type ActivityTask } from "../common/tasks.ts";
 import type { OutcomeRecorder } from "./outcome-recorder.ts";
 
 type AttemptEvent = Extract<HistoryEvent, { activityId: number; attempt: number }>;
@@ -62,7 +62,7 @@ export async function reconcileRedelivery(
       return true;
     case "recorded": {
       const { outcome } = decision;
-      if (outcome.type === "ActivityFailed" && outcome.willRetry) await context.recorder.retry(task, outcome, true);
+      if (outcome.type === "ActivityFailed" && outcome.willRetry) await context.recorder.retry(task, outcome, true, headersOf(msg));
       else await publishWorkflowTask(context.connection.js, task.workflowQueue, task.workflowId, outcome);
       msg.ack();
       await clearProblem(context.executions, task.workflowId);

@@ -10,6 +10,7 @@ import { announce, withdraw, type WorkerRegistration } from "../common/registry.
 import { RequestHandler } from "./requests.ts";
 import { dfutMetrics } from "../common/metrics.ts";
 import { taskFields } from "../common/logger.ts";
+import type { WorkerInterceptor } from "../common/interceptors.ts";
 import type { JsMsg } from "@nats-io/jetstream";
 import { markedKind, nameOf, parameterNames, type ActivityFunction, type WorkflowFunction } from "../workflow/definitions.ts";
 import { ActivityTaskHandler } from "./activity-task-handler.ts";
@@ -47,6 +48,8 @@ export interface WorkerOptions {
   argumentMismatch?: "warn" | "fail";
   identity?: string;
   logger?: Logger;
+  /** Around workflow tasks and activity attempts (tracing: `openTelemetryInterceptors().worker`). */
+  interceptors?: WorkerInterceptor[];
 }
 
 
@@ -126,6 +129,7 @@ export class Worker {
         ackWaitMs,
         missingTypes,
         logger,
+        interceptors: options.interceptors,
       });
       const workflowHandler = new WorkflowTaskHandler({
         connection,
@@ -138,6 +142,7 @@ export class Worker {
         missingTypes,
         eager: options.eagerActivities === false || activities.size === 0 ? undefined : activityHandler,
         logger,
+        interceptors: options.interceptors,
       });
       const worker = new Worker(connection, ownsConnection, registry, registration, activityHandler, workflowHandler);
       await worker.#start(logger, options);

@@ -6,6 +6,7 @@ import { DfutError, WorkflowNotFoundError } from "../common/errors.ts";
 import { isTerminal, type HistoryEvent } from "../common/events.ts";
 import { clearProblem, getExecution } from "../common/executions.ts";
 import { dfutMetrics } from "../common/metrics.ts";
+import { intercept, type Headers, type WorkerInterceptor, type WorkflowTaskInput } from "../common/interceptors.ts";
 import { HistoryConflictError, lastEvent } from "../common/history.ts";
 import { activityTaskFor, decodeWorkflowTask, type ActivityTask, type WorkflowTask } from "../common/tasks.ts";
 import type { WorkflowFunction } from "../workflow/definitions.ts";
@@ -24,7 +25,7 @@ const MAX_CONFLICT_RETRIES = 8;
 export interface EagerActivities {
   canRunEagerly(activityType: string, queue: string): boolean;
   /** Runs the first attempt; resolves with the stored outcome when it wakes the workflow. */
-  runEagerly(task: ActivityTask, keepAlive: () => void): Promise<HistoryEvent | undefined>;
+  runEagerly(task: ActivityTask, keepAlive: () => void, headers: Readonly<Headers>): Promise<HistoryEvent | undefined>;
 }
 
 export interface WorkflowWorkerOptions {
@@ -40,6 +41,7 @@ export interface WorkflowWorkerOptions {
   argumentMismatch?: "warn" | "fail";
   /** Runs activities in place when this worker has them (eager execution); none: always queue them. */
   eager?: EagerActivities;
+  interceptors?: readonly WorkerInterceptor[];
   logger: Logger;
 }
 
@@ -59,6 +61,9 @@ export class WorkflowTaskHandler {
   readonly #loader: RunLoader;
   readonly #persister: CommandPersister;
   readonly #failures: TaskFailures;
+  readonly #interceptorSteps: ((input: WorkflowTaskInput, next: (input: WorkflowTaskInput) => Promise<void>) => Promise<void>)[];
+  /** What each run's current workflow task asked to send with the activity tasks it schedules. */
+  readonly #outgoing = new WeakMap<WorkflowExecution, Headers>();
 
   private readonly options: WorkflowWorkerOptions;
   constructor(options: WorkflowWorkerOptions) {
@@ -80,8 +85,12 @@ export class WorkflowTaskHandler {
       },
     });
     const { eager } = options;
+    this.#interceptorSteps = (options.interceptors ?? []).flatMap((i) =>
+      i.workflowTask ? [(input: WorkflowTaskInput, next: (input: WorkflowTaskInput) => Promise<void>) => i.workflowTask!(input, () => next(input))] : [],
+    );
     this.#persister = new CommandPersister({
       connection: options.connection,
+      headersFor: (execution) => this.#outgoing.get(execution) ?? execution.headers,
       runsEagerly: eager && ((type, queue) => eager.canRunEagerly(type, queue)),
     });
   }
@@ -166,7 +175,7 @@ export class WorkflowTaskHandler {
     let advance = await this.#advance(task, cached, msg, true);
     while (advance.kind === "eager") {
       const { execution } = advance;
-      const outcome = await advance.eager.runEagerly(advance.task, () => msg.working());
+      const outcome = await advance.eager.runEagerly(advance.task, () => msg.working(), this.#outgoing.get(execution) ?? execution.headers);
       if (!outcome) {
         await this.#complete(execution, msg);
         return "done";
@@ -191,6 +200,20 @@ export class WorkflowTaskHandler {
       return { kind: "done" };
     }
     const { execution } = run;
+    const steps = this.#interceptorSteps;
+    if (steps.length === 0) return this.#activate(task, execution, run, events, msg, first);
+    let advance: Advance = { kind: "done" };
+    const input: WorkflowTaskInput = { workflowId, workflowType: execution.workflowType, runId: execution.runId, headers: execution.headers, outgoing: {} };
+    await intercept(steps, input, async () => {
+      this.#outgoing.set(execution, input.outgoing);
+      advance = await this.#activate(task, execution, run, events, msg, first);
+    });
+    return advance;
+  }
+
+  /** What happens in a workflow task once its run is known: apply, record, publish, ack. */
+  async #activate(task: WorkflowTask, execution: WorkflowExecution, run: { fresh: boolean; events: HistoryEvent[] }, events: HistoryEvent[], msg: JsMsg, first: boolean): Promise<Advance> {
+    const { workflowId } = task;
     let commands;
     try {
       commands = await execution.apply(run.events);

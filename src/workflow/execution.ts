@@ -255,6 +255,11 @@ export class WorkflowExecution {
     return this.started.parent;
   }
 
+  /** What the start's interceptors recorded (a trace context). */
+  get headers(): Readonly<Record<string, string>> {
+    return this.started.headers ?? {};
+  }
+
   /**
    * Applies new events in history order and returns the commands the code produced that the
    * history does not hold yet. Throws NonDeterminismError when code and history disagree.
