@@ -1,7 +1,14 @@
 /** Times, durations, statuses, events and JSON, as the UI shows them. */
 import { toJson, type JsonValue } from "@bufbuild/protobuf";
 import { timestampDate, ValueSchema, type Timestamp, type Value } from "@bufbuild/protobuf/wkt";
-import { HistoryEventSchema, WorkflowStatus, type HistoryEvent } from "../api/gen/dfut/v1/workflow_pb.ts";
+import {
+  HistoryEventSchema,
+  OverlapPolicy,
+  ScheduleRunState,
+  WorkflowStatus,
+  type HistoryEvent,
+  type ScheduleRun,
+} from "../api/gen/dfut/v1/workflow_pb.ts";
 
 export type StatusName = "running" | "completed" | "failed" | "canceled" | "terminated" | "continued" | "unknown";
 
@@ -116,4 +123,64 @@ export function parseQueryArgs(text: string): JsonValue[] {
   }
   if (!Array.isArray(parsed)) throw new Error(`The arguments must be a JSON array, one element per argument, e.g. [${trimmed}]`);
   return parsed;
+}
+
+/** How long until `ms`, roughly: "in 4 s", "in 3 min", "in 2 h", "in 5 d"; "now" once due. */
+export function formatUntil(ms: number | undefined, now = Date.now()): string {
+  if (ms === undefined || !Number.isFinite(ms)) return "—";
+  const s = Math.ceil((ms - now) / 1000);
+  if (s <= 0) return "now";
+  if (s < 60) return `in ${s} s`;
+  if (s < 3600) return `in ${Math.round(s / 60)} min`;
+  if (s < 86_400) return `in ${Math.round(s / 3600)} h`;
+  return `in ${Math.round(s / 86_400)} d`;
+}
+
+/**
+ * When to read a schedule again: soon after its next fire is due (its runs and next times move
+ * then), else after `maxMs`; never sooner than a second.
+ */
+export function refreshDelay(nextFires: readonly (number | undefined)[], maxMs: number, now = Date.now()): number {
+  const due = nextFires.filter((t): t is number => t !== undefined && t > now);
+  if (due.length === 0) return maxMs;
+  return Math.min(maxMs, Math.max(1000, Math.min(...due) - now + 300));
+}
+
+/** Where a reset run comes from, as its start card says it: "reset from run 5 after event 9 (bug fixed)". */
+export function resetText(reset: { fromRunId: string; toSeq: number; reason: string }): string {
+  return `reset from run ${reset.fromRunId} after event ${reset.toSeq}${reset.reason ? ` (${reset.reason})` : ""}`;
+}
+
+const OVERLAP_NAMES: Readonly<Record<OverlapPolicy, string>> = {
+  [OverlapPolicy.UNSPECIFIED]: "skip",
+  [OverlapPolicy.SKIP]: "skip",
+  [OverlapPolicy.BUFFER_ONE]: "buffer one",
+  [OverlapPolicy.ALLOW_ALL]: "allow all",
+};
+
+/** What a schedule does with a fire while its last workflow still runs, in words. */
+export function overlapName(policy: OverlapPolicy): string {
+  return OVERLAP_NAMES[policy] ?? "unknown";
+}
+
+export interface ScheduleRunView {
+  /** The workflow's status, when it was started and is still kept. */
+  status?: StatusName;
+  /** Otherwise what became of the start. */
+  label: string;
+}
+
+const RUN_STATES: Readonly<Record<ScheduleRunState, string>> = {
+  [ScheduleRunState.UNSPECIFIED]: "—",
+  [ScheduleRunState.STARTING]: "Starting",
+  [ScheduleRunState.STARTED]: "Started",
+  [ScheduleRunState.NOT_STARTED]: "Not started",
+  [ScheduleRunState.REMOVED]: "Removed",
+  [ScheduleRunState.BUFFERED]: "Buffered",
+};
+
+/** A schedule's run for a person: its workflow's status once started, else what became of its start. */
+export function scheduleRunView(run: ScheduleRun): ScheduleRunView {
+  if (run.state === ScheduleRunState.STARTED) return { status: statusName(run.status), label: RUN_STATES[run.state] };
+  return { label: RUN_STATES[run.state] ?? "Unknown" };
 }

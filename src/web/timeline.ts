@@ -85,6 +85,15 @@ export interface ParentView {
   runId: string;
 }
 
+/** Where a reset run comes from: ResetWorkflow began it from this run, after this event. */
+export interface ResetView {
+  fromRunId: string;
+  toSeq: number;
+  reason: string;
+  /** Events of earlier runs it carries, replayed as its own history. */
+  carriedEvents: number;
+}
+
 export interface CarriedSignalView {
   name: string;
   payload: JsonValue;
@@ -105,6 +114,8 @@ export type TimelineEntry =
       parent?: ParentView;
       /** Signals the previous run had not taken, which this run's code gets first. */
       signals: CarriedSignalView[];
+      /** Set on a run that a reset began. */
+      reset?: ResetView;
     }
   | ActivityEntry
   | { kind: "timer"; key: string; timerId: number; at?: number; fireAt?: number; firedAt?: number; canceledAt?: number }
@@ -159,6 +170,53 @@ export function errorOf(error: ErrorInfo | undefined): ErrorView {
   return { name: error?.name || "Error", message: error?.message ?? "", stack: error?.stack || undefined };
 }
 
+const CLOSING_EVENTS: ReadonlySet<HistoryEvent["event"]["case"]> = new Set([
+  "workflowCompleted",
+  "workflowFailed",
+  "workflowCanceled",
+  "workflowTerminated",
+  "workflowContinuedAsNew",
+] as const);
+
+/** An event of the last run a reset may keep as its last: its seq, and its kind and step for the choice. */
+export interface ResetPointView {
+  seq: bigint;
+  label: string;
+}
+
+/**
+ * The events of the last run that a reset can go on after, oldest first: every one but its
+ * close. Empty when the events hold no run's start.
+ */
+export function resetPoints(events: readonly HistoryEvent[]): ResetPointView[] {
+  let start = -1;
+  for (let i = events.length - 1; i >= 0 && start === -1; i--) if (events[i].event.case === "workflowStarted") start = i;
+  if (start === -1) return [];
+  return events
+    .slice(start)
+    .filter((e) => !CLOSING_EVENTS.has(e.event.case))
+    .map((e) => ({ seq: e.seq, label: `${e.seq} · ${e.type}${stepOf(e)}` }));
+}
+
+/** " #3 ChargeCreditCardActivity" for an event of a step, the name of what it is when known. */
+function stepOf({ event }: HistoryEvent): string {
+  switch (event.case) {
+    case "activityScheduled":
+      return ` #${event.value.activityId} ${event.value.activityType}`;
+    case "activityStarted":
+    case "activityCompleted":
+    case "activityFailed":
+      return ` #${event.value.activityId}`;
+    case "timerStarted":
+    case "timerFired":
+      return ` #${event.value.timerId}`;
+    case "signalReceived":
+      return ` ${event.value.name}`;
+    default:
+      return "";
+  }
+}
+
 /** The entries of the last run: from its start on (all of them when no start is there). */
 export function currentRun(entries: readonly TimelineEntry[]): readonly TimelineEntry[] {
   for (let i = entries.length - 1; i >= 0; i--) if (entries[i].kind === "started") return entries.slice(i);
@@ -202,7 +260,7 @@ export function buildTimeline(events: readonly HistoryEvent[]): TimelineEntry[] 
     const key = `e${seq}`;
     switch (event.case) {
       case "workflowStarted": {
-        const { workflowType, args, queue, continuedFrom, parent, signals } = event.value;
+        const { workflowType, args, queue, continuedFrom, parent, signals, reset } = event.value;
         entries.push({
           kind: "started",
           key,
@@ -214,6 +272,7 @@ export function buildTimeline(events: readonly HistoryEvent[]): TimelineEntry[] 
           continuedFrom: continuedFrom || undefined,
           parent: parent && { workflowId: parent.workflowId, runId: parent.runId },
           signals: signalsOf(signals),
+          ...(reset && { reset: { fromRunId: reset.fromRunId, toSeq: Number(reset.toSeq), reason: reset.reason, carriedEvents: reset.carriedEvents } }),
         });
         break;
       }

@@ -7,7 +7,7 @@ import type { Page } from "playwright-core";
 import { connectDfut, type DfutConnection } from "dfut";
 import { buildWeb } from "../../scripts/build-web.mjs";
 import { startHttpServer, type HttpServer } from "../../src/api/http.ts";
-import { activities, workflows } from "../api/workflows.ts";
+import { activities, buggyWorkflowFix, workflows } from "../api/workflows.ts";
 import { eventually, startEnv, type TestEnv } from "../support/env.ts";
 import { launchBrowser, type TestBrowser } from "./browser.ts";
 
@@ -310,6 +310,90 @@ describe("the web UI in Chromium", () => {
     await box.getByRole("button", { name: "Run query" }).click();
     await expect.poll(() => answer.getAttribute("data-ok")).toBe("true");
     expect(await answer.getByLabel("query result").innerText()).toBe("10");
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("lists schedules, shows one's next runs and recent runs with their workflows, and pauses it from its page", async () => {
+    await env.client.schedules.create("ui-every", { spec: { every: "1s" }, workflow: "OrderWorkflow", args: ["Zed", "widget-5", 10, 1] });
+    await env.client.schedules.create("ui-nightly", {
+      spec: { cron: "0 3 * * *", timezone: "Europe/Berlin" },
+      workflow: "BatchWorkflow",
+      args: [10, 5],
+      paused: true,
+      note: "until the batch job is ready",
+    });
+    await page.goto(http.url);
+    await page.getByRole("link", { name: "Schedules" }).click();
+    await page.getByRole("heading", { name: "Schedules" }).waitFor();
+    const every = page.locator('tr[data-schedule-id="ui-every"]');
+    await every.waitFor();
+    expect(await every.innerText()).toMatch(/ui-every[\s\S]*every 1s[\s\S]*OrderWorkflow[\s\S]*(in \d+ s|now)[\s\S]*Active/i);
+    const nightly = page.locator('tr[data-schedule-id="ui-nightly"]');
+    expect(await nightly.innerText()).toMatch(/cron 0 3 \* \* \* \(Europe\/Berlin\)[\s\S]*BatchWorkflow/);
+    expect(await nightly.locator("[data-state]").getAttribute("data-state")).toBe("paused");
+
+    await every.getByRole("link", { name: "ui-every" }).click();
+    await page.waitForURL(/#\/schedules\/ui-every$/);
+    await expect.poll(() => page.locator(".next-fires li").count()).toBe(5);
+    // The server fires it every second: its runs appear with their workflows' status.
+    const runs = page.locator(".schedule-runs tbody tr");
+    await expect.poll(() => runs.locator('[data-status="completed"]').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    expect(Number(await page.locator('[data-count="started"]').innerText())).toBeGreaterThanOrEqual(2);
+    expect(await page.locator('[data-count="overlap-skipped"]').innerText()).toMatch(/^\d+$/);
+    await page.screenshot({ path: `${screenshots}schedule.png`, fullPage: true });
+
+    await page.getByLabel("Pause note").fill("paused from the UI");
+    await page.getByRole("button", { name: "Pause" }).click();
+    const pill = page.locator(".schedule-header [data-state]");
+    await expect.poll(() => pill.getAttribute("data-state")).toBe("paused");
+    await expect.poll(() => page.locator(".schedule-note").innerText()).toContain("paused from the UI");
+    expect(await page.locator(".schedule-header").innerText()).toContain("Paused.");
+    await page.getByText("none of these fires until it is resumed").waitFor();
+    expect(await env.client.schedules.describe("ui-every")).toMatchObject({ paused: true, note: "paused from the UI" });
+
+    // A recent run links to its workflow's page.
+    const firstRun = runs.first();
+    const runId = await firstRun.getAttribute("data-workflow-id");
+    await firstRun.getByRole("link").click();
+    await page.waitForURL(new RegExp(`#/workflows/${runId}$`));
+    await expect.poll(() => page.locator(".wf-title [data-status]").getAttribute("data-status")).toBe("completed");
+
+    await page.getByRole("link", { name: "Schedules" }).click();
+    await expect.poll(() => page.locator('tr[data-schedule-id="ui-every"] [data-state]').getAttribute("data-state")).toBe("paused");
+    await page.screenshot({ path: `${screenshots}schedules.png`, fullPage: true });
+    await env.client.schedules.delete("ui-every");
+    await env.client.schedules.delete("ui-nightly");
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("resets a failed workflow from its page after a confirm step, and shows the new run and where it comes from", async () => {
+    buggyWorkflowFix.deployed = false;
+    const handle = await env.client.start("BuggyWorkflow", { args: ["Uma"], workflowId: "buggy-ui-1" });
+    await expect(handle.result()).rejects.toThrow(/a bug after charging Uma/);
+    const old = await env.client.history("buggy-ui-1");
+    const toSeq = old.at(-2)!.seq;
+    await page.goto(`${http.url}#/workflows/buggy-ui-1`);
+    const badge = page.locator(".wf-title [data-status]");
+    await expect.poll(() => badge.getAttribute("data-status")).toBe("failed");
+
+    // The fix is deployed; the workflow goes on from before its failure.
+    buggyWorkflowFix.deployed = true;
+    await page.getByRole("button", { name: "Reset…" }).click();
+    expect(await page.getByLabel("Reset point").locator("option").allInnerTexts()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^Last workflow task/), expect.stringMatching(/After event \d+ · ActivityCompleted #1/)]),
+    );
+    await page.getByLabel(/Reason/).fill("bug fixed");
+    await page.getByRole("button", { name: "Reset workflow" }).click();
+    await page.getByText("Reset buggy-ui-1 to the last workflow task?").waitFor();
+    await page.getByRole("button", { name: "Yes, reset" }).click();
+    await expect.poll(() => page.locator(".actions-panel").innerText()).toMatch(new RegExp(`Reset: run \\d+ goes on from run ${handle.runId} after event ${toSeq}`));
+    await expect.poll(() => badge.getAttribute("data-status"), { timeout: 15_000 }).toBe("completed");
+    const started = page.locator(".timeline .tl-started").first();
+    expect(await started.innerText()).toContain(`reset from run ${handle.runId} after event ${toSeq} (bug fixed)`);
+    expect(await page.locator(".timeline").innerText()).toContain("ShipPackageActivity");
+    await expect.poll(() => page.locator(".wf-runs").textContent()).toBe(handle.runId);
+    expect(await page.locator(".io").innerText()).toContain("trk_buggy-ui-1");
+    await page.screenshot({ path: `${screenshots}workflow-reset.png`, fullPage: true });
     expect(pageErrors).toEqual([]);
   });
 });

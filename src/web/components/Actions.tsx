@@ -3,20 +3,34 @@ import { fromJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { api, errorText, needsToken } from "../api.ts";
 import { parseArgument } from "../format.ts";
+import type { ResetPointView } from "../timeline.ts";
 import { Notice } from "./Notice.tsx";
 import { TokenPrompt } from "./TokenPrompt.tsx";
 
-type Action = "signal" | "cancel" | "terminate";
+type Action = "signal" | "cancel" | "terminate" | "reset";
+
+/** The reset point that means "the last workflow task" (ResetWorkflow's to_seq 0). */
+const LAST_WORKFLOW_TASK = "0";
+
+export interface ActionsProps {
+  workflowId: string;
+  running: boolean;
+  /** Events of the current run a reset may go on after; none: no reset offered. */
+  resetPoints: readonly ResetPointView[];
+  /** Told the new run's id after a reset. */
+  onReset?(runId: string): void;
+}
 
 /**
- * Signal, cancel and terminate, for a workflow that is still running. Stays mounted once it
- * closes, to tell what the last action did.
+ * Signal, cancel and terminate, for a workflow that is still running; reset, running or closed.
+ * Stays mounted once it closes, to tell what the last action did.
  */
-export function Actions({ workflowId, running }: { workflowId: string; running: boolean }) {
+export function Actions({ workflowId, running, resetPoints, onReset }: ActionsProps) {
   const [open, setOpen] = useState<Action | undefined>();
   const [name, setName] = useState("");
   const [payload, setPayload] = useState("");
   const [reason, setReason] = useState("");
+  const [resetTo, setResetTo] = useState(LAST_WORKFLOW_TASK);
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: "info" | "error"; text: string }>();
@@ -25,6 +39,7 @@ export function Actions({ workflowId, running }: { workflowId: string; running: 
   const toggle = (what: Action) => {
     setOpen(open === what ? undefined : what);
     setReason("");
+    setResetTo(LAST_WORKFLOW_TASK);
     setConfirming(false);
   };
 
@@ -42,8 +57,16 @@ export function Actions({ workflowId, running }: { workflowId: string; running: 
       case "terminate":
         await api.terminateWorkflow({ workflowId, reason: reason.trim() });
         return "Terminated.";
+      case "reset": {
+        const reset = await api.resetWorkflow({ workflowId, toSeq: BigInt(resetTo), reason: reason.trim() });
+        onReset?.(reset.runId);
+        return `Reset: run ${reset.runId} goes on from run ${reset.fromRunId} after event ${reset.toSeq}.`;
+      }
     }
   };
+  const resetPointText =
+    resetTo === LAST_WORKFLOW_TASK ? "the last workflow task" : `event ${resetPoints.find((p) => String(p.seq) === resetTo)?.label ?? resetTo}`;
+  const canReset = resetPoints.length > 0;
 
   const run = async (what: Action) => {
     setBusy(true);
@@ -64,23 +87,32 @@ export function Actions({ workflowId, running }: { workflowId: string; running: 
   const notices = (
     <>
       {message && <Notice kind={message.kind}>{message.text}</Notice>}
-      {askToken && running && <TokenPrompt onSaved={() => setAskToken(false)} />}
+      {askToken && (running || canReset) && <TokenPrompt onSaved={() => setAskToken(false)} />}
     </>
   );
-  if (!running) return message ? <div className="actions-panel">{notices}</div> : null;
+  if (!running && !canReset) return message ? <div className="actions-panel">{notices}</div> : null;
 
   return (
     <div className="actions-panel">
       <div className="row">
-        <button type="button" className={`btn${open === "signal" ? " btn-on" : ""}`} onClick={() => toggle("signal")}>
-          Signal…
-        </button>
-        <button type="button" className={`btn btn-danger${open === "cancel" ? " btn-on" : ""}`} onClick={() => toggle("cancel")}>
-          Cancel…
-        </button>
-        <button type="button" className={`btn btn-danger${open === "terminate" ? " btn-on" : ""}`} onClick={() => toggle("terminate")}>
-          Terminate…
-        </button>
+        {running && (
+          <>
+            <button type="button" className={`btn${open === "signal" ? " btn-on" : ""}`} onClick={() => toggle("signal")}>
+              Signal…
+            </button>
+            <button type="button" className={`btn btn-danger${open === "cancel" ? " btn-on" : ""}`} onClick={() => toggle("cancel")}>
+              Cancel…
+            </button>
+            <button type="button" className={`btn btn-danger${open === "terminate" ? " btn-on" : ""}`} onClick={() => toggle("terminate")}>
+              Terminate…
+            </button>
+          </>
+        )}
+        {canReset && (
+          <button type="button" className={`btn${open === "reset" ? " btn-on" : ""}`} onClick={() => toggle("reset")}>
+            Reset…
+          </button>
+        )}
       </div>
       {open === "signal" && (
         <form
@@ -154,6 +186,55 @@ export function Actions({ workflowId, running }: { workflowId: string; running: 
             <div className="actions">
               <button type="submit" className="btn btn-danger-solid">
                 Terminate workflow
+              </button>
+            </div>
+          )}
+        </form>
+      )}
+      {open === "reset" && canReset && (
+        <form
+          className="card form compact"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (confirming) void run("reset");
+            else setConfirming(true);
+          }}
+        >
+          <div className="field">
+            <label htmlFor="reset-to">Reset point</label>
+            <select id="reset-to" value={resetTo} disabled={confirming} onChange={(e) => setResetTo(e.target.value)}>
+              <option value={LAST_WORKFLOW_TASK}>Last workflow task (before the first failed task, or the close)</option>
+              {resetPoints.map((p) => (
+                <option key={String(p.seq)} value={String(p.seq)}>
+                  After event {p.label}
+                </option>
+              ))}
+            </select>
+          </div>
+          <ReasonField id="reset-reason" value={reason} onChange={setReason} disabled={confirming} />
+          <p className="hint">
+            Starts a new run whose history is this run's up to the reset point: the code deployed now goes on from there, and steps
+            before it are not run again. For a workflow that failed or got stuck on a bug that is now fixed.
+          </p>
+          {confirming ? (
+            <>
+              <Notice kind="warn">
+                Reset {workflowId} to {resetPointText}?{" "}
+                {running ? "Its current run is terminated, and a new run goes on from there." : "A new run goes on from there."}
+              </Notice>
+              <div className="actions">
+                <button type="button" className="btn" disabled={busy} onClick={() => setConfirming(false)}>
+                  Back
+                </button>
+                <button type="submit" className="btn btn-primary" disabled={busy} autoFocus>
+                  Yes, reset
+                </button>
+              </div>
+            </>
+          ) : (
+            <div className="actions">
+              <button type="submit" className="btn btn-primary">
+                Reset workflow
               </button>
             </div>
           )}

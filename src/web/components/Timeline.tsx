@@ -1,6 +1,6 @@
 import type { JsonValue } from "@bufbuild/protobuf";
 import { unhandled } from "../../common/events.ts";
-import { formatClock, formatDuration, previewJson } from "../format.ts";
+import { formatClock, formatDuration, previewJson, resetText } from "../format.ts";
 import { hrefOf } from "../route.ts";
 import type { ActivityEntry, AttemptView, CarriedSignalView, ChildEntry, TimelineEntry, UpdateEntry } from "../timeline.ts";
 import { ErrorBox } from "./ErrorBox.tsx";
@@ -73,8 +73,10 @@ function EntryView({ entry, now }: { entry: TimelineEntry; now: number }) {
       return (
         <>
           <div className="tl-head">
-            <span className="tl-title">{entry.continuedFrom ? `Run ${entry.runId} started` : "Workflow started"}</span>
+            <span className="tl-title">{entry.continuedFrom || entry.reset ? `Run ${entry.runId} started` : "Workflow started"}</span>
             <span className="tl-meta">
+              {entry.reset && <span className="tl-reset">{resetText(entry.reset)}</span>}
+              {entry.reset && (entry.continuedFrom || entry.parent) && " · "}
               {entry.continuedFrom && <>continues run {entry.continuedFrom}</>}
               {entry.continuedFrom && entry.parent && " · "}
               {entry.parent && (
@@ -87,6 +89,12 @@ function EntryView({ entry, now }: { entry: TimelineEntry; now: number }) {
           </div>
           <Value value={entry.args} label="args" />
           <CarriedSignals signals={entry.signals} />
+          {entry.reset && (
+            <p className="hint">
+              Carries {entry.reset.carriedEvents} event{entry.reset.carriedEvents === 1 ? "" : "s"} of run {entry.reset.fromRunId} (up to event{" "}
+              {entry.reset.toSeq}), replayed as this run's own: its code goes on from there.
+            </p>
+          )}
         </>
       );
     case "activity":

@@ -11,8 +11,12 @@ export interface HistoryFeed extends StreamState {
   complete: boolean;
 }
 
-/** A workflow's events as they are appended: WatchHistory, an ordered consumer on the server. */
-export function useHistory(workflowId: string): HistoryFeed {
+/**
+ * A workflow's events as they are appended: WatchHistory, an ordered consumer on the server.
+ * From the start of run `runId` (and on through the runs a continue-as-new begins), or of the
+ * current run when unset; a new `runId` opens a new stream.
+ */
+export function useHistory(workflowId: string, runId?: string): HistoryFeed {
   const [events, setEvents] = useState<HistoryEvent[]>([]);
   const [caughtUp, setCaughtUp] = useState(false);
   const [complete, setComplete] = useState(false);
@@ -21,7 +25,7 @@ export function useHistory(workflowId: string): HistoryFeed {
       let all: HistoryEvent[] = [];
       let first = true;
       setComplete(false);
-      for await (const message of api.watchHistory({ workflowId }, { signal })) {
+      for await (const message of api.watchHistory({ workflowId, runId: runId ?? "" }, { signal })) {
         if (first) all = [];
         first = false;
         all = all.concat(message.events);
@@ -31,7 +35,7 @@ export function useHistory(workflowId: string): HistoryFeed {
       setCaughtUp(true);
       setComplete(true);
     },
-    [workflowId],
+    [workflowId, runId],
   );
   return { ...stream, events, caughtUp, complete };
 }

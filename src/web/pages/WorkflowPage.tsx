@@ -1,4 +1,4 @@
-import { useMemo, type ReactNode } from "react";
+import { useEffect, useMemo, useState, type ReactNode } from "react";
 import type { JsonValue } from "@bufbuild/protobuf";
 import { WorkflowStatus } from "../../api/gen/dfut/v1/workflow_pb.ts";
 import { unhandled } from "../../common/events.ts";
@@ -17,15 +17,18 @@ import { useNow } from "../hooks/useNow.ts";
 import { useWorkflows } from "../hooks/useWorkflows.ts";
 import { useWorkflowTypes } from "../hooks/useWorkflowTypes.ts";
 import { hrefOf } from "../route.ts";
-import { buildTimeline, currentRun, errorOf, isClosing, type ErrorView } from "../timeline.ts";
+import { buildTimeline, currentRun, errorOf, isClosing, resetPoints, type ErrorView } from "../timeline.ts";
 
 /** One workflow: its header from the index, its timeline from the history, both live. */
 export function WorkflowPage({ workflowId }: { workflowId: string }) {
-  const history = useHistory(workflowId);
+  // Unset: from the current run. Set once a later run began than the one the stream followed to its close.
+  const [followedRun, setFollowedRun] = useState<string>();
+  const history = useHistory(workflowId, followedRun);
   const index = useWorkflows({ idPrefix: workflowId });
   const record = index.workflows.get(workflowId);
   const { types } = useWorkflowTypes();
   const entries = useMemo(() => buildTimeline(history.events), [history.events]);
+  const points = useMemo(() => resetPoints(history.events), [history.events]);
 
   // The index may lag the history by a moment; the history's own ends settle the header. With
   // several runs (continue-as-new), the header is the last run's.
@@ -59,6 +62,14 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
   const earlierRuns = [...new Set([...(record?.runs ?? []), ...entries.flatMap((e) => (e.kind === "started" ? [e.runId] : []))])]
     .filter((id) => runId === undefined || Number(id) < Number(runId))
     .sort((a, b) => Number(a) - Number(b));
+  const reset = historyRun?.reset;
+
+  // The stream ends with a run's close; a run begun after it (a reset, a start again) is followed
+  // once the index names it.
+  const newerRun = history.complete && record?.runId && runId && Number(record.runId) > Number(runId) ? record.runId : undefined;
+  useEffect(() => {
+    if (newerRun) setFollowedRun(newerRun);
+  }, [newerRun]);
 
   if (history.fatal) {
     return (
@@ -118,6 +129,7 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
               <dd>
                 {runId}
                 {continuedFrom && <span className="muted"> · continues {continuedFrom}</span>}
+                {reset && <span className="muted"> · reset from {reset.fromRunId}</span>}
               </dd>
             </div>
           )}
@@ -149,7 +161,7 @@ export function WorkflowPage({ workflowId }: { workflowId: string }) {
           </div>
           <Outcome status={status} result={result} error={error} reason={reason} />
         </div>
-        <Actions workflowId={workflowId} running={running} />
+        <Actions workflowId={workflowId} running={running} resetPoints={status === "unknown" ? [] : points} onReset={setFollowedRun} />
       </div>
 
       <h2 className="section-title">Query</h2>
