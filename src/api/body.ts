@@ -1,5 +1,5 @@
 /** Reading a request body without ever holding more than the cap. */
-import type { IncomingMessage } from "node:http";
+import type { Readable } from "node:stream";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Compression } from "@connectrpc/connect/protocol";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
@@ -12,10 +12,11 @@ export const bodyLimit = (maxPayload: number) => maxPayload + ENVELOPE_BYTES;
 export const COMPRESSIONS: readonly Compression[] = [compressionGzip, compressionBrotli];
 
 /**
- * The body's bytes, or undefined once it passed `limit`: reading stops there (the request is
- * paused, not drained), so the caller answers and closes the connection.
+ * The body's bytes (of an http or http2 request), or undefined once it passed `limit`: reading
+ * stops there (the request is paused, not drained), so the caller answers and closes the
+ * connection, or the stream.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | undefined> {
+export function readBody(req: Readable, limit: number): Promise<Uint8Array | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -1,17 +1,18 @@
 /**
- * The HTTP face of `dfut server`: the dfut.v1.WorkflowService ConnectRPC API and the web UI
- * on one node:http server.
+ * The HTTP face of `dfut server`: the dfut.v1.WorkflowService API (Connect, gRPC and gRPC-Web)
+ * and the web UI on one port, over HTTP/1.1 and HTTP/2 (h2c, or TLS with ALPN).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { createConnectRouter } from "@connectrpc/connect";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createSecureContext } from "node:tls";
+import { Code, ConnectError, createConnectRouter } from "@connectrpc/connect";
 import type { DfutConnection } from "../common/connection.ts";
 import { DfutError } from "../common/errors.ts";
 import { formatUrl, hostOf, isLoopback, parseAddress } from "./address.ts";
 import type { ErrorReporter } from "./errors.ts";
 import { WorkflowService } from "./gen/dfut/v1/workflow_pb.ts";
 import { bodyLimit, COMPRESSIONS } from "./body.ts";
-import { createRpcHandler } from "./rpc-handler.ts";
+import { listen, type Listener, type NodeRequest, type NodeResponse, type TlsFiles } from "./listener.ts";
+import { answerError, createRpcHandler } from "./rpc-handler.ts";
 import { createWorkflowService } from "./service.ts";
 import { loadWebAssets, serveStatic } from "./static.ts";
 
@@ -23,12 +24,19 @@ export interface HttpServerOptions {
   authToken?: string;
   /** Allows a non-loopback address without a token: anyone who reaches it may start and cancel workflows. */
   insecureNoAuth?: boolean;
+  /**
+   * PEM certificate and key: the port then speaks TLS only, HTTP/2 or HTTP/1.1 by ALPN.
+   * Default: none, and the port takes cleartext HTTP/1.1 and HTTP/2 with prior knowledge (h2c).
+   */
+  tls?: TlsFiles;
   /** Told about unexpected failures. Default: console.error. */
   report?: ErrorReporter;
 }
 
+export type { TlsFiles };
+
 export interface HttpServer {
-  /** Base URL, e.g. http://127.0.0.1:8080/ */
+  /** Base URL, e.g. http://127.0.0.1:8080/ (https:// with TLS) */
   url: string;
   close(): Promise<void>;
 }
@@ -44,6 +52,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         "Pass --auth-token <secret> (or set DFUT_AUTH_TOKEN), bind to 127.0.0.1, or pass --insecure-no-auth to accept the risk",
     );
   }
+  if (options.tls) checkTls(options.tls);
   const report = options.report ?? ((err: unknown) => console.error(`dfut api: ${(err as Error)?.stack ?? err}`));
   const assets = loadWebAssets();
   const { maxPayload } = options.connection;
@@ -61,40 +70,44 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     report,
     fallback: (req, res) => {
       if (looksLikeRpc(req.url ?? "/")) return unknownProcedure(req, res);
-      serveStatic(assets, req, res);
+      // Over HTTP/2 these are http2's compatibility objects, which have what serveStatic uses.
+      serveStatic(assets, req as IncomingMessage, res as ServerResponse);
     },
   });
 
-  const listener = (req: IncomingMessage, res: ServerResponse) => {
+  // Also told of requests that wait for "100 Continue": they get it only once the headers pass (see createRpcHandler).
+  const onRequest = (req: NodeRequest, res: NodeResponse) => {
     // On loopback without a token, only loopback Host names: a web page that rebinds its own
-    // DNS name to 127.0.0.1 cannot talk to this server.
-    if (loopback && !token && !isLoopback(hostOf(req.headers.host ?? ""))) {
-      res.writeHead(403, { "Content-Type": "text/plain; charset=utf-8" });
-      res.end(`Host ${JSON.stringify(req.headers.host ?? "")} is not allowed; use 127.0.0.1 or localhost\n`);
+    // DNS name to 127.0.0.1 cannot talk to this server. HTTP/2 names it in :authority.
+    const authority = req.headers[":authority"] ?? req.headers.host ?? "";
+    if (loopback && !token && !isLoopback(hostOf(String(authority)))) {
+      res.statusCode = 403;
+      res.setHeader("Content-Type", "text/plain; charset=utf-8");
+      res.end(`Host ${JSON.stringify(authority)} is not allowed; use 127.0.0.1 or localhost\n`);
       return;
     }
     rpc(req, res);
   };
-  const server = createServer(listener);
-  // A client that waits for "100 Continue" gets it only once the headers pass (see createRpcHandler).
-  server.on("checkContinue", listener);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (err: NodeJS.ErrnoException) => {
-      const reason = err.code === "EADDRINUSE" ? "the address is in use" : err.code === "EACCES" ? "permission denied" : err.message;
-      reject(new DfutError("unavailable", `cannot listen on ${options.addr}: ${reason}`, { cause: err }));
-    });
-    server.listen(port, host, () => resolve());
-  });
-  const bound = server.address() as AddressInfo;
-  return {
-    url: formatUrl(host, bound.port),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Streams (WatchWorkflows, WatchHistory) stay open until their clients go; end them.
-        server.closeAllConnections();
-      }),
-  };
+  let listener: Listener;
+  try {
+    listener = await listen({ host, port, tls: options.tls, onRequest });
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    const reason = code === "EADDRINUSE" ? "the address is in use" : code === "EACCES" ? "permission denied" : message;
+    throw new DfutError("unavailable", `cannot listen on ${options.addr}: ${reason}`, { cause: err });
+  }
+  const url = new URL(formatUrl(host, listener.port));
+  if (options.tls) url.protocol = "https:";
+  return { url: url.href, close: listener.close };
+}
+
+/** A certificate and key that TLS cannot use fail here, not at the first connection. */
+function checkTls(tls: TlsFiles): void {
+  try {
+    createSecureContext(tls);
+  } catch (err) {
+    throw new DfutError("invalid_argument", `the TLS certificate and key cannot be used: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /** "/package.Service/Method": a call the router did not know, not a file. */
@@ -102,9 +115,8 @@ function looksLikeRpc(url: string): boolean {
   return /^\/[A-Za-z_][\w]*(\.[A-Za-z_]\w*)+\/[A-Za-z_]\w*$/.test(new URL(url, "http://localhost").pathname);
 }
 
-/** What the Connect protocol answers for a procedure that does not exist. */
-function unknownProcedure(req: IncomingMessage, res: ServerResponse): void {
+/** A procedure that does not exist: 404 and unimplemented in Connect's form, UNIMPLEMENTED in gRPC's. */
+function unknownProcedure(req: NodeRequest, res: NodeResponse): void {
   const path = new URL(req.url ?? "/", "http://localhost").pathname;
-  res.writeHead(404, { "Content-Type": "application/json" });
-  res.end(JSON.stringify({ code: "unimplemented", message: `no procedure ${path.slice(1)}; see dfut.v1.WorkflowService` }));
+  answerError(req, res, 404, new ConnectError(`no procedure ${path.slice(1)}; see dfut.v1.WorkflowService`, Code.Unimplemented));
 }
