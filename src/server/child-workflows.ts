@@ -84,12 +84,7 @@ export class ChildWorkflows {
   /** The next run's start, fenced on the continue-as-new (events that landed after it are an older run's). */
   async #startNextRun(workflowId: string, event: WorkflowContinuedAsNew): Promise<void> {
     const start: NewEvent = {
-      type: "WorkflowStarted",
-      time: nowIso(),
-      workflowType: event.workflowType,
-      args: event.args,
-      queue: event.queue,
-      options: { queue: event.queue },
+      ...runStart(event),
       firstStep: event.firstStep,
       continuedFrom: event.runId,
       ...(event.parent ? { parent: event.parent } : {}),
@@ -115,15 +110,7 @@ export class ChildWorkflows {
   async #startChild(parentId: string, event: ChildWorkflowScheduled): Promise<void> {
     const parentQueue = (await this.#options.queueOf(parentId)) ?? event.queue;
     const parent: ParentRef = { workflowId: parentId, runId: event.runId, stepId: event.stepId, queue: parentQueue };
-    const start: NewEvent & { type: "WorkflowStarted" } = {
-      type: "WorkflowStarted",
-      time: nowIso(),
-      workflowType: event.workflowType,
-      args: event.args,
-      queue: event.queue,
-      options: { queue: event.queue },
-      parent,
-    };
+    const start: NewEvent & { type: "WorkflowStarted" } = { ...runStart(event), parent };
     let answer: NewEvent;
     try {
       const seq = await startRun(this.#connection, event.childWorkflowId, start, {
@@ -195,6 +182,11 @@ export class ChildWorkflows {
       throw err;
     }
   }
+}
+
+/** A WorkflowStarted of a run of this type, with these arguments, on this queue. */
+function runStart(of: { workflowType: string; args: unknown[]; queue: string }): NewEvent & { type: "WorkflowStarted" } {
+  return { type: "WorkflowStarted", time: nowIso(), workflowType: of.workflowType, args: of.args, queue: of.queue, options: { queue: of.queue } };
 }
 
 function outcomeOf(close: FinalCloseEvent): { result?: unknown; error?: ErrorInfo } {

@@ -38,16 +38,7 @@ import { seededRandom, uuidFrom } from "./random.ts";
 export type Command =
   | { kind: "ScheduleActivity"; activityId: number; activityType: string; args: unknown[]; options: ActivityOptions }
   | { kind: "StartTimer"; timerId: number; fireAt: string }
-  | {
-      kind: "StartChild";
-      runId: string;
-      stepId: number;
-      childWorkflowId: string;
-      workflowType: string;
-      args: unknown[];
-      queue: string;
-      parentClosePolicy: ParentClosePolicy;
-    }
+  | ({ kind: "StartChild" } & Omit<ChildWorkflowScheduled, "type" | "seq" | "time">)
   | { kind: "SignalChild"; stepId: number; childWorkflowId: string; name: string; payload: unknown }
   | { kind: "CancelStep"; stepId: number; childWorkflowId?: string }
   | { kind: "CompleteWorkflow"; result: unknown; openChildren?: boolean }
@@ -1041,18 +1032,10 @@ export function commandToEvent(command: Command, time: string): NewEvent {
       };
     case "StartTimer":
       return { type: "TimerStarted", time, timerId: command.timerId, fireAt: command.fireAt };
-    case "StartChild":
-      return {
-        type: "ChildWorkflowScheduled",
-        time,
-        runId: command.runId,
-        stepId: command.stepId,
-        childWorkflowId: command.childWorkflowId,
-        workflowType: command.workflowType,
-        args: command.args,
-        queue: command.queue,
-        parentClosePolicy: command.parentClosePolicy,
-      };
+    case "StartChild": {
+      const { kind: _kind, ...fields } = command;
+      return { type: "ChildWorkflowScheduled", time, ...fields };
+    }
     case "SignalChild":
       return {
         type: "ChildWorkflowSignaled",
