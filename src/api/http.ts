@@ -15,6 +15,7 @@ import { listen, type Listener, type NodeRequest, type NodeResponse, type TlsFil
 import { answerError, createRpcHandler } from "./rpc-handler.ts";
 import { createWorkflowService } from "./service.ts";
 import { loadWebAssets, serveStatic } from "./static.ts";
+import { metrics, PROMETHEUS_CONTENT_TYPE } from "../common/metrics.ts";
 
 export interface HttpServerOptions {
   connection: DfutConnection;
@@ -70,6 +71,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     report,
     fallback: (req, res) => {
       if (looksLikeRpc(req.url ?? "/")) return unknownProcedure(req, res);
+      if (req.method === "GET" && new URL(req.url ?? "/", "http://localhost").pathname === "/metrics") {
+        // This process's metrics (a server's; in `dfut dev` its worker's too), for Prometheus.
+        const out = res as ServerResponse;
+        metrics.render().then(
+          (text) => out.writeHead(200, { "content-type": PROMETHEUS_CONTENT_TYPE }).end(text),
+          (err: unknown) => out.writeHead(500, { "content-type": "text/plain" }).end(`metrics failed: ${(err as Error)?.message ?? err}\n`),
+        );
+        return;
+      }
       // Over HTTP/2 these are http2's compatibility objects, which have what serveStatic uses.
       serveStatic(assets, req as IncomingMessage, res as ServerResponse);
     },

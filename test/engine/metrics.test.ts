@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ApplicationFailure, activityContext, type WorkflowContext } from "dfut";
 import { serveMetrics, type MetricsEndpoint } from "../../src/common/metrics-http.ts";
+import { startHttpServer } from "../../src/api/http.ts";
 import { eventually, startEnv, type TestEnv } from "../support/env.ts";
 
 async function Charge(amount: number) {
@@ -83,4 +84,14 @@ it("counts the runs and attempts that happened, times them, and shows the cache 
   expect(text).toContain("# TYPE dfut_activity_start_to_close_seconds histogram");
   console.log(`a scrape of /metrics after the run:\n${text.split("\n").filter((l) => /^dfut_(workflows|activity_attempts|task_queue|workflow_cache)/.test(l)).join("\n")}`);
   expect((await fetch(endpoint.url.replace("/metrics", "/other"))).status).toBe(404);
+
+  // dfut server's HTTP address serves the same at /metrics, next to the API and the web UI.
+  const http = await startHttpServer({ connection: env.connection, addr: "127.0.0.1:0" });
+  try {
+    const served = await fetch(new URL("metrics", http.url));
+    expect(served.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
+    expect(sample(await served.text(), 'dfut_workflows_started_total{workflow_type="PayWorkflow"}')).toBe(3);
+  } finally {
+    await http.close();
+  }
 });

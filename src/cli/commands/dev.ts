@@ -8,6 +8,7 @@ import { openNats, type NatsOptions } from "../nats.ts";
 import { printLine } from "../output.ts";
 import { cleanUp, untilSignal } from "../shutdown.ts";
 import type { WorkerCliOptions } from "../worker-run.ts";
+import { loggerFor } from "../../common/logger.ts";
 
 type DevOptions = NatsOptions & HttpCliOptions & WorkerCliOptions;
 
@@ -30,7 +31,7 @@ export function devCommand(program: Command): void {
     let worker: Worker | undefined;
     let http: Awaited<ReturnType<typeof startHttp>>;
     try {
-      server = await DfutServer.start({ connection: nats.connection });
+      server = await DfutServer.start({ connection: nats.connection, logger: loggerFor(options.logFormat) });
       http = await startHttp(options, nats.connection);
       worker = await runWorker(options, nats.connection);
     } catch (err) {
