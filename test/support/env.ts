@@ -62,7 +62,8 @@ export function spawnServer(natsUrl: string): WorkerProcess {
 }
 
 function spawnFixture(script: string, args: string[], env: Record<string, string>, readyLine: string): WorkerProcess {
-  const child = spawn(process.execPath, [script, ...args], {
+  // The fixtures' `import … from "dfut"` means the sources: package.json's "dfut-source" condition.
+  const child = spawn(process.execPath, ["--conditions=dfut-source", script, ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
