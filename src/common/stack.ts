@@ -6,7 +6,8 @@ const here = fileURLToPath(import.meta.url);
 
 /** dfut's own code: the executable, the bundle, or (run from source) anything under src/. */
 function isOwnCode(path: string): boolean {
-  return path === process.execPath || path === here || (here.endsWith(".ts") && path.startsWith(dirname(dirname(here)) + sep));
+  // From the sources (src/common/stack.ts) or the compiled package (lib/common/stack.js): all of src/ or lib/ is dfut's.
+  return path === process.execPath || path === here || (/\.(ts|js)$/.test(here) && path.startsWith(dirname(dirname(here)) + sep));
 }
 
 /**
