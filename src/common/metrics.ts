@@ -5,8 +5,11 @@
  */
 type Labels = Readonly<Record<string, string>>;
 
+/** A series' key: its label names and values (callers pass a metric's labels in one order). */
 function key(labels: Labels): string {
-  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
+  let k = "";
+  for (const name in labels) k += `${name}\u0000${labels[name]}\u0001`;
+  return k;
 }
 
 function formatLabels(labels: Labels, extra?: [string, string]): string {
@@ -75,7 +78,10 @@ export class Histogram extends Metric {
     const k = key(labels);
     let entry = this.#values.get(k);
     if (!entry) this.#values.set(k, (entry = { labels, counts: this.#buckets.map(() => 0), sum: 0, count: 0 }));
-    for (const [i, bound] of this.#buckets.entries()) if (seconds <= bound) entry.counts[i]++;
+    // Counted in the first bucket it fits (the cumulative counts are summed when rendered).
+    let i = 0;
+    while (i < this.#buckets.length && seconds > this.#buckets[i]) i++;
+    if (i < this.#buckets.length) entry.counts[i]++;
     entry.sum += seconds;
     entry.count++;
   }
@@ -88,7 +94,11 @@ export class Histogram extends Metric {
   lines(): string[] {
     const out: string[] = [];
     for (const { labels, counts, sum, count } of this.#values.values()) {
-      for (const [i, bound] of this.#buckets.entries()) out.push(`${this.name}_bucket${formatLabels(labels, ["le", String(bound)])} ${counts[i]}`);
+      let cumulative = 0;
+      for (const [i, bound] of this.#buckets.entries()) {
+        cumulative += counts[i];
+        out.push(`${this.name}_bucket${formatLabels(labels, ["le", String(bound)])} ${cumulative}`);
+      }
       out.push(`${this.name}_bucket${formatLabels(labels, ["le", "+Inf"])} ${count}`);
       out.push(`${this.name}_sum${formatLabels(labels)} ${formatValue(sum)}`);
       out.push(`${this.name}_count${formatLabels(labels)} ${count}`);

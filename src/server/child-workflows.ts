@@ -42,6 +42,16 @@ export class ChildWorkflows {
     this.#options = options;
   }
 
+  /** Whether `dispatch` writes anything for this event (most events ask nothing of it). */
+  static acts(event: HistoryEvent): boolean {
+    return (
+      event.type === "WorkflowContinuedAsNew" ||
+      event.type === "ChildWorkflowScheduled" ||
+      event.type === "ChildWorkflowSignaled" ||
+      (event.type === "StepCanceled" && event.childWorkflowId !== undefined)
+    );
+  }
+
   /** The writes an event asks of dfut server, if any. */
   async dispatch(workflowId: string, event: HistoryEvent): Promise<void> {
     switch (event.type) {

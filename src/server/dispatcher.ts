@@ -102,7 +102,7 @@ export class Dispatcher {
       };
       work.push(updateExecution(this.executions, workflowId, observed, { likelyNew: event.type === "WorkflowStarted" }));
     }
-    work.push(this.#children.dispatch(workflowId, event));
+    if (ChildWorkflows.acts(event)) work.push(this.#children.dispatch(workflowId, event));
     await Promise.all(work);
     if (event.type === "WorkflowStarted") dfutMetrics.workflowsStarted.inc({ workflow_type: event.workflowType });
     const status = statusOf(event);

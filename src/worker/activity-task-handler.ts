@@ -50,12 +50,16 @@ export class ActivityTaskHandler implements EagerActivities {
   readonly #shutdown = new AbortController();
   readonly #recorder: OutcomeRecorder;
   readonly #cancellation: CancellationWatch;
+  readonly #interceptorSteps: ((input: ActivityAttemptInput, next: (input: ActivityAttemptInput) => Promise<AttemptOutcome>) => Promise<AttemptOutcome>)[];
 
   private readonly options: ActivityWorkerOptions;
   constructor(options: ActivityWorkerOptions) {
     this.options = options;
     this.#recorder = new OutcomeRecorder(options);
     this.#cancellation = new CancellationWatch(options.connection);
+    this.#interceptorSteps = (options.interceptors ?? []).flatMap((i) =>
+      i.activityAttempt ? [(input: ActivityAttemptInput, next: (input: ActivityAttemptInput) => Promise<AttemptOutcome>) => i.activityAttempt!(input, () => next(input))] : [],
+    );
   }
 
   /** Aborts every running attempt (worker shutdown); their tasks go to other workers. */
@@ -106,11 +110,9 @@ export class ActivityTaskHandler implements EagerActivities {
   /** Runs an attempt inside the interceptors, recording its duration and outcome in the metrics. */
   async #measured(task: ActivityTask, headers: Readonly<Record<string, string>>, attempt: () => Promise<AttemptOutcome>): Promise<AttemptOutcome> {
     const began = performance.now();
+    const steps = this.#interceptorSteps;
     const input: ActivityAttemptInput = { workflowId: task.workflowId, activityType: task.activityType, activityId: task.activityId, attempt: task.attempt, headers };
-    const steps = (this.options.interceptors ?? []).flatMap((i) =>
-      i.activityAttempt ? [(inp: ActivityAttemptInput, next: (inp: ActivityAttemptInput) => Promise<AttemptOutcome>) => i.activityAttempt!(inp, () => next(inp))] : [],
-    );
-    const outcome = await intercept(steps, input, async () => {
+    const outcome = steps.length === 0 ? await attempt() : await intercept(steps, input, async () => {
       const result = await attempt();
       // A failed attempt fails its interceptors' step too (a span records the error).
       if (!("shutdown" in result) && !result.ok) throw new AttemptFailed(result);
