@@ -4,19 +4,16 @@
  * waits that JetStream would hold in real time (a timer's redelivery) are capped, so that a
  * timer due in 30 days fires as soon as the offset passes it.
  */
-// The process's own Date, taken before the determinism guard wraps the global (dfut's own time
-// reads need none of its checks, and they are on every step).
-const RealDate = Date;
 let offsetMs = 0;
 let longestWaitMs = Number.POSITIVE_INFINITY;
 
 export const clock = {
   /** Milliseconds since the epoch, as dfut sees it. */
   now(): number {
-    return RealDate.now() + offsetMs;
+    return Date.now() + offsetMs;
   },
   nowIso(): string {
-    return new RealDate(RealDate.now() + offsetMs).toISOString();
+    return new Date(Date.now() + offsetMs).toISOString();
   },
   /** How long to hold a message back for something due in `ms`: no longer than the cap. */
   wait(ms: number): number {
