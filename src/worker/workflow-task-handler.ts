@@ -20,6 +20,8 @@ import { RunLoader } from "./run-loader.ts";
 import { TaskFailures } from "./task-failures.ts";
 
 const MAX_CONFLICT_RETRIES = 8;
+/** Deliveries of a task whose history read ends before its event, before it is let go. */
+const MAX_SHORT_READS = 5;
 
 /** Runs activities in the workflow worker that schedules them (see "Eager activities"). */
 export interface EagerActivities {
@@ -188,6 +190,7 @@ export class WorkflowTaskHandler {
   async #advance(task: WorkflowTask, cached: WorkflowExecution | undefined, msg: JsMsg, first: boolean): Promise<Advance> {
     const { workflowId } = task;
     const events = await this.#loader.newEvents(task, cached);
+    await this.#checkReached(task, events, cached, msg);
     const run = this.#loader.run(workflowId, cached, events);
     if (run.kind === "no-history") {
       // A task for a history we cannot read (deleted stream data): nothing to run.
@@ -209,6 +212,22 @@ export class WorkflowTaskHandler {
       advance = await this.#activate(task, execution, run, events, msg, first);
     });
     return advance;
+  }
+
+  /**
+   * The task's event is stored (its writer stored it before publishing the task), so a read that
+   * ends before it was cut short (an election under way): acking now would lose the wake-up.
+   * Tried again instead, a few times; an event deleted from the stream by hand is let go.
+   */
+  async #checkReached(task: WorkflowTask, events: readonly HistoryEvent[], cached: WorkflowExecution | undefined, msg: JsMsg): Promise<void> {
+    const reached = events.at(-1)?.seq ?? cached?.lastSeq ?? 0;
+    if (reached >= task.seq || msg.info.deliveryCount > MAX_SHORT_READS) return;
+    const last = await lastEvent(this.options.connection, task.workflowId);
+    if (!last || last.seq < task.seq) return;
+    throw new DfutError(
+      "unavailable",
+      `workflow ${task.workflowId}: its history read ended at seq ${reached}, before the task's event at seq ${task.seq}; reading again`,
+    );
   }
 
   /** What happens in a workflow task once its run is known: apply, record, publish, ack. */
