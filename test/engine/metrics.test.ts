@@ -16,6 +16,16 @@ async function Refuse() {
   throw ApplicationFailure.nonRetryable("no", "Refused");
 }
 
+let releaseHold: () => void = () => undefined;
+const held = new Promise<void>((resolve) => (releaseHold = resolve));
+async function Hold() {
+  await held;
+  return "released";
+}
+async function HoldWorkflow(ctx: WorkflowContext) {
+  return ctx.executeActivity(Hold);
+}
+
 async function PayWorkflow(ctx: WorkflowContext, amount: number) {
   return ctx.executeActivity(Charge, amount);
 }
@@ -31,8 +41,8 @@ let endpoint: MetricsEndpoint;
 beforeAll(async () => {
   env = await startEnv();
   // Activities in their own worker: they go through the queue (no eager runs), as in production.
-  await env.worker({ workflows: { PayWorkflow, RetryWorkflow, RefusedWorkflow }, queue: "metered" });
-  await env.worker({ activities: { Charge, Flaky, Refuse }, queue: "metered" });
+  await env.worker({ workflows: { PayWorkflow, RetryWorkflow, RefusedWorkflow, HoldWorkflow }, queue: "metered" });
+  await env.worker({ activities: { Charge, Flaky, Refuse, Hold }, queue: "metered" });
   endpoint = await serveMetrics("127.0.0.1:0");
 });
 afterAll(async () => {
@@ -45,6 +55,18 @@ function sample(text: string, series: string): number | undefined {
   const line = text.split("\n").find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
+
+it("shows work in progress while it runs: the activity a worker holds is in the queue's backlog", async () => {
+  const hold = await env.client.start(HoldWorkflow, { queue: "metered" });
+  const during = await eventually(async () => {
+    const scraped = await (await fetch(endpoint.url)).text();
+    return sample(scraped, 'dfut_task_queue_backlog{queue="metered",kind="activity",state="in_progress"}') === 1 ? scraped : undefined;
+  });
+  expect(sample(during, 'dfut_workflows_started_total{workflow_type="HoldWorkflow"}')).toBe(1);
+  expect(sample(during, 'dfut_workflows_closed_total{workflow_type="HoldWorkflow",status="completed"}')).toBeUndefined();
+  releaseHold();
+  expect(await hold.result()).toBe("released");
+});
 
 it("counts the runs and attempts that happened, times them, and shows the cache and the backlog", async () => {
   const pays = await Promise.all([1, 2, 3].map((amount) => env.client.start(PayWorkflow, { args: [amount], queue: "metered" })));
