@@ -81,16 +81,20 @@ export async function provision(nc: NatsConnection, jsm: JetStreamManager, optio
   );
   await provisioningStep(`creating KV ${SCHEDULES_BUCKET}`, () => kvm.create(SCHEDULES_BUCKET, { history: 1, replicas, storage: StorageType.File }));
   for (let p = 0; p < layout.partitions; p++) {
-    await ensureConsumer(jsm, layout.streamOf(p), {
+    const stream = layout.streamOf(p);
+    const dispatcher: Partial<ConsumerConfig> = {
       durable_name: DISPATCHER_CONSUMER,
       filter_subject: layout.subjectsOf(p),
-      // One ack covers many events: the dispatcher sees every event but acts on few.
-      ack_policy: AckPolicy.All,
+      // Each event acked on its own: with AckPolicy.All one server's ack would also ack the
+      // events another server (or one killed a moment ago) holds unhandled, and those would be lost.
+      ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       ack_wait: nanos(30_000),
       max_ack_pending: 20_000,
       max_deliver: -1,
-    });
+    };
+    await provisioningStep(`moving ${DISPATCHER_CONSUMER} on ${stream} to explicit acks`, () => migrateCumulativeConsumer(jsm, stream, dispatcher));
+    await ensureConsumer(jsm, stream, dispatcher);
   }
   await ensureConsumer(jsm, TIMER_STREAM, {
     durable_name: TIMER_CONSUMER,
@@ -234,6 +238,29 @@ async function ensureConsumerOnce(jsm: JetStreamManager, stream: string, config:
     if (!isAlreadyExists(addErr)) throw addErr;
     return ackWaitOf(await jsm.consumers.info(stream, name));
   }
+}
+
+/**
+ * Earlier versions made the dispatcher's consumer ack cumulatively (AckPolicy.All), which an
+ * existing consumer cannot change: it is replaced by one with explicit acks that starts after
+ * the old one's ack floor (what it had not acked is delivered again: dispatching is idempotent).
+ */
+async function migrateCumulativeConsumer(jsm: JetStreamManager, stream: string, config: Partial<ConsumerConfig>): Promise<void> {
+  const info = await jsm.consumers.info(stream, config.durable_name!).catch((err: unknown) => {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  });
+  if (!info || info.config.ack_policy !== AckPolicy.All) return;
+  const from = info.ack_floor.stream_seq + 1;
+  await jsm.consumers.delete(stream, config.durable_name!).catch((err: unknown) => {
+    if (!isNotFound(err)) throw err;
+  });
+  await jsm.consumers
+    .add(stream, { ...config, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from })
+    .catch((err: unknown) => {
+      // Another server moved it first.
+      if (!isAlreadyExists(err)) throw err;
+    });
 }
 
 const DEFAULT_ACK_WAIT_NS = nanos(30_000);

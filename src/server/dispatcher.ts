@@ -12,7 +12,6 @@ import { isTransient } from "../common/jetstream-errors.ts";
 import { publishWorkflowTask } from "../common/tasks.ts";
 import { undecodableProblem } from "../common/event-codec.ts";
 import type { Logger } from "../common/logger.ts";
-import { CumulativeAcks } from "./cumulative-acks.ts";
 
 const QUEUE_CACHE_SIZE = 50_000;
 /** Run ids an execution record lists. */
@@ -28,9 +27,6 @@ const MAX_DISPATCH_TRIES = 10;
  */
 export class Dispatcher {
   readonly #queues = new Map<string, string>();
-  /** Set when the consumers ack cumulatively (AckPolicy.All): most events then need no ack of their own. */
-  readonly #cumulative: boolean;
-  readonly #partitions: CumulativeAcks[] = [];
   /** One event at a time per workflow, in history order: a run's outbox writes follow its events. */
   readonly #serializer = new KeyedSerializer();
   readonly #children: ChildWorkflows;
@@ -38,37 +34,26 @@ export class Dispatcher {
   private readonly connection: DfutConnection;
   private readonly executions: KV;
   private readonly logger: Logger;
-  constructor(connection: DfutConnection, executions: KV, options: { cumulativeAcks: boolean; logger: Logger }) {
+  constructor(connection: DfutConnection, executions: KV, options: { logger: Logger }) {
     this.connection = connection;
     this.executions = executions;
     this.logger = options.logger;
-    this.#cumulative = options.cumulativeAcks;
     this.#children = new ChildWorkflows(connection, { logger: options.logger, queueOf: (workflowId) => this.#queueOf(workflowId) });
   }
 
-  /** The acks of one history partition's consumer (cumulative acks hold within one stream). */
-  partition(): CumulativeAcks | undefined {
-    if (!this.#cumulative) return undefined;
-    const acks = new CumulativeAcks();
-    this.#partitions.push(acks);
-    return acks;
-  }
-
-  handle = async (msg: JsMsg, acks: CumulativeAcks | undefined): Promise<void> => {
-    const entry = acks?.received(msg);
+  handle = async (msg: JsMsg): Promise<void> => {
     const workflowId = layoutOf(this.connection).workflowIdOf(msg.subject);
     const event = decodeEvent(msg);
     try {
       await this.#serializer.run(workflowId, () => this.#dispatch(workflowId, event));
     } catch (err) {
-      // Redelivered with backoff a few times; then the event is set aside so that it cannot hold
-      // back the acks (and with them all dispatch) of every later event. JetStream not answering
-      // (an election) is no reason to give up: that is retried until it answers.
+      // Redelivered with backoff a few times; then the event is set aside, so that a failing event
+      // cannot fill the consumer's ack-pending limit and stall all dispatch. JetStream not
+      // answering (an election) is no reason to give up: that is retried until it answers.
       if (msg.info.deliveryCount < MAX_DISPATCH_TRIES || isTransient(err)) throw err;
       await this.#giveUp(workflowId, event, err);
     }
-    if (entry) acks!.done(entry);
-    else msg.ack();
+    msg.ack();
   };
 
   async #giveUp(workflowId: string, event: HistoryEvent, err: unknown): Promise<void> {
@@ -77,11 +62,6 @@ export class Dispatcher {
     await updateExecution(this.executions, workflowId, (current) =>
       current && current.status !== "running" ? undefined : { ...(current ?? newRecord(workflowId, event.seq)), problem },
     ).catch(() => undefined);
-  }
-
-  /** Sends the acks still held back (on shutdown). */
-  flush(): void {
-    for (const acks of this.#partitions) acks.flush();
   }
 
   async #dispatch(workflowId: string, event: HistoryEvent): Promise<void> {

@@ -1,4 +1,3 @@
-import { AckPolicy } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { connectDfut, type ConnectionOptions, type DfutConnection } from "../common/connection.ts";
 import { runTaskLoop, type TaskLoop } from "../common/consume.ts";
@@ -34,7 +33,6 @@ export interface ServerOptions {
 /** The dispatcher, the timer service, the execution index and the scheduler, over one connection. */
 export class DfutServer {
   readonly #loops: TaskLoop[] = [];
-  #dispatcher: Dispatcher | undefined;
   #retention: RetentionSweeper | undefined;
   #scheduler: Scheduler | undefined;
 
@@ -62,15 +60,12 @@ export class DfutServer {
       const onError = (err: unknown) => logger.error(`dispatch failed, will be retried: ${(err as Error)?.message ?? err}`);
       const onEnd = (err: Error | undefined) => logger.warn(`consuming stopped${err ? ` (${err.message})` : ""}; starting again`);
       const streams = connection.layout.streams();
-      const { config } = await connection.jsm.consumers.info(streams[0], DISPATCHER_CONSUMER);
-      const dispatcher = new Dispatcher(connection, executions, { cumulativeAcks: config.ack_policy === AckPolicy.All, logger });
-      server.#dispatcher = dispatcher;
+      const dispatcher = new Dispatcher(connection, executions, { logger });
       const timers = new TimerService(connection, { logger, executions });
-      // One dispatcher loop per history partition: acks are cumulative within a stream only.
+      // One dispatcher loop per history partition.
       for (const stream of streams) {
-        const acks = dispatcher.partition();
         server.#loops.push(
-          await runTaskLoop(connection.js, stream, DISPATCHER_CONSUMER, (msg) => dispatcher.handle(msg, acks), {
+          await runTaskLoop(connection.js, stream, DISPATCHER_CONSUMER, dispatcher.handle, {
             maxMessages: options.concurrency ?? 256,
             onError,
           onEnd,
@@ -103,7 +98,6 @@ export class DfutServer {
     await this.#scheduler?.stop();
     await this.#retention?.stop();
     await Promise.all(this.#loops.map((l) => l.stop()));
-    this.#dispatcher?.flush();
     if (this.ownsConnection) await this.connection.close();
   }
 }

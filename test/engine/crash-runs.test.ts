@@ -103,3 +103,19 @@ it("an accepted update survives a kill -9 of the worker running its handler, and
   expect(history.filter((e) => e.type === "UpdateAccepted")).toHaveLength(1);
   expect(history.filter((e) => e.type === "UpdateCompleted")).toHaveLength(1);
 });
+
+it("kill -9 of dfut server while it dispatches starts: each workflow still gets its first task, and runs once", async () => {
+  const doomed = await server();
+  await worker();
+  const ids = Array.from({ length: 200 }, (_, i) => `dispatched-${i}`);
+  const starting = Promise.all(ids.map((workflowId) => client.start("ThreeStepWorkflow", { args: [1], workflowId })));
+  // Some starts are dispatched, some are in the killed server's hands, some come after.
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  await doomed.kill("SIGKILL");
+  await starting;
+  // A second server: what the first held unacked comes to it after the consumer's ack wait.
+  await server();
+  const results = await Promise.all(ids.map((id) => client.result(id, { timeoutMs: 50_000 })));
+  expect(results).toEqual(ids.map(() => ({ a: 10, b: 20, slow: "slept 1", c: 30 })));
+  for (const id of ids) expect(readEffects(effects, `step-${id}-1`)).toHaveLength(1);
+}, 90_000);

@@ -71,3 +71,30 @@ it("sees a layout whose streams are not all there as still being provisioned, an
     await other.stop();
   }
 });
+
+it("moves a dispatcher consumer of an earlier version (cumulative acks) to explicit acks, from where it had acked", async () => {
+  const { AckPolicy } = await import("@nats-io/jetstream");
+  const c = await connection();
+  const first = await DfutServer.start({ connection: c, logger: { info: () => {}, warn: () => {}, error: () => {} } });
+  const client = await DfutClient.connect(c);
+  const worker = await Worker.create({ connection: { servers: nats.url }, workflows: { HelloWorkflow }, activities: { Hello } });
+  closers.push(() => worker.stop());
+  expect(await client.execute(HelloWorkflow, { args: ["one"] })).toBe("hello one");
+  await first.stop();
+  // What an earlier version left: the same consumer, acking cumulatively, with its ack floor.
+  const stream = c.layout!.streams()[0];
+  const before = await c.jsm.consumers.info(stream, "dfut-dispatcher");
+  await c.jsm.consumers.delete(stream, "dfut-dispatcher");
+  await c.jsm.consumers.add(stream, {
+    ...before.config,
+    ack_policy: AckPolicy.All,
+    deliver_policy: (await import("@nats-io/jetstream")).DeliverPolicy.StartSequence,
+    opt_start_seq: before.delivered.stream_seq + 1,
+  });
+  const second = await DfutServer.start({ connection: c, logger: { info: () => {}, warn: () => {}, error: () => {} } });
+  closers.push(() => second.stop());
+  const after = await c.jsm.consumers.info(stream, "dfut-dispatcher");
+  expect(after.config.ack_policy).toBe(AckPolicy.Explicit);
+  expect(after.config.opt_start_seq).toBeGreaterThan(0);
+  expect(await client.execute(HelloWorkflow, { args: ["two"] })).toBe("hello two");
+});

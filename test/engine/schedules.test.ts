@@ -80,7 +80,8 @@ async function finish(id: string): Promise<ScheduleDescription> {
 const firedIds = (id: string, count: number, timeoutMs?: number) =>
   eventually(async () => {
     const found = await ids(`${id}-2`);
-    return found.length === count ? found : undefined;
+    if (found.length !== count) throw new Error(`the index has ${found.length}: ${found.join(", ")}`);
+    return found;
   }, timeoutMs ?? 10_000, `${count} workflow(s) of ${id} in the index`);
 
 beforeAll(async () => {
