@@ -92,13 +92,6 @@ export async function eventAt(access: HistoryAccess, workflowId: string, seq: nu
   return msg ? decodeEvent(msg) : undefined;
 }
 
-/** The first event of a workflow (its WorkflowStarted), or undefined. */
-export async function firstEvent(access: HistoryAccess, workflowId: string): Promise<HistoryEvent | undefined> {
-  const layout = layoutOf(access);
-  const msg = await getStored(access, layout.stream(workflowId), { seq: 1, next_by_subj: layout.subject(workflowId) });
-  return msg ? decodeEvent(msg) : undefined;
-}
-
 function getStored(access: HistoryAccess, stream: string, query: DirectMsgRequest): Promise<StoredMsg | null> {
   return readStored(access.jsm, stream, query, layoutOf(access).replicated);
 }

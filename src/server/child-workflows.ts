@@ -42,18 +42,8 @@ export class ChildWorkflows {
     this.#options = options;
   }
 
-  /** Whether `dispatch` writes anything for this event (most events ask nothing of it). */
-  static acts(event: HistoryEvent): boolean {
-    return (
-      event.type === "WorkflowContinuedAsNew" ||
-      event.type === "ChildWorkflowScheduled" ||
-      event.type === "ChildWorkflowSignaled" ||
-      (event.type === "StepCanceled" && event.childWorkflowId !== undefined)
-    );
-  }
-
-  /** The writes an event asks of dfut server, if any. */
-  async dispatch(workflowId: string, event: HistoryEvent): Promise<void> {
+  /** The writes an event asks of dfut server; undefined for the many events that ask none. */
+  dispatch(workflowId: string, event: HistoryEvent): Promise<void> | undefined {
     switch (event.type) {
       case "WorkflowContinuedAsNew":
         return this.#startNextRun(workflowId, event);
@@ -67,14 +57,14 @@ export class ChildWorkflows {
           payload: event.payload,
         });
       case "StepCanceled":
-        if (!event.childWorkflowId) return;
+        if (!event.childWorkflowId) return undefined;
         return this.#forParent(event.childWorkflowId, workflowId, event.stepId, "cancel", {
           type: "CancelRequested",
           time: nowIso(),
           reason: `canceled by its parent ${workflowId}`,
         });
       default:
-        return;
+        return undefined;
     }
   }
 

@@ -3,7 +3,7 @@ import type { KV } from "@nats-io/kv";
 import type { DfutConnection } from "../common/connection.ts";
 import { decodeEvent, readCurrentRun } from "../common/history.ts";
 import { isFinalClose, needsDispatch, statusOf, unhandled, type HistoryEvent, type ParentRef } from "../common/events.ts";
-import { updateExecution, type ExecutionRecord } from "../common/executions.ts";
+import { getExecution, updateExecution, type ExecutionRecord } from "../common/executions.ts";
 import { KeyedSerializer } from "../common/consume.ts";
 import { ChildWorkflows } from "./child-workflows.ts";
 import { dfutMetrics } from "../common/metrics.ts";
@@ -82,7 +82,8 @@ export class Dispatcher {
       };
       work.push(updateExecution(this.executions, workflowId, observed, { likelyNew: event.type === "WorkflowStarted" }));
     }
-    if (ChildWorkflows.acts(event)) work.push(this.#children.dispatch(workflowId, event));
+    const writes = this.#children.dispatch(workflowId, event);
+    if (writes) work.push(writes);
     await Promise.all(work);
     if (event.type === "WorkflowStarted") dfutMetrics.workflowsStarted.inc({ workflow_type: event.workflowType });
     const status = statusOf(event);
@@ -111,10 +112,16 @@ export class Dispatcher {
   async #queueOf(workflowId: string): Promise<string | undefined> {
     const known = this.#queues.get(workflowId);
     if (known) return known;
+    // The index names the current run's queue; reading the run is for a record not there yet.
+    const record = await getExecution(this.executions, workflowId);
+    const queue = record?.queue ?? (await this.#queueFromHistory(workflowId));
+    if (queue) this.#rememberQueue(workflowId, queue);
+    return queue;
+  }
+
+  async #queueFromHistory(workflowId: string): Promise<string | undefined> {
     const [started] = await readCurrentRun(this.connection, workflowId);
-    if (started?.type !== "WorkflowStarted") return undefined;
-    this.#rememberQueue(workflowId, started.queue);
-    return started.queue;
+    return started?.type === "WorkflowStarted" ? started.queue : undefined;
   }
 }
 

@@ -11,6 +11,7 @@ import {
   type ParentClosePolicy,
   type ParentRef,
   type TimerStarted,
+  type WorkflowContinuedAsNew,
   type WorkflowStarted,
 } from "../common/events.ts";
 import {
@@ -44,18 +45,11 @@ export type Command =
   | { kind: "CompleteWorkflow"; result: unknown; openChildren?: boolean }
   | { kind: "FailWorkflow"; error: ErrorInfo; openChildren?: boolean }
   | { kind: "CancelWorkflow"; reason: string; detail?: unknown; openChildren?: boolean }
-  | {
+  | ({
       kind: "ContinueAsNew";
-      runId: string;
-      workflowType: string;
-      args: unknown[];
-      queue: string;
-      firstStep: number;
-      parent?: ParentRef;
       /** Signals not taken yet, read when the event is written (one may arrive meanwhile). */
       carried: () => CarriedSignal[];
-      openChildren?: boolean;
-    }
+    } & Omit<WorkflowContinuedAsNew, "type" | "seq" | "time" | "signals">)
   | { kind: "MarkPatch"; patchId: string; deprecated: boolean }
   | { kind: "CompleteUpdate"; updateId: string; result?: unknown; error?: ErrorInfo };
 
@@ -1054,19 +1048,9 @@ export function commandToEvent(command: Command, time: string): NewEvent {
     case "CancelWorkflow":
       return { type: "WorkflowCanceled", time, reason: command.reason, ...openChildren(command) };
     case "ContinueAsNew": {
-      const signals = command.carried();
-      return {
-        type: "WorkflowContinuedAsNew",
-        time,
-        runId: command.runId,
-        workflowType: command.workflowType,
-        args: command.args,
-        queue: command.queue,
-        firstStep: command.firstStep,
-        ...(command.parent ? { parent: command.parent } : {}),
-        ...(signals.length > 0 ? { signals } : {}),
-        ...openChildren(command),
-      };
+      const { kind: _kind, carried, ...fields } = command;
+      const signals = carried();
+      return { type: "WorkflowContinuedAsNew", time, ...fields, ...(signals.length > 0 ? { signals } : {}) };
     }
     case "MarkPatch":
       return { type: "PatchMarked", time, patchId: command.patchId, ...(command.deprecated ? { deprecated: true } : {}) };

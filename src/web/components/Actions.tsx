@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import { fromJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { api, errorText, needsToken } from "../api.ts";
@@ -170,25 +170,15 @@ export function Actions({ workflowId, running, resetPoints, onReset }: ActionsPr
             Ends the workflow now: none of its code runs again, running activities are aborted. For a workflow that is stuck; to let
             it clean up, cancel it instead.
           </p>
-          {confirming ? (
-            <>
-              <Notice kind="warn">Terminate {workflowId}? This cannot be undone.</Notice>
-              <div className="actions">
-                <button type="button" className="btn" disabled={busy} onClick={() => setConfirming(false)}>
-                  Back
-                </button>
-                <button type="submit" className="btn btn-danger-solid" disabled={busy} autoFocus>
-                  Yes, terminate
-                </button>
-              </div>
-            </>
-          ) : (
-            <div className="actions">
-              <button type="submit" className="btn btn-danger-solid">
-                Terminate workflow
-              </button>
-            </div>
-          )}
+          <ConfirmStep
+            confirming={confirming}
+            busy={busy}
+            onBack={() => setConfirming(false)}
+            buttonClass="btn-danger-solid"
+            question={<>Terminate {workflowId}? This cannot be undone.</>}
+            confirm="Yes, terminate"
+            start="Terminate workflow"
+          />
         </form>
       )}
       {open === "reset" && canReset && (
@@ -216,32 +206,58 @@ export function Actions({ workflowId, running, resetPoints, onReset }: ActionsPr
             Starts a new run whose history is this run's up to the reset point: the code deployed now goes on from there, and steps
             before it are not run again. For a workflow that failed or got stuck on a bug that is now fixed.
           </p>
-          {confirming ? (
-            <>
-              <Notice kind="warn">
+          <ConfirmStep
+            confirming={confirming}
+            busy={busy}
+            onBack={() => setConfirming(false)}
+            buttonClass="btn-primary"
+            question={
+              <>
                 Reset {workflowId} to {resetPointText}?{" "}
                 {running ? "Its current run is terminated, and a new run goes on from there." : "A new run goes on from there."}
-              </Notice>
-              <div className="actions">
-                <button type="button" className="btn" disabled={busy} onClick={() => setConfirming(false)}>
-                  Back
-                </button>
-                <button type="submit" className="btn btn-primary" disabled={busy} autoFocus>
-                  Yes, reset
-                </button>
-              </div>
-            </>
-          ) : (
-            <div className="actions">
-              <button type="submit" className="btn btn-primary">
-                Reset workflow
-              </button>
-            </div>
-          )}
+              </>
+            }
+            confirm="Yes, reset"
+            start="Reset workflow"
+          />
         </form>
       )}
       {notices}
     </div>
+  );
+}
+
+/** A form's submit button, and once pressed the question with Back and the confirming button. */
+function ConfirmStep(props: {
+  confirming: boolean;
+  busy: boolean;
+  onBack(): void;
+  buttonClass: string;
+  question: ReactNode;
+  confirm: string;
+  start: string;
+}) {
+  if (!props.confirming) {
+    return (
+      <div className="actions">
+        <button type="submit" className={`btn ${props.buttonClass}`}>
+          {props.start}
+        </button>
+      </div>
+    );
+  }
+  return (
+    <>
+      <Notice kind="warn">{props.question}</Notice>
+      <div className="actions">
+        <button type="button" className="btn" disabled={props.busy} onClick={props.onBack}>
+          Back
+        </button>
+        <button type="submit" className={`btn ${props.buttonClass}`} disabled={props.busy} autoFocus>
+          {props.confirm}
+        </button>
+      </div>
+    </>
   );
 }
 
