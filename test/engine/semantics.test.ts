@@ -144,7 +144,8 @@ describe("timers", () => {
 
 describe("starting", () => {
   it("refuses a second start with an existing id (JetStream enforces it)", async () => {
-    await env.client.start(SleepWorkflow, { args: [1], workflowId: "dup-1" });
+    // Still running (a closed id may start again): an hour's sleep.
+    await env.client.start(SleepWorkflow, { args: [3_600_000], workflowId: "dup-1" });
     const results = await Promise.allSettled([
       env.client.start(SleepWorkflow, { args: [1], workflowId: "dup-1" }),
       env.client.start(SleepWorkflow, { args: [1], workflowId: "dup-race" }),
