@@ -273,6 +273,9 @@ describe("dfut reset", () => {
     expect(lines(reset.stdout)).toEqual([expect.stringMatching(new RegExp(`^reset-cli: run \\d+ goes on from run ${history[0].seq} after event ${history.at(-2)!.seq}$`))]);
     const described = JSON.parse((await dfut("describe", "reset-cli", "-o", "json")).stdout) as { runs?: string[] };
     expect(described.runs?.[0]).toBe(String(history[0].seq));
+    const again = JSON.parse((await dfut("reset", "reset-cli", "--to", "last-workflow-task", "-o", "json")).stdout) as Record<string, unknown>;
+    const firstReset = /run (\d+) goes on/.exec(reset.stdout)![1];
+    expect(again).toMatchObject({ workflowId: "reset-cli", fromRunId: firstReset, runId: expect.stringMatching(/^\d+$/) });
     const bad = await dfut("reset", "reset-cli", "--to", "yesterday");
     expect(bad.stderr.trim()).toBe('dfut: --to must be an event\'s seq or last-workflow-task, not "yesterday"');
     const bulk = await dfut("reset", "--type", "BrokenWorkflow", "--to", "3");

@@ -1,14 +1,15 @@
 import type { Command } from "commander";
 import { addSelectionOptions, idOrSelection, runSelection, type SelectionOptions } from "../bulk.ts";
 import { UsageError } from "../errors.ts";
-import type { GlobalOptions } from "../globals.ts";
-import { printLine } from "../output.ts";
+import { outputOption, type GlobalOptions, type OutputFormat } from "../globals.ts";
+import { printJson, printLine } from "../output.ts";
 import { withClient } from "../session.ts";
 
 interface ResetCliOptions extends GlobalOptions, SelectionOptions {
   to: string;
   run?: string;
   reason?: string;
+  output: OutputFormat;
 }
 
 export function resetCommand(program: Command): void {
@@ -19,7 +20,8 @@ export function resetCommand(program: Command): void {
       .argument("[workflowId]", "the workflow's id")
       .requiredOption("--to <event>", "the last event to keep: its seq (see 'dfut history'), or last-workflow-task (before the first failed task or the close)")
       .option("--run <runId>", "reset from an earlier run than the current one")
-      .option("--reason <text>", "why, recorded in the new run's start"),
+      .option("--reason <text>", "why, recorded in the new run's start")
+      .addOption(outputOption()),
   )
     .addHelpText("after", "\nExamples:\n  dfut reset order-7 --to last-workflow-task --reason 'fixed the bug'\n  dfut reset order-7 --to 12\n  dfut reset --type OrderWorkflow --status failed --to last-workflow-task --yes")
     .action(async (id: string | undefined, _options: ResetCliOptions, command: Command) => {
@@ -34,6 +36,7 @@ export function resetCommand(program: Command): void {
       await withClient(options, async (client) => {
         if (selection) return runSelection(client, selection, options, "reset", (wf) => client.reset(wf, { to, reason: options.reason }));
         const reset = await client.reset(workflowId!, { to, runId: options.run, reason: options.reason });
+        if (options.output === "json") return printJson({ workflowId, ...reset });
         printLine(`${workflowId}: run ${reset.runId} goes on from run ${reset.fromRunId} after event ${reset.toSeq}`);
       });
     });
